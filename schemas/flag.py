@@ -1,0 +1,72 @@
+"""Flags, their resolution, and the pull feed's changes (protocol-v1, sections 2 and 3)."""
+
+from __future__ import annotations
+
+from . import enums
+from .base import StrictSchema, in_range, length, one_of
+from .fields import Bool, Int, List, Nested, Raw, Str
+from .household import HouseholdSchema
+
+
+class FlagSchema(StrictSchema):
+    flag_id = Str()
+    household_id = Str()
+    survey_id = Str(allow_none=True)
+    rule = Str(validate=one_of(enums.RULES))
+    severity = Str(validate=one_of(enums.SEVERITY))
+    path = Str(allow_none=True)
+    registry_value = Raw(allow_none=True)
+    field_value = Raw(allow_none=True)
+    other_value = Raw(allow_none=True)
+    message = Str()
+    status = Str(validate=one_of(enums.FLAG_STATUS))
+    created_at = Str()
+    resolved_by = Str(allow_none=True)
+    resolved_at = Str(allow_none=True)
+    resolution_note = Str(allow_none=True)
+
+
+class ResolveSchema(StrictSchema):
+    action = Str(required=True, validate=one_of(enums.RESOLVE_ACTION))
+    note = Str(required=False, allow_none=True, load_default=None, validate=length(max=2000))
+
+
+class FlagQuerySchema(StrictSchema):
+    status = Str(validate=one_of(enums.FLAG_STATUS))
+    rule = Str(validate=one_of(enums.RULES))
+    region = Str(validate=length(2, 10))
+    household_id = Str(validate=length(1, 40))
+    cursor = Str(validate=length(1, 200))
+    limit = Int(validate=in_range(1, 1000), load_default=100)
+
+
+class FlagPageSchema(StrictSchema):
+    flags = List(Nested(FlagSchema))
+    cursor = Str(allow_none=True)
+    has_more = Bool()
+
+
+class AssignmentSchema(StrictSchema):
+    assignment_id = Str()
+    household_id = Str()
+    status = Str(validate=one_of(enums.ASSIGNMENT_STATUS))
+    note = Str(allow_none=True)
+
+
+class ChangeSchema(StrictSchema):
+    seq = Int()
+    kind = Str(validate=one_of(enums.CHANGE_KIND))
+    household = Nested(HouseholdSchema)
+    assignment = Nested(AssignmentSchema)
+    flag = Nested(FlagSchema)
+
+
+class PullQuerySchema(StrictSchema):
+    cursor = Str(validate=length(1, 200))
+    limit = Int(validate=in_range(1, 5000), load_default=1000)
+
+
+class PullResponseSchema(StrictSchema):
+    changes = List(Nested(ChangeSchema))
+    cursor = Str()
+    has_more = Bool()

@@ -1,0 +1,46 @@
+"""Reading one household and its version history."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+
+from ..auth import current_user, may_see_region, require
+from ..db import get_engine
+from ..errors import Forbidden, NotFound
+from ..store import assignments
+from ..store import households as household_store
+from ..store.db import reading
+
+bp = Blueprint("households", __name__)
+
+
+def _check_access(conn, user, household_id: str) -> None:  # type: ignore[no-untyped-def]
+    """404 for a household that does not exist; 403 when it lies outside the caller's reach."""
+    region = household_store.region_of(conn, household_id)
+    if region is None:
+        raise NotFound("Keluarga tidak ditemukan.")
+    if user["role"] == "enumerator":
+        if not assignments.is_assigned(conn, user["user_id"], household_id, ever=False):
+            raise Forbidden()
+    elif not may_see_region(user, region):
+        raise Forbidden()
+
+
+@bp.get("/households/<household_id>")
+@require("enumerator", "supervisor", "admin")
+def get_household(household_id: str):  # type: ignore[no-untyped-def]
+    """The current version of a household with its verification state."""
+    with reading(get_engine()) as conn:
+        _check_access(conn, current_user(), household_id)
+        household = household_store.get(conn, household_id)
+    return jsonify(household)
+
+
+@bp.get("/households/<household_id>/history")
+@require("supervisor", "admin")
+def get_history(household_id: str):  # type: ignore[no-untyped-def]
+    """Every version of a household: where it came from, who, when."""
+    with reading(get_engine()) as conn:
+        _check_access(conn, current_user(), household_id)
+        versions = household_store.history(conn, household_id)
+    return jsonify({"household_id": household_id, "versions": versions})

@@ -1,0 +1,67 @@
+"""`create_app`: the one place where configuration, storage and blueprints meet."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from typing import Any
+
+from flask import Flask, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from .errors import HTTP_CODES, ApiError
+from .store.db import database_url, make_engine
+
+log = logging.getLogger("verivali.server")
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
+    app.config.from_mapping(
+        DATABASE_URL=None,
+        SECRET_KEY=os.environ.get("VERIVALI_SECRET_KEY") or secrets.token_hex(32),
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,  # compressed body
+        MAX_INFLATED_BYTES=64 * 1024 * 1024,
+        JSON_SORT_KEYS=False,
+    )
+    if config:
+        app.config.from_mapping(config)
+    app.json.sort_keys = False
+    app.extensions["verivali_engine"] = make_engine(database_url(app.config["DATABASE_URL"]))
+    _register_blueprints(app)
+    _register_error_handlers(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .api import health, households
+
+    app.register_blueprint(health.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(households.bp, url_prefix=API_PREFIX)
+
+
+def _wants_json() -> bool:
+    return request.path.startswith(API_PREFIX)
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def _api_error(error: ApiError):  # type: ignore[no-untyped-def]
+        return jsonify(error.body()), error.status
+
+    @app.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        if not _wants_json():
+            return error
+        status = error.code or 500
+        body = {"error": {"code": HTTP_CODES.get(status, "error"), "message": error.name}}
+        return jsonify(body), status
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        log.error("unhandled %s on %s %s", type(error).__name__, request.method, request.path)
+        body = {"error": {"code": "internal_error", "message": "Kesalahan pada server."}}
+        return jsonify(body), 500

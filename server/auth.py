@@ -1,0 +1,60 @@
+"""Bearer-token authentication and the role/region checks every endpoint shares."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import g, request
+
+from .db import get_engine
+from .errors import Forbidden, Unauthorized
+from .store import users as user_store
+from .store.db import reading
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def current_user() -> dict[str, Any]:
+    return g.user
+
+
+def _token_from_request() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()
+
+
+def require(*roles: str) -> Callable[[F], F]:
+    """Only a valid token of one of `roles` gets in: 401 without one, 403 for another role."""
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            token = _token_from_request()
+            if token is None:
+                raise Unauthorized()
+            with reading(get_engine()) as conn:
+                user = user_store.by_token(conn, token)
+            if user is None:
+                raise Unauthorized()
+            if roles and user["role"] not in roles:
+                raise Forbidden()
+            g.user = user
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def may_see_region(user: dict[str, Any], region_code: str) -> bool:
+    """Admins see every region; supervisors their prefixes; enumerators go by assignment."""
+    if user["role"] == "admin":
+        return not user["regions"] or user_store.region_allows(user["regions"], region_code)
+    if user["role"] == "supervisor":
+        return user_store.region_allows(user["regions"], region_code)
+    return False

@@ -1,0 +1,211 @@
+"""`verivali-server`: set up and run a regency's central server.
+
+Each command is a thin call into the library; errors an admin can fix become one
+clear line (click.ClickException), never a traceback.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+import click
+from marshmallow import ValidationError
+from sqlalchemy import Engine
+
+from schemas import normalize_region_prefix
+
+from .store import assignments as assignment_store
+from .store import households as household_store
+from .store import users as user_store
+from .store.db import database_url, make_engine, transaction
+from .store.schema import create_all
+
+
+def database_option(command: Callable[..., Any]) -> Callable[..., Any]:
+    """`--database URL` on every command that touches the store."""
+
+    @click.option(
+        "--database",
+        "database",
+        envvar="VERIVALI_DATABASE_URL",
+        default=None,
+        metavar="URL",
+        help="SQLAlchemy URL (default: sqlite file verivali.db in the current folder; "
+        "env VERIVALI_DATABASE_URL).",
+    )
+    @functools.wraps(command)
+    def wrapped(*args: Any, database: str | None, **kwargs: Any) -> Any:
+        return command(*args, database=database_url(database), **kwargs)
+
+    return wrapped
+
+
+def engine_for(url: str) -> Engine:
+    return make_engine(url)
+
+
+def _regions(values: tuple[str, ...]) -> list[str]:
+    try:
+        return [normalize_region_prefix(v) for v in values]
+    except ValidationError as exc:
+        raise click.BadParameter(" ".join(exc.messages), param_hint="--region") from exc
+
+
+@click.group()
+@click.version_option(package_name="verivali")
+def main() -> None:
+    """Verivali central server: the registry, surveys, flags and review.
+
+    Typical first run for a regency:
+
+    \b
+      verivali-server init
+      verivali-server import-registry regency.jsonl
+      verivali-server users add admin1 --role admin
+      verivali-server users add budi --role enumerator --region 181101
+      verivali-server assign --enumerator budi --region 1811012001
+      verivali-server serve
+    """
+
+
+@main.command()
+@database_option
+def init(database: str) -> None:
+    """Create the database, or upgrade it to this release's schema."""
+    create_all(engine_for(database))
+    click.echo("database ready")
+
+
+@main.group()
+def users() -> None:
+    """Manage users: enumerators, supervisors and admins."""
+
+
+@users.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice(user_store.ROLES), required=True)
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    help="Region code prefix the user covers (repeatable): 1811 = the regency, "
+    "181101 = a district, 1811012001 = a village. Dots allowed.",
+)
+@database_option
+def users_add(name: str, role: str, regions: tuple[str, ...], database: str) -> None:
+    """Create a user and print the API token (last line, shown once)."""
+    region_list = _regions(regions)
+    if role == "supervisor" and not region_list:
+        raise click.UsageError("a supervisor needs at least one --region")
+    try:
+        with transaction(engine_for(database)) as conn:
+            token = user_store.create(conn, name, role, region_list)
+    except user_store.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"created {role} {name}", err=True)
+    click.echo(token)
+
+
+@users.command("list")
+@database_option
+def users_list(database: str) -> None:
+    """List users with role, regions and whether their token is active."""
+    with transaction(engine_for(database)) as conn:
+        rows = user_store.list_all(conn)
+    for user in rows:
+        token_state = "token active" if user["token_hash"] else "token revoked"
+        regions = ",".join(user["regions"]) or "-"
+        click.echo(f"{user['name']}\t{user['role']}\t{regions}\t{token_state}")
+
+
+@users.command("revoke")
+@click.argument("name")
+@database_option
+def users_revoke(name: str, database: str) -> None:
+    """Revoke a user's API token at once (a lost or stolen laptop)."""
+    try:
+        with transaction(engine_for(database)) as conn:
+            user_store.revoke(conn, name)
+    except user_store.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"token of {name} revoked")
+
+
+@users.command("rotate-token")
+@click.argument("name")
+@database_option
+def users_rotate(name: str, database: str) -> None:
+    """Issue a new API token for a user (the old one stops working); prints it last."""
+    try:
+        with transaction(engine_for(database)) as conn:
+            token = user_store.rotate_token(conn, name)
+    except user_store.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(token)
+
+
+@users.command("passwd")
+@click.argument("name")
+@click.password_option(help="The web sign-in password (at least 10 characters).")
+@database_option
+def users_passwd(name: str, password: str, database: str) -> None:
+    """Set a user's password for the supervisor web pages."""
+    try:
+        with transaction(engine_for(database)) as conn:
+            user_store.set_password(conn, name, password)
+    except user_store.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"password of {name} set")
+
+
+@main.command()
+@click.option("--enumerator", required=True, help="The enumerator's user name.")
+@click.option("--region", "regions", multiple=True, help="Assign every household in this region.")
+@click.option("--household", "household_ids", multiple=True, help="Assign one household by id.")
+@database_option
+def assign(
+    enumerator: str, regions: tuple[str, ...], household_ids: tuple[str, ...], database: str
+) -> None:
+    """Assign households to an enumerator, by region prefix or by id (repeatable)."""
+    if not regions and not household_ids:
+        raise click.UsageError("give at least one --region or --household")
+    region_list = _regions(regions)
+    with transaction(engine_for(database)) as conn:
+        user = user_store.by_name(conn, enumerator)
+        if user is None or user["role"] != "enumerator":
+            raise click.ClickException(f"no enumerator named {enumerator!r}")
+        ids = assignment_store.households_in_regions(conn, region_list)
+        known = set(ids)
+        missing = []
+        for household_id in household_ids:
+            if household_store.region_of(conn, household_id) is None:
+                missing.append(household_id)
+            elif household_id not in known:
+                ids.append(household_id)
+                known.add(household_id)
+        if missing:
+            raise click.ClickException(f"unknown household id(s): {', '.join(missing)}")
+        created = assignment_store.assign_households(conn, user["user_id"], ids)
+    click.echo(f"{created} household(s) newly assigned to {enumerator} ({len(ids)} matched)")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int)
+@database_option
+def serve(host: str, port: int, threads: int, database: str) -> None:
+    """Run the server with waitress (production WSGI; also runs on Windows)."""
+    from waitress import serve as waitress_serve
+
+    from .app import create_app
+
+    app = create_app({"DATABASE_URL": database})
+    click.echo(f"Verivali server on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
+    waitress_serve(app, host=host, port=port, threads=threads, ident="verivali")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,95 @@
+"""One catalogue of API errors with stable codes, rendered by one piece of code.
+
+Messages never carry personal data (NIK, names) nor tokens.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ApiError(Exception):
+    status = 400
+    code = "bad_request"
+    message = "Permintaan tidak sah."
+
+    def __init__(self, message: str | None = None, details: dict[str, Any] | None = None):
+        super().__init__(message or self.message)
+        self.message = message or self.message
+        self.details = details
+
+    def body(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            error["details"] = self.details
+        return {"error": error}
+
+
+class MalformedJson(ApiError):
+    code = "malformed_json"
+    message = "Badan permintaan bukan JSON yang sah."
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    code = "unsupported_media_type"
+    message = "Content-Type harus application/json."
+
+
+class ValidationFailed(ApiError):
+    status = 422
+    code = "validation_error"
+    message = "Data tidak lolos validasi."
+
+
+class Unauthorized(ApiError):
+    status = 401
+    code = "unauthorized"
+    message = "Token tidak ada atau tidak sah."
+
+
+class Forbidden(ApiError):
+    status = 403
+    code = "forbidden"
+    message = "Peran atau wilayah Anda tidak mengizinkan ini."
+
+
+class NotFound(ApiError):
+    status = 404
+    code = "not_found"
+    message = "Tidak ditemukan."
+
+
+class Conflict(ApiError):
+    status = 409
+    code = "conflict"
+    message = "Sudah diputuskan sebelumnya."
+
+
+class CursorExpired(ApiError):
+    status = 410
+    code = "cursor_expired"
+    message = "Kursor tidak dikenal server; tarik ulang dari awal."
+
+
+class PayloadTooLarge(ApiError):
+    status = 413
+    code = "payload_too_large"
+    message = "Badan permintaan terlalu besar."
+
+
+# Werkzeug HTTP status → our stable code, for errors raised outside our handlers.
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    410: "gone",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "unavailable",
+}

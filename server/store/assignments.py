@@ -1,0 +1,129 @@
+"""Which enumerator visits which household.
+
+An assignment change goes on the pull feed twice over: the assignment itself, and the
+household's current version so the laptop holds what it must verify.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from ..timeutil import now_iso
+from . import feed
+from .tables import assignments, households
+
+
+def assign_households(
+    conn: Connection,
+    enumerator_id: int,
+    household_ids: list[str],
+    *,
+    status: str = "open",
+    note: str | None = None,
+) -> int:
+    """Open an assignment for each household not already open for this enumerator."""
+    at = now_iso()
+    created = 0
+    for household_id in household_ids:
+        existing = conn.execute(
+            select(assignments.c.assignment_id, assignments.c.status).where(
+                assignments.c.household_id == household_id,
+                assignments.c.enumerator_id == enumerator_id,
+                assignments.c.status != "cancelled",
+            )
+        ).first()
+        if existing is not None and (existing.status == status or status == "open"):
+            continue
+        if existing is not None:
+            assignment_id = existing.assignment_id
+            conn.execute(
+                assignments.update()
+                .where(assignments.c.assignment_id == assignment_id)
+                .values(status=status, note=note, updated_at=at)
+            )
+        else:
+            assignment_id = str(uuid.uuid4())
+            conn.execute(
+                assignments.insert().values(
+                    assignment_id=assignment_id,
+                    household_id=household_id,
+                    enumerator_id=enumerator_id,
+                    status=status,
+                    note=note,
+                    created_at=at,
+                    updated_at=at,
+                )
+            )
+        feed.emit(conn, "assignment", assignment_id, household_id, enumerator_id)
+        feed.emit(conn, "household", household_id, household_id)
+        created += 1
+    return created
+
+
+def households_in_regions(conn: Connection, prefixes: list[str]) -> list[str]:
+    ids: list[str] = []
+    for prefix in prefixes:
+        ids.extend(
+            conn.execute(
+                select(households.c.household_id)
+                .where(households.c.region_code.startswith(prefix, autoescape=True))
+                .order_by(households.c.household_id)
+            ).scalars()
+        )
+    return ids
+
+
+def cancel(conn: Connection, assignment_id: str) -> None:
+    row = conn.execute(
+        select(assignments).where(assignments.c.assignment_id == assignment_id)
+    ).mappings().first()
+    if row is None:
+        return
+    conn.execute(
+        assignments.update()
+        .where(assignments.c.assignment_id == assignment_id)
+        .values(status="cancelled", updated_at=now_iso())
+    )
+    feed.emit(conn, "assignment", assignment_id, row["household_id"], row["enumerator_id"])
+
+
+def is_assigned(conn: Connection, enumerator_id: int, household_id: str, *, ever: bool) -> bool:
+    """`ever=True` also counts cancelled assignments: a survey of a household reassigned
+    after the visit is still accepted from the enumerator it was assigned to."""
+    conditions = [
+        assignments.c.enumerator_id == enumerator_id,
+        assignments.c.household_id == household_id,
+    ]
+    if not ever:
+        conditions.append(assignments.c.status != "cancelled")
+    return conn.execute(select(assignments.c.assignment_id).where(and_(*conditions))).first() is not None
+
+
+def assigned_villages(conn: Connection, enumerator_id: int) -> set[str]:
+    """Villages where the enumerator holds an open assignment (for new-household proposals)."""
+    rows = conn.execute(
+        select(households.c.region_code)
+        .join(assignments, assignments.c.household_id == households.c.household_id)
+        .where(assignments.c.enumerator_id == enumerator_id, assignments.c.status != "cancelled")
+        .distinct()
+    )
+    return {r.region_code for r in rows}
+
+
+def get(conn: Connection, assignment_id: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        select(assignments).where(assignments.c.assignment_id == assignment_id)
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+def for_enumerator(conn: Connection, enumerator_id: int) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(assignments)
+        .where(assignments.c.enumerator_id == enumerator_id)
+        .order_by(assignments.c.created_at)
+    ).mappings()
+    return [dict(r) for r in rows]

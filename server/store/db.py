@@ -1,0 +1,78 @@
+"""Engine creation and the transaction discipline of the central store.
+
+SQLite is opened in WAL mode with foreign keys on, and every transaction starts with
+`BEGIN IMMEDIATE`, so concurrent writers queue on the lock instead of failing midway
+with a read-to-write upgrade. PostgreSQL uses the driver's ordinary transactions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Connection, Engine, create_engine, event
+
+DEFAULT_DATABASE_FILE = "verivali.db"
+
+
+def database_url(url: str | None = None) -> str:
+    """`--database`, else `VERIVALI_DATABASE_URL`, else a SQLite file in the current folder."""
+    url = url or os.environ.get("VERIVALI_DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{Path(DEFAULT_DATABASE_FILE).resolve()}"
+
+
+def is_sqlite(engine: Engine | Connection) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def make_engine(url: str | None = None) -> Engine:
+    url = database_url(url)
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url,
+            connect_args={"timeout": 60, "check_same_thread": False},
+            pool_size=10,
+            max_overflow=20,
+        )
+        _sqlite_discipline(engine)
+        return engine
+    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def _sqlite_discipline(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        if conn.get_execution_options().get("verivali_read_only"):
+            conn.exec_driver_sql("BEGIN")
+        else:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One write transaction: everything inside lands together or not at all."""
+    with engine.begin() as conn:
+        yield conn
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """A read-only unit of work. On SQLite it still takes a transaction for a stable view."""
+    with engine.connect() as conn:
+        conn.execution_options(verivali_read_only=True)
+        with conn.begin():
+            yield conn

@@ -1,0 +1,30 @@
+"""The append-only change log behind `GET /sync/pull`.
+
+Rows only say *that* something changed; the pull reads the entity's state as it is at
+pull time, so a page never carries a stale copy.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection
+
+from ..timeutil import now_iso
+from .tables import changes
+
+
+def emit(
+    conn: Connection,
+    kind: str,
+    entity_id: str,
+    household_id: str,
+    enumerator_id: int | None = None,
+) -> None:
+    conn.execute(
+        changes.insert().values(
+            kind=kind,
+            entity_id=entity_id,
+            household_id=household_id,
+            enumerator_id=enumerator_id,
+            at=now_iso(),
+        )
+    )

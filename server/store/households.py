@@ -1,0 +1,170 @@
+"""Households: the current version, every past version, and the NIK index of members."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from ..timeutil import now_iso
+from . import feed, jsoncol
+from .tables import household_versions, households, members
+
+
+def get(conn: Connection, household_id: str) -> dict[str, Any] | None:
+    """The current household with `version` and `verification`, or None."""
+    row = conn.execute(
+        select(households).where(households.c.household_id == household_id)
+    ).mappings().first()
+    return _view(row) if row else None
+
+
+def get_body(conn: Connection, household_id: str) -> tuple[dict[str, Any], int] | None:
+    row = conn.execute(
+        select(households.c.body, households.c.version).where(
+            households.c.household_id == household_id
+        )
+    ).first()
+    return (jsoncol.loads(row.body), row.version) if row else None
+
+
+def get_version(conn: Connection, household_id: str, version: int) -> dict[str, Any] | None:
+    body = conn.execute(
+        select(household_versions.c.body).where(
+            household_versions.c.household_id == household_id,
+            household_versions.c.version == version,
+        )
+    ).scalar()
+    return jsoncol.loads(body)
+
+
+def region_of(conn: Connection, household_id: str) -> str | None:
+    return conn.execute(
+        select(households.c.region_code).where(households.c.household_id == household_id)
+    ).scalar()
+
+
+def _view(row: Any) -> dict[str, Any]:
+    household = jsoncol.loads(row["body"])
+    household["version"] = row["version"]
+    household["verification"] = {
+        "state": row["verification_state"],
+        "survey_id": row["verification_survey_id"],
+        "at": row["verification_at"],
+    }
+    return household
+
+
+def save_version(
+    conn: Connection,
+    household: dict[str, Any],
+    *,
+    source: str,
+    source_id: str | None = None,
+    actor: str | None = None,
+) -> int | None:
+    """Store `household` as its next version; None when it equals the current one.
+
+    Also keeps the members' NIK index current and tells the pull feed.
+    """
+    body = {k: v for k, v in household.items() if k not in ("version", "verification")}
+    digest = jsoncol.content_hash(body)
+    household_id = body["household_id"]
+    current = conn.execute(
+        select(households.c.version, households.c.content_hash).where(
+            households.c.household_id == household_id
+        )
+    ).first()
+    if current is not None and current.content_hash == digest:
+        return None
+    at = now_iso()
+    text = jsoncol.dumps(body)
+    if current is None:
+        version = 1
+        conn.execute(
+            households.insert().values(
+                household_id=household_id,
+                region_code=body["region_code"],
+                version=version,
+                body=text,
+                content_hash=digest,
+                verification_state="unverified",
+                updated_at=at,
+            )
+        )
+    else:
+        version = current.version + 1
+        conn.execute(
+            households.update()
+            .where(households.c.household_id == household_id)
+            .values(
+                region_code=body["region_code"],
+                version=version,
+                body=text,
+                content_hash=digest,
+                updated_at=at,
+            )
+        )
+        conn.execute(members.delete().where(members.c.household_id == household_id))
+    conn.execute(
+        household_versions.insert().values(
+            household_id=household_id,
+            version=version,
+            source=source,
+            source_id=source_id,
+            actor=actor,
+            at=at,
+            body=text,
+        )
+    )
+    conn.execute(
+        members.insert(),
+        [
+            {
+                "household_id": household_id,
+                "member_id": m["member_id"],
+                "nik": m.get("nik"),
+                "status": m.get("status", "alive"),
+            }
+            for m in body["members"]
+        ],
+    )
+    feed.emit(conn, "household", household_id, household_id)
+    return version
+
+
+def set_verification(
+    conn: Connection, household_id: str, state: str, survey_id: str | None, at: str | None
+) -> None:
+    conn.execute(
+        households.update()
+        .where(households.c.household_id == household_id)
+        .values(verification_state=state, verification_survey_id=survey_id, verification_at=at)
+    )
+
+
+def history(conn: Connection, household_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(household_versions)
+        .where(household_versions.c.household_id == household_id)
+        .order_by(household_versions.c.version)
+    ).mappings()
+    return [
+        {
+            "version": r["version"],
+            "source": r["source"],
+            "source_id": r["source_id"],
+            "actor": r["actor"],
+            "at": r["at"],
+            "household": jsoncol.loads(r["body"]),
+        }
+        for r in rows
+    ]
+
+
+def nik_holders(conn: Connection, nik: str) -> list[tuple[str, str]]:
+    """Every (household_id, member_id) whose current version holds this NIK."""
+    rows = conn.execute(
+        select(members.c.household_id, members.c.member_id).where(members.c.nik == nik)
+    )
+    return [(r.household_id, r.member_id) for r in rows]

@@ -1,0 +1,186 @@
+"""Every table of the central store, in one place (SQLAlchemy Core).
+
+Portable SQL only: the same definitions serve embedded SQLite and PostgreSQL.
+JSON bodies are kept as text: the registry is read and written whole per household,
+and text round-trips identically on both databases.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+metadata = MetaData()
+
+# Autoincrement integers that are BIGINT on PostgreSQL and INTEGER (rowid) on SQLite.
+BigId = BigInteger().with_variant(Integer(), "sqlite")
+
+meta = Table(
+    "meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(64), nullable=False, unique=True),
+    Column("role", String(16), nullable=False),
+    Column("token_hash", String(128), unique=True),
+    Column("password_hash", String(256)),
+    Column("active", Integer, nullable=False, default=1),
+    Column("created_at", String(40), nullable=False),
+    Column("revoked_at", String(40)),
+)
+
+user_regions = Table(
+    "user_regions",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.user_id"), primary_key=True),
+    Column("region_prefix", String(10), primary_key=True),
+)
+
+households = Table(
+    "households",
+    metadata,
+    Column("household_id", String(40), primary_key=True),
+    Column("region_code", String(10), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("body", Text, nullable=False),  # current version, JSON, without `version`
+    Column("content_hash", String(64), nullable=False),
+    Column("verification_state", String(16), nullable=False, default="unverified"),
+    Column("verification_survey_id", String(36)),
+    Column("verification_at", String(40)),
+    Column("updated_at", String(40), nullable=False),
+)
+
+household_versions = Table(
+    "household_versions",
+    metadata,
+    Column("household_id", String(40), ForeignKey("households.household_id"), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("source", String(16), nullable=False),  # import / survey / review
+    Column("source_id", String(64)),
+    Column("actor", String(64)),
+    Column("at", String(40), nullable=False),
+    Column("body", Text, nullable=False),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("household_id", String(40), ForeignKey("households.household_id"), primary_key=True),
+    Column("member_id", String(40), primary_key=True),
+    Column("nik", String(16), index=True),
+    Column("status", String(16), nullable=False),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("assignment_id", String(36), primary_key=True),
+    Column("household_id", String(40), ForeignKey("households.household_id"), nullable=False),
+    Column("enumerator_id", Integer, ForeignKey("users.user_id"), nullable=False),
+    Column("status", String(16), nullable=False),  # open / revisit / cancelled
+    Column("note", Text),
+    Column("created_at", String(40), nullable=False),
+    Column("updated_at", String(40), nullable=False),
+    Index("ix_assignments_enumerator", "enumerator_id", "status"),
+    Index("ix_assignments_household", "household_id"),
+)
+
+surveys = Table(
+    "surveys",
+    metadata,
+    Column("survey_id", String(36), primary_key=True),
+    Column("household_id", String(40), nullable=False, index=True),
+    Column("enumerator_id", Integer, ForeignKey("users.user_id"), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("device_seq", Integer, nullable=False),
+    Column("base_version", Integer),
+    Column("parent_survey_id", String(36), index=True),
+    Column("outcome", String(16), nullable=False),
+    Column("completed_at", String(40), nullable=False),
+    Column("content_hash", String(64), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("superseded_by", String(36)),
+    Column("received_at", String(40), nullable=False),
+)
+
+flags = Table(
+    "flags",
+    metadata,
+    Column("flag_id", String(36), primary_key=True),
+    Column("household_id", String(40), nullable=False),
+    Column("region_code", String(10), nullable=False),
+    Column("survey_id", String(36)),
+    Column("rule", String(32), nullable=False),
+    Column("severity", String(8), nullable=False),
+    Column("path", String(200)),
+    Column("registry_value", Text),  # JSON
+    Column("field_value", Text),  # JSON
+    Column("other_value", Text),  # JSON
+    Column("message", Text, nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("created_at", String(40), nullable=False),
+    Column("resolved_by", String(64)),
+    Column("resolved_at", String(40)),
+    Column("resolution_note", Text),
+    Index("ix_flags_household", "household_id", "status"),
+    Index("ix_flags_status_region", "status", "region_code"),
+    Index("ix_flags_status_rule", "status", "rule"),
+    Index("ix_flags_survey", "survey_id"),
+)
+
+# The pull feed: one row per change, read by cursor. `enumerator_id` targets
+# assignment and flag changes; household changes reach whoever is assigned it.
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", BigId, primary_key=True, autoincrement=True),
+    Column("kind", String(16), nullable=False),
+    Column("entity_id", String(64), nullable=False),
+    Column("household_id", String(40), nullable=False),
+    Column("enumerator_id", Integer),
+    Column("at", String(40), nullable=False),
+    Index("ix_changes_household", "household_id", "seq"),
+    Index("ix_changes_enumerator", "enumerator_id", "seq"),
+)
+
+devices = Table(
+    "devices",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.user_id"), nullable=False),
+    Column("first_seen_at", String(40), nullable=False),
+    Column("last_push_at", String(40)),
+    Column("last_pull_at", String(40)),
+    Column("pending_reported", Integer),
+    Column("agent_version", String(32)),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("audit_id", BigId, primary_key=True, autoincrement=True),
+    Column("at", String(40), nullable=False),
+    Column("actor", String(64)),
+    Column("action", String(64), nullable=False),
+    Column("target_kind", String(32)),
+    Column("target_id", String(64)),
+    Column("detail", Text),  # JSON, never personal data
+    Index("ix_audit_target", "target_kind", "target_id"),
+)
+

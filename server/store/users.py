@@ -1,0 +1,139 @@
+"""Users, their roles, regions and credentials.
+
+API tokens are random 32-byte secrets, so a single SHA-256 is a sound way to keep
+them: the database never holds a usable token. Passwords (for the web pages) use
+Werkzeug's salted scrypt hash.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from sqlalchemy import Connection, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..timeutil import now_iso
+from .tables import user_regions, users
+
+ROLES = ("enumerator", "supervisor", "admin")
+
+
+class UserError(ValueError):
+    """A user request that cannot be carried out; its text is safe to show."""
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def new_token() -> str:
+    return "vv_" + secrets.token_urlsafe(32)
+
+
+def create(conn: Connection, name: str, role: str, regions: list[str]) -> str:
+    """Create a user; returns the API token, which is shown once and never stored."""
+    if role not in ROLES:
+        raise UserError(f"unknown role {role!r}: choose {', '.join(ROLES)}")
+    if conn.execute(select(users.c.user_id).where(users.c.name == name)).first():
+        raise UserError(f"a user named {name!r} exists already")
+    token = new_token()
+    user_id = conn.execute(
+        users.insert().values(
+            name=name, role=role, token_hash=hash_token(token), active=1, created_at=now_iso()
+        )
+    ).inserted_primary_key[0]
+    set_regions(conn, user_id, regions)
+    return token
+
+
+def set_regions(conn: Connection, user_id: int, regions: list[str]) -> None:
+    conn.execute(user_regions.delete().where(user_regions.c.user_id == user_id))
+    for prefix in sorted(set(regions)):
+        conn.execute(user_regions.insert().values(user_id=user_id, region_prefix=prefix))
+
+
+def by_token(conn: Connection, token: str) -> dict[str, Any] | None:
+    row = conn.execute(
+        select(users).where(users.c.token_hash == hash_token(token), users.c.active == 1)
+    ).mappings().first()
+    return _with_regions(conn, row) if row else None
+
+
+def by_name(conn: Connection, name: str) -> dict[str, Any] | None:
+    row = conn.execute(select(users).where(users.c.name == name)).mappings().first()
+    return _with_regions(conn, row) if row else None
+
+
+def by_id(conn: Connection, user_id: int) -> dict[str, Any] | None:
+    row = conn.execute(select(users).where(users.c.user_id == user_id)).mappings().first()
+    return _with_regions(conn, row) if row else None
+
+
+def _with_regions(conn: Connection, row: Any) -> dict[str, Any]:
+    user = dict(row)
+    user["regions"] = [
+        r.region_prefix
+        for r in conn.execute(
+            select(user_regions.c.region_prefix)
+            .where(user_regions.c.user_id == user["user_id"])
+            .order_by(user_regions.c.region_prefix)
+        )
+    ]
+    return user
+
+
+def list_all(conn: Connection) -> list[dict[str, Any]]:
+    rows = conn.execute(select(users).order_by(users.c.name)).mappings().all()
+    return [_with_regions(conn, row) for row in rows]
+
+
+def revoke(conn: Connection, name: str) -> None:
+    """Disable the user's API token (a lost laptop). `rotate_token` issues a new one."""
+    user = by_name(conn, name)
+    if user is None:
+        raise UserError(f"no user named {name!r}")
+    conn.execute(
+        users.update()
+        .where(users.c.user_id == user["user_id"])
+        .values(token_hash=None, revoked_at=now_iso())
+    )
+
+
+def rotate_token(conn: Connection, name: str) -> str:
+    user = by_name(conn, name)
+    if user is None:
+        raise UserError(f"no user named {name!r}")
+    token = new_token()
+    conn.execute(
+        users.update()
+        .where(users.c.user_id == user["user_id"])
+        .values(token_hash=hash_token(token), revoked_at=None, active=1)
+    )
+    return token
+
+
+def set_password(conn: Connection, name: str, password: str) -> None:
+    if len(password) < 10:
+        raise UserError("password must be at least 10 characters")
+    user = by_name(conn, name)
+    if user is None:
+        raise UserError(f"no user named {name!r}")
+    conn.execute(
+        users.update()
+        .where(users.c.user_id == user["user_id"])
+        .values(password_hash=generate_password_hash(password))
+    )
+
+
+def check_password(conn: Connection, name: str, password: str) -> dict[str, Any] | None:
+    user = by_name(conn, name)
+    if user is None or not user["active"] or not user["password_hash"]:
+        return None
+    return user if check_password_hash(user["password_hash"], password) else None
+
+
+def region_allows(regions: list[str], region_code: str) -> bool:
+    """A region given to a user is a code prefix: `1811` covers the whole regency."""
+    return any(region_code.startswith(prefix) for prefix in regions)

@@ -1,0 +1,144 @@
+"""Shared fixtures: a fresh database per test, the app, and a real server on loopback.
+
+The database is embedded SQLite in a temporary folder, or PostgreSQL when
+`VERIVALI_TEST_POSTGRES_URL` is set (see `tests/pg.py`): the same tests run on both.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from server.app import create_app
+from server.store import users as user_store
+from server.store.db import make_engine, transaction
+from server.store.schema import create_all
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty, initialised database for one test."""
+    pg = os.environ.get("VERIVALI_TEST_POSTGRES_URL")
+    if pg:
+        from tests.pg import fresh_database
+
+        with fresh_database(pg) as url:
+            create_all(make_engine(url))
+            yield url
+        return
+    url = f"sqlite:///{tmp_path / 'verivali.db'}"
+    create_all(make_engine(url))
+    yield url
+
+
+@pytest.fixture
+def engine(database_url: str):  # type: ignore[no-untyped-def]
+    engine = make_engine(database_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def app(database_url: str):  # type: ignore[no-untyped-def]
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test"})
+    yield app
+    app.extensions["verivali_engine"].dispose()
+
+
+@pytest.fixture
+def client(app):  # type: ignore[no-untyped-def]
+    return app.test_client()
+
+
+@pytest.fixture
+def make_user(engine):  # type: ignore[no-untyped-def]
+    """`make_user(name, role, regions=[...]) -> token`."""
+
+    def _make(name: str, role: str, regions: list[str] | None = None) -> str:
+        with transaction(engine) as conn:
+            return user_store.create(conn, name, role, regions or [])
+
+    return _make
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+class LiveServer:
+    """A real `verivali-server serve` subprocess on a loopback port."""
+
+    def __init__(self, database_url: str, port: int, extra_args: list[str] | None = None):
+        self.database_url = database_url
+        self.port = port
+        self.url = f"http://127.0.0.1:{port}"
+        env = {**os.environ, "VERIVALI_DATABASE_URL": database_url, "VERIVALI_SECRET_KEY": "t"}
+        self.process = subprocess.Popen(
+            [str(BIN / "verivali-server"), "serve", "--port", str(port), *(extra_args or [])],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                output = self.process.stdout.read().decode(errors="replace") if self.process.stdout else ""
+                raise RuntimeError(f"server exited early: {output[-2000:]}")
+            try:
+                if requests.get(self.url + "/api/v1/health", timeout=1).ok:
+                    return
+            except requests.ConnectionError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError("server did not start in time")
+
+    def stop(self) -> str:
+        self.process.terminate()
+        try:
+            out, _ = self.process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            out, _ = self.process.communicate()
+        return (out or b"").decode(errors="replace")
+
+
+@pytest.fixture
+def live_server(database_url: str) -> Iterator[LiveServer]:
+    server = LiveServer(database_url, free_port())
+    yield server
+    server.stop()
+
+
+def run_cli(*args: str, database_url: str, input: str | None = None, **kw: Any):  # noqa: A002
+    """Run `verivali-server ARGS` as a real subprocess."""
+    env = {**os.environ, "VERIVALI_DATABASE_URL": database_url}
+    return subprocess.run(
+        [str(BIN / "verivali-server"), *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        input=input,
+        timeout=300,
+        **kw,
+    )

@@ -115,6 +115,7 @@ surveys = Table(
     Column("content_hash", String(64), nullable=False),
     Column("body", Text, nullable=False),
     Column("state", String(16), nullable=False),
+    Column("result", Text, nullable=False),  # JSON: the first push answer, repeated to duplicates
     Column("superseded_by", String(36)),
     Column("received_at", String(40), nullable=False),
 )
@@ -156,6 +157,7 @@ changes = Table(
     Column("enumerator_id", Integer),
     Column("at", String(40), nullable=False),
     Index("ix_changes_household", "household_id", "seq"),
+    Index("ix_changes_kind_entity", "kind", "entity_id"),
     Index("ix_changes_enumerator", "enumerator_id", "seq"),
 )
 

@@ -1,0 +1,80 @@
+"""The places of a household that can differ, and the path grammar that names them.
+
+Paths are the contract's (protocol-v1, section 2, Flag): `address`, `housing.floor`,
+`programs`, `members[<member_id>]`, `members[<member_id>].<field>`. Parsing is cached
+because the same few hundred paths recur across a whole registry.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+# Order matters only for readers: differences and flags come out in this order.
+TOP_FIELDS = ("kk_number", "region_code", "address", "desil")
+HOUSING_FIELDS = (
+    "ownership", "floor_area_m2", "floor", "wall", "roof",
+    "water_source", "lighting", "cooking_fuel", "toilet",
+)
+ASSET_FIELDS = ("motorcycle", "car", "refrigerator", "land_m2")
+MEMBER_FIELDS = (
+    "nik", "name", "sex", "birth_date", "relationship", "marital_status",
+    "education", "occupation", "disability", "status",
+)
+SECTIONS = {"housing": HOUSING_FIELDS, "assets": ASSET_FIELDS}
+
+# What an absent member field means (the schema's load defaults).
+MEMBER_DEFAULTS = {"disability": "none", "status": "alive"}
+
+# Free text is compared after trim, casefold and inner-whitespace collapse.
+TEXT_FIELDS = frozenset({"name", "occupation", "address"})
+
+# Member statuses that take a person out of the household's living members.
+GONE_STATUSES = frozenset({"deceased", "moved_out"})
+
+_MEMBER_PATH = re.compile(r"members\[([^\]]+)\](?:\.([a-z_0-9]+))?")
+_SECTION_PATH = re.compile(r"(housing|assets)\.([a-z_0-9]+)")
+_TOP_PATH = re.compile(r"[a-z_]+")
+
+
+class PathError(ValueError):
+    """A path outside the grammar, or one naming a member the household lacks."""
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """A parsed path. `kind` is `top`, `section`, `programs` or `member`."""
+
+    kind: str
+    section: str | None = None
+    member_id: str | None = None
+    field: str | None = None
+
+    @property
+    def whole_member(self) -> bool:
+        return self.kind == "member" and self.field is None
+
+
+@lru_cache(maxsize=4096)
+def parse_path(path: str) -> Place:
+    if path == "programs":
+        return Place("programs", field="programs")
+    match = _MEMBER_PATH.fullmatch(path)
+    if match:
+        return Place("member", member_id=match.group(1), field=match.group(2))
+    match = _SECTION_PATH.fullmatch(path)
+    if match:
+        return Place("section", section=match.group(1), field=match.group(2))
+    if _TOP_PATH.fullmatch(path) and path not in {"members", "housing", "assets"}:
+        return Place("top", field=path)
+    raise PathError(f"unknown path: {path!r}")
+
+
+def member_value(member: dict, field: str) -> object:
+    """A member's field, with the contract's default where it is absent."""
+    return member.get(field, MEMBER_DEFAULTS.get(field))
+
+
+def member_path(member_id: str, field: str | None = None) -> str:
+    return f"members[{member_id}]" if field is None else f"members[{member_id}].{field}"

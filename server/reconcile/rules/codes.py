@@ -1,0 +1,43 @@
+"""Identity-number facts shared by the NIK and KK rules (Kemendagri numbering).
+
+A NIK is PP KK CC DDMMYY SSSS: province, regency, district of first registration,
+birth date (day + 40 for women) and a serial. A KK number starts with the same
+six-digit area code.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Valid first two digits of a NIK or KK number (protocol-v1, NIK_INVALID).
+PROVINCE_CODES = frozenset(
+    [str(code) for code in range(11, 20)]
+    + ["21"]
+    + [str(code) for code in range(31, 37)]
+    + [str(code) for code in range(51, 54)]
+    + [str(code) for code in range(61, 66)]
+    + [str(code) for code in range(71, 77)]
+    + ["81", "82"]
+    + [str(code) for code in range(91, 98)]
+)
+
+# ASCII digits only: `\d` would accept Arabic-Indic or Devanagari digits.
+SIXTEEN_DIGITS = re.compile(r"[0-9]{16}")
+TEN_DIGITS = re.compile(r"[0-9]{10}")
+
+# Women's NIKs carry the birth day plus 40.
+FEMALE_DAY_OFFSET = 40
+
+
+def nik_problem(nik: str) -> str | None:
+    """Why a NIK cannot have been issued, in the supervisor's words; None when plausible."""
+    if not SIXTEEN_DIGITS.fullmatch(nik):
+        return "bukan 16 angka"
+    if nik[0:2] not in PROVINCE_CODES:
+        return "kode provinsi tidak dikenal"
+    if not "01" <= nik[8:10] <= "12":
+        return "bulan lahir tidak valid"
+    day = nik[6:8]
+    if not ("01" <= day <= "31" or "41" <= day <= "71"):
+        return "tanggal lahir tidak valid"
+    return None

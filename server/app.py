@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from . import compression
 from .errors import HTTP_CODES, ApiError
 from .store.db import database_url, make_engine
 
@@ -33,14 +34,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.extensions["verivali_engine"] = make_engine(database_url(app.config["DATABASE_URL"]))
     _register_blueprints(app)
     _register_error_handlers(app)
+    compression.enable(app)
     return app
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .api import health, households
+    from .api import flags, health, households, openapi, sync
 
     app.register_blueprint(health.bp, url_prefix=API_PREFIX)
     app.register_blueprint(households.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(sync.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(flags.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(openapi.bp, url_prefix=API_PREFIX)
 
 
 def _wants_json() -> bool:

@@ -192,19 +192,51 @@ def assign(
 
 
 @main.command()
+@click.option("--as-of", "as_of", default=None, help="Date the rules are judged at (YYYY-MM-DD).")
+@database_option
+def scan(as_of: str | None, database: str) -> None:
+    """Run the data-quality rules over every household; raise flags not already open."""
+    from datetime import date
+
+    from .scan import scan_registry
+
+    try:
+        day = date.fromisoformat(as_of) if as_of else None
+    except ValueError as exc:
+        raise click.BadParameter("use YYYY-MM-DD", param_hint="--as-of") from exc
+    report = scan_registry(engine_for(database), day)
+    click.echo(
+        f"scanned {report.households} households: {report.raised} flags raised, "
+        f"{report.kept} already open, {report.closed} closed"
+    )
+
+
+@main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--threads", default=8, show_default=True, type=int)
+@click.option(
+    "--nightly-scan/--no-nightly-scan",
+    default=True,
+    show_default=True,
+    help="Run the registry scan every night at 01:00 (server local time).",
+)
 @database_option
-def serve(host: str, port: int, threads: int, database: str) -> None:
+def serve(host: str, port: int, threads: int, nightly_scan: bool, database: str) -> None:
     """Run the server with waitress (production WSGI; also runs on Windows)."""
     from waitress import serve as waitress_serve
 
     from .app import create_app
+    from .nightly import start_nightly_scan
 
     app = create_app({"DATABASE_URL": database})
+    scheduler = start_nightly_scan(app.extensions["verivali_engine"]) if nightly_scan else None
     click.echo(f"Verivali server on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
-    waitress_serve(app, host=host, port=port, threads=threads, ident="verivali")
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, ident="verivali")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
 
 
 if __name__ == "__main__":

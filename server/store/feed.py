@@ -28,3 +28,15 @@ def emit(
             at=now_iso(),
         )
     )
+
+
+def visible_high_water(conn: Connection) -> int:
+    """The highest seq a pull may pass.
+
+    On SQLite writers are serialised (BEGIN IMMEDIATE), so seq order is commit order and
+    every committed seq is safe to pass. Databases with concurrent writers must hold the
+    cursor behind changes still in flight (see the PostgreSQL notes).
+    """
+    from sqlalchemy import func, select
+
+    return conn.execute(select(func.max(changes.c.seq))).scalar() or 0

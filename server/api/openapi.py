@@ -1,0 +1,108 @@
+"""`GET /openapi.json`: the API described from the same marshmallow schemas it validates with."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import Blueprint, jsonify
+
+import schemas
+
+bp = Blueprint("openapi", __name__)
+
+# Leaves first: nested schemas register themselves under these same names.
+_COMPONENTS = {
+    "ErrorBody": schemas.ErrorBodySchema,
+    "Flag": schemas.FlagSchema,
+    "Household": schemas.HouseholdSchema,
+    "HouseholdView": schemas.HouseholdViewSchema,
+    "History": schemas.HistorySchema,
+    "Survey": schemas.SurveySchema,
+    "PushRequest": schemas.PushRequestSchema,
+    "PushResponse": schemas.PushResponseSchema,
+    "PullResponse": schemas.PullResponseSchema,
+    "FlagPage": schemas.FlagPageSchema,
+    "Resolve": schemas.ResolveSchema,
+}
+
+
+def _json(ref: str) -> dict[str, Any]:
+    return {"content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{ref}"}}}}
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(code): {"description": "error", **_json("ErrorBody")} for code in codes}
+
+
+def _query(name: str, description: str, kind: str = "string") -> dict[str, Any]:
+    return {"in": "query", "name": name, "schema": {"type": kind}, "description": description}
+
+
+_PATHS: dict[str, dict[str, Any]] = {
+    "/health": {"get": {"summary": "Liveness", "security": [],
+                        "responses": {"200": {"description": "ok"}}}},
+    "/sync/push": {"post": {
+        "summary": "Push a batch of surveys (enumerator)",
+        "requestBody": {"required": True, **_json("PushRequest")},
+        "responses": {"200": {"description": "per-item results", **_json("PushResponse")},
+                      **_errors(400, 401, 403, 413, 415, 422)}}},
+    "/sync/pull": {"get": {
+        "summary": "Changes since a cursor (enumerator)",
+        "parameters": [_query("cursor", "opaque cursor from the last page"),
+                       _query("limit", "changes per page", "integer")],
+        "responses": {"200": {"description": "a page", **_json("PullResponse")},
+                      **_errors(401, 403, 410, 422)}}},
+    "/households/{household_id}": {"get": {
+        "summary": "One household with version and verification",
+        "parameters": [{"in": "path", "name": "household_id", "required": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "the household", **_json("HouseholdView")},
+                      **_errors(401, 403, 404)}}},
+    "/households/{household_id}/history": {"get": {
+        "summary": "Every version of a household (supervisor, admin)",
+        "parameters": [{"in": "path", "name": "household_id", "required": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "versions", **_json("History")},
+                      **_errors(401, 403, 404)}}},
+    "/flags": {"get": {
+        "summary": "Flags, oldest first (supervisor: own regions; admin)",
+        "parameters": [_query(n, n) for n in ("status", "rule", "region", "household_id",
+                                               "cursor")] + [_query("limit", "page size",
+                                                                    "integer")],
+        "responses": {"200": {"description": "a page", **_json("FlagPage")},
+                      **_errors(401, 403, 422)}}},
+    "/flags/{flag_id}/resolve": {"post": {
+        "summary": "Accept, reject or send for revisit",
+        "parameters": [{"in": "path", "name": "flag_id", "required": True,
+                        "schema": {"type": "string"}}],
+        "requestBody": {"required": True, **_json("Resolve")},
+        "responses": {"200": {"description": "the flag", **_json("Flag")},
+                      **_errors(401, 403, 404, 409, 422)}}},
+}
+
+
+@lru_cache(maxsize=1)
+def build_spec() -> dict[str, Any]:
+    spec = APISpec(
+        title="Verivali API",
+        version="1.0.0",
+        openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin()],
+        servers=[{"url": "/api/v1"}],
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    for name, schema in _COMPONENTS.items():
+        spec.components.schema(name, schema=schema)
+    for path, operations in _PATHS.items():
+        spec.path(path=path, operations=operations)
+    document = spec.to_dict()
+    document["security"] = [{"bearer": []}]
+    return document
+
+
+@bp.get("/openapi.json")
+def openapi():  # type: ignore[no-untyped-def]
+    return jsonify(build_spec())

@@ -1,0 +1,59 @@
+"""`POST /sync/push` and `GET /sync/pull`: the field agents' two calls."""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from schemas import PullQuerySchema, PushRequestSchema
+
+from ..auth import current_user, require
+from ..db import get_engine
+from ..ingest import ingest_survey
+from ..pull import pull
+from ..store import surveys as survey_store
+from ..store.db import reading, transaction
+from ..timeutil import now_iso
+from .body import parse, parse_query
+
+bp = Blueprint("sync", __name__)
+
+_push_schema = PushRequestSchema()
+_pull_schema = PullQuerySchema()
+
+
+def _reported_pending() -> int | None:
+    value = request.headers.get("X-Verivali-Pending", "")
+    return int(value) if value.isdigit() else None
+
+
+@bp.post("/sync/push")
+@require("enumerator")
+def push():  # type: ignore[no-untyped-def]
+    """Store a batch of surveys; one result per item, in request order."""
+    body = parse(_push_schema)
+    user = current_user()
+    with transaction(get_engine()) as conn:
+        results = [ingest_survey(conn, user, body["device_id"], item) for item in body["surveys"]]
+        survey_store.touch_device(
+            conn, body["device_id"], user["user_id"], now_iso(), pushed=True,
+            pending=_reported_pending(), agent_version=request.headers.get("X-Verivali-Agent"),
+        )
+    return jsonify({"results": results})
+
+
+@bp.get("/sync/pull")
+@require("enumerator")
+def pull_changes():  # type: ignore[no-untyped-def]
+    """The caller's households, assignments and flags changed after the cursor."""
+    query = parse_query(_pull_schema)
+    user = current_user()
+    with reading(get_engine()) as conn:
+        page = pull(conn, user["user_id"], query.get("cursor"), query["limit"])
+    device_id = request.headers.get("X-Verivali-Device")
+    if device_id and len(device_id) <= 64:
+        with transaction(get_engine()) as conn:
+            survey_store.touch_device(
+                conn, device_id, user["user_id"], now_iso(), pushed=False,
+                pending=_reported_pending(), agent_version=request.headers.get("X-Verivali-Agent"),
+            )
+    return jsonify(page)

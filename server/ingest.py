@@ -1,0 +1,205 @@
+"""Taking one survey from the field: check, reconcile, store, answer.
+
+The unit of `POST /sync/push` and of `import-bundle`. Each survey is stored inside a
+SAVEPOINT of the caller's transaction, so it lands whole (survey, flags, feed rows)
+or not at all, and one bad item never spoils its neighbours. The idempotency key is
+the `survey_id` with the content hash: the database's primary key, not a read before
+the write, decides between two copies arriving at once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy import Connection
+from sqlalchemy.exc import IntegrityError
+
+from schemas import SurveySchema, flatten_errors, known_village
+
+from .reconcile.engine import RuleContext, reconcile_survey, survey_state
+from .store import assignments, jsoncol
+from .store import flags as flag_store
+from .store import households as household_store
+from .store import surveys as survey_store
+from .timeutil import now_iso
+
+_schema = SurveySchema()
+
+NOT_ASSIGNED = "Keluarga ini tidak pernah ditugaskan kepada Anda."
+NEW_OUTSIDE = "Usulan baru harus berada di desa tempat Anda mendapat tugas."
+NEW_EXISTS = "household_id usulan baru sudah ada di DTSEN."
+ID_REUSED = "survey_id ini sudah dipakai untuk isi kunjungan yang lain."
+BAD_BASE = "Versi dasar ini tidak pernah ada untuk keluarga ini."
+BAD_PARENT = "Kunjungan induk milik keluarga atau perangkat lain."
+
+
+class Rejected(Exception):
+    def __init__(self, errors: dict[str, list[str]]):
+        super().__init__("rejected")
+        self.errors = errors
+
+
+def ingest_survey(
+    conn: Connection, user: dict[str, Any], device_id: str, item: Any
+) -> dict[str, Any]:
+    """The push result for one item: accepted, duplicate or rejected (never raises for input)."""
+    survey_id = item.get("survey_id") if isinstance(item, dict) else None
+    survey_id = survey_id if isinstance(survey_id, str) else None
+    try:
+        survey = _schema.load(item)
+    except ValidationError as exc:
+        return _rejected(survey_id, flatten_errors(exc.messages))
+    survey_id = survey["survey_id"]
+    digest = jsoncol.content_hash(survey)
+    existing = survey_store.get(conn, survey_id)
+    if existing is not None:
+        return _repeat(existing, digest, survey_id)
+    savepoint = conn.begin_nested()
+    try:
+        result = _store(conn, user, device_id, survey, digest)
+        savepoint.commit()
+        return result
+    except Rejected as exc:
+        savepoint.rollback()
+        return _rejected(survey_id, exc.errors)
+    except IntegrityError:
+        # The same survey_id landed from another request in the meantime.
+        savepoint.rollback()
+        existing = survey_store.get(conn, survey_id)
+        if existing is None:
+            raise
+        return _repeat(existing, digest, survey_id)
+
+
+def _repeat(existing: dict[str, Any], digest: str, survey_id: str) -> dict[str, Any]:
+    if existing["content_hash"] != digest:
+        return _rejected(survey_id, {"survey_id": [ID_REUSED]})
+    return {**existing["result"], "status": "duplicate"}
+
+
+def _rejected(survey_id: str | None, errors: dict[str, list[str]]) -> dict[str, Any]:
+    return {"survey_id": survey_id, "status": "rejected", "state": None, "flags": [],
+            "errors": errors}
+
+
+def _store(
+    conn: Connection, user: dict[str, Any], device_id: str, survey: dict[str, Any], digest: str
+) -> dict[str, Any]:
+    household_id = survey["household_id"]
+    base, current, region = _check_household(conn, user, survey)
+    parent = _check_parent(conn, user, device_id, survey)
+    child = survey_store.child_of(conn, survey["survey_id"])
+    if child is not None:
+        state, drafts = "superseded", []
+    else:
+        others = [
+            f for f in flag_store.open_for_household(conn, household_id) if f["device_id"] != device_id
+        ]
+        ctx = RuleContext(
+            as_of=date.fromisoformat(survey["completed_at"][:10]),
+            nik_holders=lambda nik: [
+                h for h in household_store.nik_holders(conn, nik) if h[0] != household_id
+            ],
+            known_village=known_village,
+            outcome=survey["outcome"],
+        )
+        drafts = reconcile_survey(survey, base, current, others, ctx)
+        state = survey_state(drafts)
+    if parent is not None:
+        flag_store.supersede_survey_flags(conn, parent["survey_id"])
+        survey_store.mark_superseded(conn, parent["survey_id"], survey["survey_id"])
+    raised = flag_store.insert_drafts(
+        conn,
+        drafts,
+        household_id=household_id,
+        region_code=region,
+        survey_id=survey["survey_id"],
+        enumerator_id=user["user_id"],
+    )
+    at = now_iso()
+    result = {
+        "survey_id": survey["survey_id"],
+        "status": "accepted",
+        "state": state,
+        "flags": raised,
+        "errors": None,
+    }
+    survey_store.insert(
+        conn,
+        {
+            "survey_id": survey["survey_id"],
+            "household_id": household_id,
+            "enumerator_id": user["user_id"],
+            "device_id": device_id,
+            "device_seq": survey["device_seq"],
+            "base_version": survey["base_version"],
+            "parent_survey_id": survey["parent_survey_id"],
+            "outcome": survey["outcome"],
+            "completed_at": survey["completed_at"],
+            "content_hash": digest,
+            "body": jsoncol.dumps(survey),
+            "state": state,
+            "result": jsoncol.dumps(result),
+            "superseded_by": child,
+            "received_at": at,
+        },
+    )
+    if current is not None and state != "superseded":
+        _update_verification(conn, survey, state)
+    return result
+
+
+def _check_household(
+    conn: Connection, user: dict[str, Any], survey: dict[str, Any]
+) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str]:
+    """(base, current, region) after the caller's right to survey it is established."""
+    household_id = survey["household_id"]
+    if survey["base_version"] is None:
+        region = survey["observed"]["region_code"]
+        if region not in assignments.assigned_villages(conn, user["user_id"]):
+            raise Rejected({"observed.region_code": [NEW_OUTSIDE]})
+        if household_store.region_of(conn, household_id) is not None:
+            raise Rejected({"household_id": [NEW_EXISTS]})
+        return None, None, region
+    if not assignments.is_assigned(conn, user["user_id"], household_id, ever=True):
+        raise Rejected({"household_id": [NOT_ASSIGNED]})
+    base = household_store.get_version(conn, household_id, survey["base_version"])
+    if base is None:
+        raise Rejected({"base_version": [BAD_BASE]})
+    current_row = household_store.get_body(conn, household_id)
+    assert current_row is not None  # an assigned household exists
+    current, _version = current_row
+    return base, current, current["region_code"]
+
+
+def _check_parent(
+    conn: Connection, user: dict[str, Any], device_id: str, survey: dict[str, Any]
+) -> dict[str, Any] | None:
+    parent_id = survey["parent_survey_id"]
+    if parent_id is None:
+        return None
+    parent = survey_store.get(conn, parent_id)
+    if parent is None:
+        return None  # the parent may still be on its way; it will arrive superseded
+    if (
+        parent["household_id"] != survey["household_id"]
+        or parent["device_id"] != device_id
+        or parent["enumerator_id"] != user["user_id"]
+    ):
+        raise Rejected({"parent_survey_id": [BAD_PARENT]})
+    return parent
+
+
+def _update_verification(conn: Connection, survey: dict[str, Any], state: str) -> None:
+    outcome = survey["outcome"]
+    if outcome in ("not_found", "moved"):
+        verification = "not_found"
+    elif outcome == "refused":
+        return
+    else:
+        verification = "verified" if state == "verified" else "flagged"
+    household_store.set_verification(
+        conn, survey["household_id"], verification, survey["survey_id"], survey["completed_at"]
+    )

@@ -1,0 +1,84 @@
+"""The pull feed, by cursor: what changed for one enumerator since they last asked.
+
+A cursor is `<database instance id>.<last change seq>`. One from another database (a
+restore, a rebuilt server) or from the future is unknown: `cursor_expired`, and the
+agent starts over while keeping its outbox. Changes say only *that* something changed;
+each is answered with the entity as it is now, once per page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, and_, func, or_, select
+
+from .errors import CursorExpired
+from .store import assignments as assignment_store
+from .store import flags as flag_store
+from .store import households as household_store
+from .store.feed import visible_high_water
+from .store.schema import instance_id
+from .store.tables import assignments, changes
+
+
+def parse_cursor(conn: Connection, cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    instance, _, seq_text = cursor.partition(".")
+    if instance != instance_id(conn) or not seq_text.isdigit():
+        raise CursorExpired()
+    seq = int(seq_text)
+    latest = conn.execute(select(func.max(changes.c.seq))).scalar() or 0
+    if seq > latest:
+        raise CursorExpired()
+    return seq
+
+
+def pull(conn: Connection, user_id: int, cursor: str | None, limit: int) -> dict[str, Any]:
+    after = parse_cursor(conn, cursor)
+    first = after == 0
+    high = visible_high_water(conn)
+    assigned = select(assignments.c.household_id).where(
+        assignments.c.enumerator_id == user_id, assignments.c.status != "cancelled"
+    )
+    rows = conn.execute(
+        select(changes.c.seq, changes.c.kind, changes.c.entity_id, changes.c.household_id)
+        .where(
+            changes.c.seq > after,
+            changes.c.seq <= high,
+            or_(
+                and_(changes.c.kind == "household", changes.c.household_id.in_(assigned)),
+                and_(changes.c.kind != "household", changes.c.enumerator_id == user_id),
+            ),
+        )
+        .order_by(changes.c.seq)
+        .limit(limit + 1)
+    ).all()
+    has_more = len(rows) > limit
+    rows = rows[:limit]
+    # Answer each entity once per page, at the position of its last change.
+    last_seq = {(r.kind, r.entity_id): r.seq for r in rows}
+    out: list[dict[str, Any]] = []
+    for row in rows:
+        if last_seq[(row.kind, row.entity_id)] != row.seq:
+            continue
+        change = _render(conn, row.kind, row.entity_id, first)
+        if change is not None:
+            out.append({"seq": row.seq, "kind": row.kind, row.kind: change})
+    # Past the page's last row when more remain; else everything up to `high` was seen.
+    end = rows[-1].seq if has_more else max(high, after)
+    return {"changes": out, "cursor": f"{instance_id(conn)}.{end}", "has_more": has_more}
+
+
+def _render(conn: Connection, kind: str, entity_id: str, first: bool) -> dict[str, Any] | None:
+    if kind == "household":
+        return household_store.get(conn, entity_id)
+    if kind == "assignment":
+        row = assignment_store.get(conn, entity_id)
+        if row is None or (first and row["status"] == "cancelled"):
+            return None
+        return {k: row[k] for k in ("assignment_id", "household_id", "status", "note")}
+    flag = flag_store.get(conn, entity_id)
+    if flag is None or (first and flag["status"] not in flag_store.OPEN_STATES):
+        return None
+    return flag

@@ -1,0 +1,111 @@
+"""The registry-wide scan: data-quality rules over every stored household.
+
+Runs without a survey (nightly under `serve`, or `verivali-server scan`). It raises a
+flag only where no open scan flag already says the same thing (rule and place), and
+closes open scan flags the registry no longer bears out. Reads stream; writes go in
+short transactions so field pushes are not held up behind a long scan.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from schemas import known_village
+
+from .reconcile.engine import RuleContext, scan_household
+from .store import flags as flag_store
+from .store import jsoncol
+from .store.db import reading, transaction
+from .store.tables import flags, households, members
+
+CHUNK = 2000
+
+
+@dataclass
+class ScanReport:
+    households: int = 0
+    raised: int = 0
+    closed: int = 0
+    kept: int = 0
+
+
+def _nik_index(engine: Engine) -> dict[str, list[tuple[str, str]]]:
+    index: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    with reading(engine) as conn:
+        rows = conn.execute(
+            select(members.c.nik, members.c.household_id, members.c.member_id).where(
+                members.c.nik.is_not(None)
+            )
+        )
+        for nik, household_id, member_id in rows:
+            index[nik].append((household_id, member_id))
+    return index
+
+
+def _open_scan_flags(engine: Engine) -> dict[str, dict[tuple[str, str | None], str]]:
+    found: dict[str, dict[tuple[str, str | None], str]] = defaultdict(dict)
+    with reading(engine) as conn:
+        rows = conn.execute(
+            select(flags.c.household_id, flags.c.rule, flags.c.path, flags.c.flag_id).where(
+                flags.c.survey_id.is_(None), flags.c.status == "open"
+            )
+        )
+        for household_id, rule, path, flag_id in rows:
+            found[household_id][(rule, path)] = flag_id
+    return found
+
+
+def scan_registry(engine: Engine, as_of: date | None = None) -> ScanReport:
+    as_of = as_of or date.today()
+    nik_index = _nik_index(engine)
+    existing = _open_scan_flags(engine)
+    report = ScanReport()
+    pending_rows: list[dict[str, Any]] = []
+    pending_close: list[str] = []
+
+    def flush() -> None:
+        if not pending_rows and not pending_close:
+            return
+        with transaction(engine) as conn:
+            if pending_rows:
+                conn.execute(flags.insert(), pending_rows)
+            for flag_id in pending_close:
+                flag_store.change_status(conn, flag_id, "closed", from_states=("open",))
+        pending_rows.clear()
+        pending_close.clear()
+
+    with reading(engine) as conn:
+        result = conn.execution_options(yield_per=CHUNK).execute(
+            select(households.c.household_id, households.c.region_code, households.c.body)
+        )
+        for household_id, region_code, body in result:
+            household = jsoncol.loads(body)
+            ctx = RuleContext(
+                as_of=as_of,
+                nik_holders=lambda nik, own=household_id: [
+                    h for h in nik_index.get(nik, ()) if h[0] != own
+                ],
+                known_village=known_village,
+            )
+            drafts = scan_household(household, ctx)
+            seen = existing.get(household_id, {})
+            fresh = [d for d in drafts if (d.rule, d.path) not in seen]
+            still = {(d.rule, d.path) for d in drafts}
+            report.kept += len(drafts) - len(fresh)
+            pending_rows.extend(
+                flag_store.new_rows(fresh, household_id=household_id, region_code=region_code,
+                                    survey_id=None)
+            )
+            pending_close.extend(fid for key, fid in seen.items() if key not in still)
+            report.raised += len(fresh)
+            report.closed += sum(1 for key in seen if key not in still)
+            report.households += 1
+            if len(pending_rows) + len(pending_close) >= CHUNK:
+                flush()
+    flush()
+    return report

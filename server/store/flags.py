@@ -1,0 +1,224 @@
+"""Flags: rows ↔ the contract's Flag shape, queries and status changes.
+
+Every status change goes on the pull feed, addressed to the enumerator whose survey
+raised the flag, so laptops learn what the supervisor decided.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Connection, and_, or_, select, update
+
+from ..timeutil import now_iso
+from . import feed, jsoncol
+from .tables import flags, surveys
+
+OPEN_STATES = ("open", "revisit")
+
+_JSON_COLUMNS = ("registry_value", "field_value", "other_value")
+_PUBLIC = (
+    "flag_id", "household_id", "survey_id", "rule", "severity", "path", "registry_value",
+    "field_value", "other_value", "message", "status", "created_at", "resolved_by",
+    "resolved_at", "resolution_note",
+)
+
+
+def to_dict(row: Any) -> dict[str, Any]:
+    flag = {key: row[key] for key in _PUBLIC}
+    for key in _JSON_COLUMNS:
+        flag[key] = jsoncol.loads(row[key])
+    return flag
+
+
+def new_rows(
+    drafts: Iterable[Any], *, household_id: str, region_code: str, survey_id: str | None
+) -> list[dict[str, Any]]:
+    """Table rows for new open flags made from reconciliation drafts."""
+    at = now_iso()
+    return [
+        {
+            "flag_id": str(uuid.uuid4()),
+            "household_id": household_id,
+            "region_code": region_code,
+            "survey_id": survey_id,
+            "rule": draft.rule,
+            "severity": draft.severity,
+            "path": draft.path,
+            "registry_value": jsoncol.dumps(draft.registry_value),
+            "field_value": jsoncol.dumps(draft.field_value),
+            "other_value": jsoncol.dumps(draft.other_value),
+            "message": draft.message,
+            "status": "open",
+            "created_at": at,
+            "resolved_by": None,
+            "resolved_at": None,
+            "resolution_note": None,
+        }
+        for draft in drafts
+    ]
+
+
+def insert_drafts(
+    conn: Connection,
+    drafts: Iterable[Any],
+    *,
+    household_id: str,
+    region_code: str,
+    survey_id: str | None,
+    enumerator_id: int | None,
+) -> list[dict[str, Any]]:
+    """Store new open flags from reconciliation drafts; returns them in contract shape."""
+    rows = new_rows(drafts, household_id=household_id, region_code=region_code,
+                    survey_id=survey_id)
+    if rows:
+        conn.execute(flags.insert(), rows)
+        if enumerator_id is not None:
+            for row in rows:
+                feed.emit(conn, "flag", row["flag_id"], household_id, enumerator_id)
+    return [to_dict(row) for row in rows]
+
+
+def get(conn: Connection, flag_id: str) -> dict[str, Any] | None:
+    row = conn.execute(select(flags).where(flags.c.flag_id == flag_id)).mappings().first()
+    return to_dict(row) if row else None
+
+
+def region_of(conn: Connection, flag_id: str) -> str | None:
+    return conn.execute(select(flags.c.region_code).where(flags.c.flag_id == flag_id)).scalar()
+
+
+def open_for_household(conn: Connection, household_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(flags, surveys.c.device_id)
+        .outerjoin(surveys, surveys.c.survey_id == flags.c.survey_id)
+        .where(flags.c.household_id == household_id, flags.c.status == "open")
+        .order_by(flags.c.created_at, flags.c.flag_id)
+    ).mappings()
+    return [{**to_dict(r), "device_id": r["device_id"]} for r in rows]
+
+
+def for_survey(conn: Connection, survey_id: str) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        select(flags).where(flags.c.survey_id == survey_id).order_by(flags.c.created_at)
+    ).mappings()
+    return [to_dict(r) for r in rows]
+
+
+def change_status(
+    conn: Connection,
+    flag_id: str,
+    status: str,
+    *,
+    from_states: tuple[str, ...] = OPEN_STATES,
+    by: str | None = None,
+    note: str | None = None,
+) -> bool:
+    """Move a flag out of `from_states`; False when another decision got there first.
+
+    The condition is in the UPDATE itself, so of two concurrent decisions exactly one
+    wins, on SQLite and PostgreSQL alike.
+    """
+    result = conn.execute(
+        update(flags)
+        .where(flags.c.flag_id == flag_id, flags.c.status.in_(from_states))
+        .values(status=status, resolved_by=by, resolved_at=now_iso(), resolution_note=note)
+    )
+    if result.rowcount != 1:
+        return False
+    _announce(conn, flag_id)
+    return True
+
+
+def _announce(conn: Connection, flag_id: str) -> None:
+    row = conn.execute(
+        select(flags.c.household_id, surveys.c.enumerator_id)
+        .outerjoin(surveys, surveys.c.survey_id == flags.c.survey_id)
+        .where(flags.c.flag_id == flag_id)
+    ).first()
+    if row is not None and row.enumerator_id is not None:
+        feed.emit(conn, "flag", flag_id, row.household_id, row.enumerator_id)
+
+
+def supersede_survey_flags(conn: Connection, survey_id: str) -> int:
+    ids = conn.execute(
+        select(flags.c.flag_id).where(flags.c.survey_id == survey_id, flags.c.status == "open")
+    ).scalars().all()
+    for flag_id in ids:
+        change_status(conn, flag_id, "superseded", from_states=("open",), by=None)
+    return len(ids)
+
+
+def open_scan_flags(conn: Connection, household_id: str) -> list[dict[str, Any]]:
+    """Open flags raised by the registry scan (no survey) on one household."""
+    rows = conn.execute(
+        select(flags).where(
+            flags.c.household_id == household_id,
+            flags.c.survey_id.is_(None),
+            flags.c.status == "open",
+        )
+    ).mappings()
+    return [to_dict(r) for r in rows]
+
+
+# --- listing with keyset paging -------------------------------------------------------
+
+
+def encode_cursor(created_at: str, flag_id: str) -> str:
+    return base64.urlsafe_b64encode(f"{created_at}|{flag_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, str] | None:
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        created_at, flag_id = base64.urlsafe_b64decode(padded).decode().split("|", 1)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return created_at, flag_id
+
+
+def query(
+    conn: Connection,
+    *,
+    status: str | None = None,
+    rule: str | None = None,
+    region: str | None = None,
+    allowed_regions: list[str] | None = None,
+    household_id: str | None = None,
+    after: tuple[str, str] | None = None,
+    limit: int = 100,
+) -> tuple[list[dict[str, Any]], bool]:
+    """Flags oldest first; `allowed_regions` (prefixes) confines a supervisor."""
+    conditions = []
+    if status:
+        conditions.append(flags.c.status == status)
+    if rule:
+        conditions.append(flags.c.rule == rule)
+    if region:
+        conditions.append(flags.c.region_code.startswith(region, autoescape=True))
+    if allowed_regions is not None:
+        conditions.append(
+            or_(*[flags.c.region_code.startswith(p, autoescape=True) for p in allowed_regions])
+            if allowed_regions
+            else flags.c.flag_id.is_(None)
+        )
+    if household_id:
+        conditions.append(flags.c.household_id == household_id)
+    if after is not None:
+        created_at, flag_id = after
+        conditions.append(
+            or_(
+                flags.c.created_at > created_at,
+                and_(flags.c.created_at == created_at, flags.c.flag_id > flag_id),
+            )
+        )
+    rows = conn.execute(
+        select(flags)
+        .where(*conditions)
+        .order_by(flags.c.created_at, flags.c.flag_id)
+        .limit(limit + 1)
+    ).mappings().all()
+    return [to_dict(r) for r in rows[:limit]], len(rows) > limit

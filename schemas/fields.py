@@ -114,3 +114,9 @@ class UUIDString(Str):
 
 class Raw(fields.Raw):
     default_error_messages = _BASE
+
+
+class QueryInt(fields.Integer):
+    """An integer from a URL query string, where every value arrives as text."""
+
+    default_error_messages = {**_BASE, "invalid": "Harus berupa bilangan bulat."}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from . import enums
 from .base import StrictSchema, in_range, length, one_of
-from .fields import Bool, Int, List, Nested, Raw, Str
+from .fields import Bool, Int, List, Nested, QueryInt, Raw, Str
 from .household import HouseholdSchema
 
 
@@ -37,7 +37,7 @@ class FlagQuerySchema(StrictSchema):
     region = Str(validate=length(2, 10))
     household_id = Str(validate=length(1, 40))
     cursor = Str(validate=length(1, 200))
-    limit = Int(validate=in_range(1, 1000), load_default=100)
+    limit = QueryInt(validate=in_range(1, 1000), load_default=100)
 
 
 class FlagPageSchema(StrictSchema):
@@ -63,7 +63,7 @@ class ChangeSchema(StrictSchema):
 
 class PullQuerySchema(StrictSchema):
     cursor = Str(validate=length(1, 200))
-    limit = Int(validate=in_range(1, 5000), load_default=1000)
+    limit = QueryInt(validate=in_range(1, 5000), load_default=1000)
 
 
 class PullResponseSchema(StrictSchema):

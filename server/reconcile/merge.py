@@ -34,6 +34,9 @@ _REMOVED_MESSAGES = {
     None: "Anggota keluarga tidak tercantum di data lapangan.",
 }
 
+# A flag sent for a revisit is still undecided: its observation still stands.
+_UNDECIDED = frozenset({"open", "revisit"})
+
 OtherFlags = Mapping[str, list[Mapping[str, Any]]]
 
 
@@ -77,7 +80,7 @@ def index_others(others: Iterable[Mapping[str, Any]]) -> dict[str, list[Mapping[
     for flag in others:
         if flag.get("rule", "FIELD_CHANGED") not in OBSERVATION_RULES:
             continue
-        if flag.get("status", "open") != "open" or flag.get("path") is None:
+        if flag.get("status", "open") not in _UNDECIDED or flag.get("path") is None:
             continue
         by_path.setdefault(flag["path"], []).append(flag)
     return by_path

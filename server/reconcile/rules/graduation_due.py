@@ -22,7 +22,9 @@ ELDERLY_AGE = 60
 
 def check(household: dict[str, Any], ctx: RuleContext) -> list[FlagDraft]:
     """`registry_value` is the household's program list."""
-    programs = household.get("programs") or ()
+    programs = household.get("programs")
+    if not programs:
+        return []
     enrolled_before = ctx.years_ago(YEARS_OF_PROTECTION)
     due = sorted(
         p["program"] for p in programs

@@ -15,12 +15,13 @@ from server.reconcile.rules.context import RuleContext
 RULE = "INELIGIBLE_DESIL"
 
 DESIL_CUTOFF = {"PKH": 4, "BPNT": 5, "PBI_JK": 5}
+_LOWEST_CUTOFF = min(DESIL_CUTOFF.values())
 
 
 def check(household: dict[str, Any], ctx: RuleContext) -> list[FlagDraft]:
     """`registry_value` is the desil; the message names the programs concerned."""
     desil = household.get("desil")
-    if desil is None:
+    if desil is None or desil <= _LOWEST_CUTOFF or not household.get("programs"):
         return []
     over = [
         f"{program} (desil 1–{DESIL_CUTOFF[program]})"

@@ -30,24 +30,37 @@ def check(household: dict[str, Any], ctx: RuleContext) -> list[FlagDraft]:
     hand is the newer truth about itself.
     """
     household_id = household.get("household_id")
+    lookup = ctx.nik_holders
     by_nik: dict[str, list[str]] = {}
+    elsewhere: dict[str, list[dict[str, str]]] = {}
+    repeated = False
     for member in household.get("members") or ():
         nik = member.get("nik")
-        if nik is not None and member.get("status") != "moved_out":
-            by_nik.setdefault(nik, []).append(member["member_id"])
+        if nik is None or member.get("status") == "moved_out":
+            continue
+        if nik in by_nik:
+            repeated = True
+            by_nik[nik].append(member["member_id"])
+            continue
+        by_nik[nik] = [member["member_id"]]
+        holders = lookup(nik)
+        if holders:
+            outside = [{"household_id": other_household, "member_id": other_member}
+                       for other_household, other_member in holders
+                       if other_household != household_id]
+            if outside:
+                elsewhere[nik] = outside
+    if not repeated and not elsewhere:
+        return []
     drafts: list[FlagDraft] = []
     for nik, member_ids in by_nik.items():
-        elsewhere = [
-            {"household_id": other_household, "member_id": other_member}
-            for other_household, other_member in ctx.nik_holders(nik)
-            if other_household != household_id
-        ]
-        if len(member_ids) == 1 and not elsewhere:
+        outside = elsewhere.get(nik, [])
+        if len(member_ids) == 1 and not outside:
             continue
         for member_id in member_ids:
             here = [{"household_id": household_id, "member_id": other}
                     for other in member_ids if other != member_id]
-            message = _MESSAGES[bool(here), bool(elsewhere)]
+            message = _MESSAGES[bool(here), bool(outside)]
             drafts.append(make_draft(RULE, member_path(member_id, "nik"), message,
-                                     registry_value=nik, other_value=here + elsewhere))
+                                     registry_value=nik, other_value=here + outside))
     return drafts

@@ -12,10 +12,12 @@ from typing import Any
 
 from server.reconcile.draft import FlagDraft, make_draft
 from server.reconcile.fields import member_path
-from server.reconcile.rules.codes import FEMALE_DAY_OFFSET, nik_problem
+from server.reconcile.rules.codes import FEMALE_DAY_OFFSET, PLAUSIBLE_NIK
 from server.reconcile.rules.context import RuleContext
 
 RULE = "NIK_MISMATCH"
+
+_FEMALE_DAY = {f"{day:02d}": f"{day + FEMALE_DAY_OFFSET:02d}" for day in range(1, 32)}
 
 _MESSAGES = {
     (True, False): "Tanggal lahir tidak sesuai dengan NIK.",
@@ -28,13 +30,26 @@ def check(household: dict[str, Any], ctx: RuleContext) -> list[FlagDraft]:
     drafts: list[FlagDraft] = []
     for member in household.get("members") or ():
         nik = member.get("nik")
-        if nik is None or nik_problem(nik) is not None:
+        if nik is None:
             continue
-        date_wrong, sex_wrong = mismatch(nik, member.get("birth_date"), member.get("sex"))
+        birth_date, sex = member.get("birth_date"), member.get("sex")
+        if birth_date and sex and nik[6:12] == encoded_date(birth_date, sex):
+            continue  # the common case, decided without parsing
+        if not PLAUSIBLE_NIK.fullmatch(nik):
+            continue
+        date_wrong, sex_wrong = mismatch(nik, birth_date, sex)
         if date_wrong or sex_wrong:
             drafts.append(make_draft(RULE, member_path(member["member_id"], "nik"),
                                      _MESSAGES[date_wrong, sex_wrong], registry_value=nik))
     return drafts
+
+
+def encoded_date(birth_date: str, sex: str) -> str:
+    """The DDMMYY a NIK should carry for this birth date and sex."""
+    day = birth_date[8:10]
+    if sex == "F":
+        day = _FEMALE_DAY.get(day, day)
+    return day + birth_date[5:7] + birth_date[2:4]
 
 
 def mismatch(nik: str, birth_date: str | None, sex: str | None) -> tuple[bool, bool]:

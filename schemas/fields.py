@@ -51,6 +51,12 @@ class Bool(fields.Boolean):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(truthy={True}, falsy={False}, **kwargs)
 
+    def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> bool:
+        # `1 in {True}` holds in Python, so marshmallow alone would take 1 and 0.
+        if not isinstance(value, bool):
+            raise self.make_error("invalid")
+        return value
+
 
 class Dict(fields.Dict):
     default_error_messages = {**_BASE, "invalid": "Harus berupa objek JSON."}

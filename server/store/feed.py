@@ -30,6 +30,21 @@ def emit(
     )
 
 
+def emit_households(conn: Connection, household_ids: list[str], at: str | None = None) -> None:
+    """`emit(conn, "household", id, id)` for many households in one round trip (bulk import)."""
+    if not household_ids:
+        return
+    at = at or now_iso()
+    conn.execute(
+        changes.insert(),
+        [
+            {"kind": "household", "entity_id": hid, "household_id": hid,
+             "enumerator_id": None, "at": at}
+            for hid in household_ids
+        ],
+    )
+
+
 def visible_high_water(conn: Connection) -> int:
     """The highest seq a pull may pass.
 

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from . import jsoncol
 from .tables import devices, surveys
 
+# Built once: a push runs these for every survey, and building a statement per call
+# cost more than executing it.
+_BY_ID = select(surveys).where(surveys.c.survey_id == bindparam("survey_id"))
+_CHILD_OF = (
+    select(surveys.c.survey_id).where(surveys.c.parent_survey_id == bindparam("survey_id")).limit(1)
+)
+_INSERT = surveys.insert()
+
 
 def get(conn: Connection, survey_id: str) -> dict[str, Any] | None:
-    row = conn.execute(select(surveys).where(surveys.c.survey_id == survey_id)).mappings().first()
+    row = conn.execute(_BY_ID, {"survey_id": survey_id}).mappings().first()
     if row is None:
         return None
     survey = dict(row)
@@ -21,14 +29,12 @@ def get(conn: Connection, survey_id: str) -> dict[str, Any] | None:
 
 
 def insert(conn: Connection, values: dict[str, Any]) -> None:
-    conn.execute(surveys.insert().values(**values))
+    conn.execute(_INSERT, values)
 
 
 def child_of(conn: Connection, survey_id: str) -> str | None:
     """The stored survey naming `survey_id` as its parent, if one arrived first."""
-    return conn.execute(
-        select(surveys.c.survey_id).where(surveys.c.parent_survey_id == survey_id).limit(1)
-    ).scalar()
+    return conn.execute(_CHILD_OF, {"survey_id": survey_id}).scalar()
 
 
 def mark_superseded(conn: Connection, survey_id: str, by: str) -> None:

@@ -4,44 +4,54 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from ..timeutil import now_iso
 from . import feed, jsoncol
 from .tables import household_versions, households, members
 
+# Built once: every pushed survey reads its household through these, and building a
+# statement per call cost more than executing it.
+_ID = bindparam("id_")
+_BY_ID = select(households).where(households.c.household_id == _ID)
+_BODY = select(households.c.body, households.c.version).where(households.c.household_id == _ID)
+_VERSION_BODY = select(household_versions.c.body).where(
+    household_versions.c.household_id == _ID,
+    household_versions.c.version == bindparam("version_"),
+)
+_REGION = select(households.c.region_code).where(households.c.household_id == _ID)
+_SET_VERIFICATION = (
+    households.update()
+    .where(households.c.household_id == _ID)
+    .values(
+        verification_state=bindparam("state_"),
+        verification_survey_id=bindparam("survey_id_"),
+        verification_at=bindparam("at_"),
+    )
+)
+_NIK_HOLDERS = select(members.c.household_id, members.c.member_id).where(
+    members.c.nik == bindparam("nik_")
+)
+
 
 def get(conn: Connection, household_id: str) -> dict[str, Any] | None:
     """The current household with `version` and `verification`, or None."""
-    row = conn.execute(
-        select(households).where(households.c.household_id == household_id)
-    ).mappings().first()
+    row = conn.execute(_BY_ID, {"id_": household_id}).mappings().first()
     return _view(row) if row else None
 
 
 def get_body(conn: Connection, household_id: str) -> tuple[dict[str, Any], int] | None:
-    row = conn.execute(
-        select(households.c.body, households.c.version).where(
-            households.c.household_id == household_id
-        )
-    ).first()
+    row = conn.execute(_BODY, {"id_": household_id}).first()
     return (jsoncol.loads(row.body), row.version) if row else None
 
 
 def get_version(conn: Connection, household_id: str, version: int) -> dict[str, Any] | None:
-    body = conn.execute(
-        select(household_versions.c.body).where(
-            household_versions.c.household_id == household_id,
-            household_versions.c.version == version,
-        )
-    ).scalar()
+    body = conn.execute(_VERSION_BODY, {"id_": household_id, "version_": version}).scalar()
     return jsoncol.loads(body)
 
 
 def region_of(conn: Connection, household_id: str) -> str | None:
-    return conn.execute(
-        select(households.c.region_code).where(households.c.household_id == household_id)
-    ).scalar()
+    return conn.execute(_REGION, {"id_": household_id}).scalar()
 
 
 def _view(row: Any) -> dict[str, Any]:
@@ -137,9 +147,8 @@ def set_verification(
     conn: Connection, household_id: str, state: str, survey_id: str | None, at: str | None
 ) -> None:
     conn.execute(
-        households.update()
-        .where(households.c.household_id == household_id)
-        .values(verification_state=state, verification_survey_id=survey_id, verification_at=at)
+        _SET_VERIFICATION,
+        {"id_": household_id, "state_": state, "survey_id_": survey_id, "at_": at},
     )
 
 
@@ -164,7 +173,5 @@ def history(conn: Connection, household_id: str) -> list[dict[str, Any]]:
 
 def nik_holders(conn: Connection, nik: str) -> list[tuple[str, str]]:
     """Every (household_id, member_id) whose current version holds this NIK."""
-    rows = conn.execute(
-        select(members.c.household_id, members.c.member_id).where(members.c.nik == nik)
-    )
+    rows = conn.execute(_NIK_HOLDERS, {"nik_": nik})
     return [(r.household_id, r.member_id) for r in rows]

@@ -33,19 +33,49 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+POSTGRES_URL = os.environ.get("VERIVALI_TEST_POSTGRES_URL")
+NO_POSTGRES = "needs PostgreSQL: set VERIVALI_TEST_POSTGRES_URL (`make test-postgres` starts one)"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Skip `postgres` tests without a server, but never in CI, which must run them."""
+    if POSTGRES_URL:
+        return
+    marked = [item for item in items if item.get_closest_marker("postgres")]
+    if marked and os.environ.get("CI") == "true":
+        raise pytest.UsageError(f"CI runs the postgres tests: {NO_POSTGRES}")
+    for item in marked:
+        item.add_marker(pytest.mark.skip(reason=NO_POSTGRES))
+
+
+@pytest.fixture
+def postgres_admin_url() -> str:
+    """The server's admin URL, for tests that make databases of their own."""
+    if not POSTGRES_URL:
+        pytest.skip(NO_POSTGRES)
+    return POSTGRES_URL
+
+
+def _initialise(url: str) -> None:
+    engine = make_engine(url)
+    try:
+        create_all(engine)
+    finally:
+        engine.dispose()
+
+
 @pytest.fixture
 def database_url(tmp_path: Path) -> Iterator[str]:
     """A fresh, empty, initialised database for one test."""
-    pg = os.environ.get("VERIVALI_TEST_POSTGRES_URL")
-    if pg:
-        from tests.pg import fresh_database
+    if POSTGRES_URL:
+        from tests.pg import fresh_database, schema_template
 
-        with fresh_database(pg) as url:
-            create_all(make_engine(url))
+        with fresh_database(POSTGRES_URL, template=schema_template(POSTGRES_URL)) as url:
+            _initialise(url)
             yield url
         return
     url = f"sqlite:///{tmp_path / 'verivali.db'}"
-    create_all(make_engine(url))
+    _initialise(url)
     yield url
 
 

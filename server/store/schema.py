@@ -1,4 +1,7 @@
-"""Creating the database and knowing which one we talk to.
+"""Creating or upgrading the database, and knowing which one we talk to.
+
+The schema is made by the Alembic migrations (`migrate.py`), never by `create_all`:
+a database that keeps a regency's data is upgraded in place, release after release.
 
 `instance_id` is made once per database. Pull cursors carry it, so an agent holding a
 cursor from another database (say, before a restore) is told `cursor_expired`.
@@ -10,11 +13,13 @@ import uuid
 
 from sqlalchemy import Connection, Engine, select
 
-from .tables import meta, metadata
+from . import migrate
+from .tables import meta
 
 
 def create_all(engine: Engine) -> None:
-    metadata.create_all(engine)
+    """Create the database, or upgrade it to this release's schema (`init`)."""
+    migrate.upgrade(engine)
     with engine.begin() as conn:
         if get_meta(conn, "instance_id") is None:
             conn.execute(meta.insert().values(key="instance_id", value=uuid.uuid4().hex))

@@ -19,7 +19,17 @@ from sqlalchemy import (
     Text,
 )
 
-metadata = MetaData()
+# Named constraints, so a later migration can drop or alter one by name on both databases
+# (SQLite's batch mode rebuilds a table and needs the names).
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "ck": "ck_%(table_name)s_%(constraint_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
 
 # Autoincrement integers that are BIGINT on PostgreSQL and INTEGER (rowid) on SQLite.
 BigId = BigInteger().with_variant(Integer(), "sqlite")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -209,6 +210,42 @@ def scan(as_of: str | None, database: str) -> None:
         f"scanned {report.households} households: {report.raised} flags raised, "
         f"{report.kept} already open, {report.closed} closed"
     )
+
+
+@main.command("import-bundle")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--ack",
+    "ack_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write a signed acknowledgement file for `verivali-agent import-ack`.",
+)
+@database_option
+def import_bundle(file: Path, ack_file: Path | None, database: str) -> None:
+    """Ingest a USB bundle from a field laptop, exactly like a push (idempotent)."""
+    from .bundles import BundleError
+    from .bundles import import_bundle as ingest_bundle
+
+    try:
+        imported = ingest_bundle(engine_for(database), file.read_bytes())
+    except BundleError as exc:
+        raise click.ClickException(f"bundle refused: {exc}") from exc
+    for result in imported.results:
+        detail = result["state"] or "; ".join(
+            f"{path}: {' '.join(msgs)}" for path, msgs in sorted((result["errors"] or {}).items())
+        )
+        click.echo(f"{result['survey_id']}\t{result['status']}\t{detail}")
+    counts = imported.counts()
+    click.echo(
+        f"bundle of {imported.user} (device {imported.device_id}): "
+        f"{counts['accepted']} accepted, {counts['duplicate']} duplicate, "
+        f"{counts['rejected']} rejected",
+        err=True,
+    )
+    if ack_file is not None:
+        ack_file.write_bytes(imported.ack)
+        click.echo(f"acknowledgement written to {ack_file}", err=True)
 
 
 @main.command()

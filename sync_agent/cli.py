@@ -1,0 +1,445 @@
+"""`verivali-agent`: the enumerator's laptop side of Verivali.
+
+Each command is a few lines over the library. Heavy imports (requests, Flask,
+APScheduler) happen inside the commands that need them, so `record` starts fast.
+Failures a field laptop meets (no signal, revoked token, server trouble, a busy lock)
+end the command with ONE line and a distinct exit code; nothing local is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .errors import EXIT_BUNDLE, EXIT_INVALID, EXIT_LOCAL, SyncError
+
+OUTCOMES = ("found", "not_found", "moved", "refused")
+STATE_WORDS = {
+    "pending": "waiting to be sent (Belum Terkirim)",
+    "sent": "sent, answer not received yet (Belum Terkirim)",
+    "acknowledged": "acknowledged by the server (Terkirim)",
+    "rejected": "rejected by the server (Ditolak Server)",
+    "replaced": "rejected, then corrected and replaced",
+}
+
+
+class AgentError(click.ClickException):
+    """One line on stderr and a distinct exit code."""
+
+    def __init__(self, message: str, exit_code: int = 1):
+        super().__init__(" ".join(message.split()))
+        self.exit_code = exit_code
+
+
+class AgentGroup(click.Group):
+    """Turns the agent's known failures into one-line errors instead of tracebacks."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from schemas.bundle import BundleError
+
+        from .store import StoreError
+
+        try:
+            return super().invoke(ctx)
+        except SyncError as exc:
+            raise AgentError(str(exc), exc.exit_code) from exc
+        except BundleError as exc:
+            raise AgentError(f"bundle refused: {exc}", EXIT_BUNDLE) from exc
+        except StoreError as exc:
+            raise AgentError(str(exc), EXIT_LOCAL) from exc
+        except sqlite3.Error as exc:
+            raise AgentError(f"local store error: {exc}", EXIT_LOCAL) from exc
+        except OSError as exc:
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise AgentError(f"file error: {exc.strerror or exc}{where}", EXIT_LOCAL) from exc
+
+
+def _home(ctx: click.Context) -> Path:
+    home = ctx.obj.get("home") if ctx.obj else None
+    if home is None:
+        from .platform import default_home
+
+        home = default_home()
+    return Path(home)
+
+
+@click.group(cls=AgentGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--home",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="VERIVALI_AGENT_HOME",
+    default=None,
+    help="Folder of this laptop's agent data (default: the user's data folder; "
+    "env VERIVALI_AGENT_HOME).",
+)
+@click.version_option(package_name="verivali")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None) -> None:
+    """Verivali field agent: verify DTSEN households offline, send visits when there is signal.
+
+    \b
+    First time on a laptop (the admin gives you the server address and your token):
+      verivali-agent init --server http://SERVER:5000 --token vv_... --name budi
+      verivali-agent pull        download your assigned households
+    \b
+    Every day:
+      verivali-agent capture     open the visit form at http://127.0.0.1:5001
+      verivali-agent sync        send visits and receive updates (needs signal)
+      verivali-agent status      what waits to be sent, open flags, last sync
+    \b
+    No signal for weeks? Carry the visits on a USB stick:
+      verivali-agent export-bundle visits.vvb   (the office imports it and gives
+      verivali-agent import-ack ack.vvb          you back an acknowledgement)
+
+    Visits are saved on this laptop the moment they are recorded and stay there until
+    the server acknowledges them; a failed sync loses nothing, just run it again.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["home"] = home
+
+
+@main.command()
+@click.option("--server", "server_url", required=True, metavar="URL",
+              help="The server address the admin gave you, e.g. http://10.0.0.5:5000")
+@click.option("--token", required=True, metavar="TOKEN", help="Your API token (vv_...).")
+@click.option("--name", default=None, metavar="NAME",
+              help="Your user name on the server; written into USB bundles.")
+@click.pass_context
+def init(ctx: click.Context, server_url: str, token: str, name: str | None) -> None:
+    """Set this laptop up (or give it a new token). Keeps visits already recorded."""
+    from .home import initialise
+
+    if not server_url.startswith(("http://", "https://")):
+        raise click.BadParameter("must start with http:// or https://", param_hint="--server")
+    store = initialise(_home(ctx), server_url, token, name)
+    try:
+        device_id = store.get("device_id")
+    finally:
+        store.close()
+    click.echo(f"ready: device {device_id}, data in {_home(ctx)}")
+    click.echo("next: `verivali-agent pull` to download your assigned households")
+
+
+def _run_sync(ctx: click.Context, action: str, batch_size: int, wait: float) -> None:
+    from . import sync
+    from .home import make_client, open_initialised
+    from .scheduler import sync_lock
+
+    home = _home(ctx)
+    with sync_lock(home, wait):
+        store = open_initialised(home)
+        try:
+            client = make_client(home, store)
+            try:
+                report = sync.run(store, client, action, batch_size=batch_size)
+            finally:
+                client.close()
+        finally:
+            store.close()
+    click.echo(report.summary())
+    if report.rejected:
+        click.echo(
+            f"note: {report.rejected} visit(s) rejected by the server; see `verivali-agent "
+            "status` or the capture form to correct them", err=True,
+        )
+
+
+_batch = click.option("--batch-size", default=50, show_default=True,
+                      type=click.IntRange(1, 500), help="Visits per request.")
+_wait = click.option("--wait", default=0.0, type=click.FloatRange(min=0),
+                     help="Seconds to wait when another sync is running (default: don't wait).")
+
+
+@main.command()
+@_batch
+@_wait
+@click.pass_context
+def push(ctx: click.Context, batch_size: int, wait: float) -> None:
+    """Send visits waiting in the outbox to the server."""
+    _run_sync(ctx, "push", batch_size, wait)
+
+
+@main.command()
+@_wait
+@click.pass_context
+def pull(ctx: click.Context, wait: float) -> None:
+    """Download assigned households, assignments and flags changed since last time."""
+    _run_sync(ctx, "pull", 50, wait)
+
+
+@main.command("sync")
+@_batch
+@_wait
+@click.pass_context
+def sync_command(ctx: click.Context, batch_size: int, wait: float) -> None:
+    """Push, then pull: the one command to run whenever there is signal."""
+    _run_sync(ctx, "sync", batch_size, wait)
+
+
+def _gps(value: str | None) -> dict[str, float] | None:
+    if not value:
+        return None
+    try:
+        parts = [float(p) for p in value.split(",")]
+    except ValueError as exc:
+        raise click.BadParameter("use LAT,LON or LAT,LON,ACCURACY_M", param_hint="--gps") from exc
+    if len(parts) not in (2, 3):
+        raise click.BadParameter("use LAT,LON or LAT,LON,ACCURACY_M", param_hint="--gps")
+    gps = {"lat": parts[0], "lon": parts[1]}
+    if len(parts) == 3:
+        gps["accuracy_m"] = parts[2]
+    return gps
+
+
+@main.command()
+@click.option("--household", "household_id", metavar="ID", help="The household visited.")
+@click.option("--outcome", type=click.Choice(OUTCOMES), default=None,
+              help="found (Ditemukan), not_found (Tidak Ditemukan), moved (Pindah), "
+              "refused (Menolak).")
+@click.option("--observed", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="JSON file: the household as seen at the door (default for `found`: "
+              "the local copy, all confirmed).")
+@click.option("--notes", default=None, help="Free-text notes.")
+@click.option("--new", "new", is_flag=True,
+              help="A new-household proposal (Usulan Baru); needs --observed.")
+@click.option("--gps", default=None, metavar="LAT,LON[,ACC]", help="Position of the visit.")
+@click.option("--started-at", default=None, metavar="TIMESTAMP",
+              help="When the visit began (ISO 8601 with offset; default: now).")
+@click.pass_context
+def record(
+    ctx: click.Context, household_id: str | None, outcome: str | None, observed: Path | None,
+    notes: str | None, new: bool, gps: str | None, started_at: str | None,
+) -> None:
+    """Save one visit in the outbox (on disk before this returns); prints its survey_id."""
+    from .home import open_initialised
+    from .record import SurveyInvalid, record_survey
+
+    if new:
+        outcome = outcome or "found"
+        if observed is None:
+            raise click.UsageError("--new needs --observed FILE.json")
+    elif not household_id or not outcome:
+        raise click.UsageError("give --household ID and --outcome (or --new --observed FILE)")
+    observed_value = None
+    if observed is not None:
+        try:
+            observed_value = json.loads(observed.read_text(encoding="utf-8"))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise AgentError(f"survey not valid: {observed} is not JSON ({exc})", EXIT_INVALID) from exc
+        if not isinstance(observed_value, dict):
+            raise AgentError(f"survey not valid: {observed} must hold one JSON object", EXIT_INVALID)
+    store = open_initialised(_home(ctx))
+    try:
+        survey = record_survey(
+            store, household_id=household_id, outcome=outcome or "found",
+            observed=observed_value, notes=notes, gps=_gps(gps), new=new, started_at=started_at,
+        )
+    except SurveyInvalid as exc:
+        raise AgentError(f"survey not valid: {exc.one_line()}", EXIT_INVALID) from exc
+    finally:
+        store.close()
+    click.echo(survey["survey_id"])
+
+
+def status_data(store: Any) -> dict[str, Any]:
+    counts = store.counts()
+    last = store.last_sync()
+    last_ok = store.last_sync(ok_only=True)
+    return {
+        "device_id": store.get("device_id"),
+        "server": store.get("server_url"),
+        "user": store.get("user_name"),
+        "households": len(store.assigned_households()),
+        "pending": counts["pending"] + counts["sent"],
+        "acknowledged": counts["acknowledged"],
+        "rejected": counts["rejected"],
+        "replaced": counts["replaced"],
+        "open_flags": len(store.open_flags()),
+        "last_sync": None if last is None else {
+            "action": last["action"], "at": last["finished_at"], "ok": bool(last["ok"]),
+            "message": last["reason"],
+        },
+        "last_success_at": last_ok["finished_at"] if last_ok else None,
+    }
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def status(ctx: click.Context, as_json: bool) -> None:
+    """Counts of visits waiting and acknowledged, open flags, and the last sync."""
+    from .home import open_initialised
+
+    store = open_initialised(_home(ctx))
+    try:
+        data = status_data(store)
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    last = data["last_sync"]
+    lines = [
+        f"device        {data['device_id']}" + (f" ({data['user']})" if data["user"] else ""),
+        f"server        {data['server']}",
+        f"households    {data['households']} assigned",
+        f"waiting       {data['pending']} visit(s) not yet acknowledged (Belum Terkirim)",
+        f"acknowledged  {data['acknowledged']} (Terkirim)",
+        f"rejected      {data['rejected']} to correct (Ditolak Server)",
+        f"open flags    {data['open_flags']} (Temuan)",
+        "last sync     " + ("never" if last is None else
+                            f"{last['at']} {last['action']} "
+                            + ("ok" if last["ok"] else f"FAILED: {last['message']}")),
+        f"last success  {data['last_success_at'] or 'never'}",
+    ]
+    click.echo("\n".join(lines))
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def households(ctx: click.Context, as_json: bool) -> None:
+    """Assigned households with their verification state (server) and local visit state."""
+    from .home import open_initialised
+
+    store = open_initialised(_home(ctx))
+    try:
+        rows = store.assigned_households()
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no households yet: run `verivali-agent pull`")
+        return
+    click.echo("household\tvillage\tversion\tverification\tlocal visit\thead\taddress")
+    for row in rows:
+        click.echo(
+            f"{row['household_id']}\t{row['region_code']}\tv{row['version']}\t"
+            f"{row['verification'].get('state', 'unverified')}\t{row['local_state'] or '-'}\t"
+            f"{row['head_name'] or '-'}\t{row['address'] or '-'}"
+        )
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def flags(ctx: click.Context, as_json: bool) -> None:
+    """Open flags (Temuan) on your visits, as last pulled."""
+    from .home import open_initialised
+
+    store = open_initialised(_home(ctx))
+    try:
+        rows = store.open_flags()
+    finally:
+        store.close()
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    if not rows:
+        click.echo("no open flags")
+        return
+    for flag in rows:
+        click.echo(
+            f"{flag.get('household_id')}\t{flag.get('rule')}\t{flag.get('severity')}\t"
+            f"{flag.get('status')}\t{flag.get('path') or '-'}\t{flag.get('message') or ''}"
+        )
+
+
+@main.command()
+@click.option("--interval", default=300.0, show_default=True, type=click.FloatRange(min=1),
+              help="Seconds between syncs while the server is reachable.")
+@click.option("--max-backoff", default=3600.0, show_default=True, type=click.FloatRange(min=1),
+              help="Longest wait between attempts while offline.")
+@_batch
+@click.pass_context
+def daemon(ctx: click.Context, interval: float, max_backoff: float, batch_size: int) -> None:
+    """Sync on a schedule until stopped (Ctrl+C); backs off while offline."""
+    from .home import open_initialised
+    from .scheduler import make_daemon, run_blocking
+
+    home = _home(ctx)
+    open_initialised(home).close()
+    click.echo(f"syncing every {interval:g}s (Ctrl+C to stop)")
+    agent = make_daemon(home, interval, max_backoff, batch_size,
+                        report=lambda line: click.echo(line, err=False))
+    run_blocking(agent, tick_every=min(interval, 30.0))
+
+
+@main.command()
+@click.option("--port", default=5001, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--sync-every", default=0.0, type=click.FloatRange(min=0),
+              help="Also sync in the background every N seconds (0: only by hand).")
+@click.pass_context
+def capture(ctx: click.Context, port: int, sync_every: float) -> None:
+    """Open the visit form (Formulir Kunjungan) on http://127.0.0.1:PORT (this laptop only)."""
+    from waitress import serve
+
+    from .capture import create_app
+    from .home import open_initialised
+
+    home = _home(ctx)
+    open_initialised(home).close()
+    app = create_app(home)
+    scheduler = None
+    if sync_every > 0:
+        from .scheduler import make_daemon, start_background
+
+        scheduler = start_background(
+            make_daemon(home, sync_every, 3600.0, report=lambda line: click.echo(line)),
+            tick_every=min(sync_every, 30.0),
+        )
+    click.echo(f"Formulir Kunjungan: http://127.0.0.1:{port}/  (Ctrl+C untuk berhenti)")
+    try:
+        serve(app, host="127.0.0.1", port=port, threads=4, ident="verivali-agent")
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
+@main.command("export-bundle")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def export_bundle(ctx: click.Context, file: Path) -> None:
+    """Write every visit not yet acknowledged into FILE, for a USB stick."""
+    from .bundle import export_bundle as export
+    from .home import open_initialised
+
+    home = _home(ctx)
+    store = open_initialised(home)
+    try:
+        bundle_id, count = export(home, store, file)
+    finally:
+        store.close()
+    click.echo(f"{count} visit(s) written to {file} (bundle {bundle_id})")
+    click.echo("they stay waiting here until an acknowledgement or a sync confirms them", err=True)
+
+
+@main.command("import-ack")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_context
+def import_ack(ctx: click.Context, file: Path) -> None:
+    """Apply the office's acknowledgement FILE: marks what arrived at the server."""
+    from .bundle import import_ack as apply_ack
+    from .home import open_initialised
+
+    home = _home(ctx)
+    store = open_initialised(home)
+    try:
+        report = apply_ack(home, store, file)
+    finally:
+        store.close()
+    click.echo(
+        f"{report.acknowledged} acknowledged, {report.rejected} rejected, "
+        f"{report.unchanged} already known"
+    )
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

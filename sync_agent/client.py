@@ -1,0 +1,228 @@
+"""The HTTP side of sync: one requests session, timeouts, retries, gzip bodies.
+
+Knows the server's API, not SQLite. Village links drop, stall and come back, so
+connection errors, timeouts, a reply cut mid-way, 429 and 5xx are retried with
+exponential backoff and full jitter (many laptops coming online together must not
+hit the server in step). Everything else becomes one of the named errors below,
+whose text is one short line fit for a field coordinator — never the token.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import random
+import time
+from collections.abc import Callable
+from typing import Any
+
+import requests
+
+from .errors import CursorExpired, Offline, ServerError, SyncError, TokenRevoked
+
+__all__ = [
+    "Client", "CursorExpired", "Offline", "ServerError", "SyncError", "TokenRevoked",
+    "agent_version",
+]
+
+API = "/api/v1"
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+# Connection refused, DNS failure, timeouts, and a reply cut mid-way (chunked or gzip).
+RETRYABLE = (
+    requests.ConnectionError,
+    requests.Timeout,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+def agent_version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("verivali")
+    except Exception:  # noqa: BLE001 - running from a source tree without metadata
+        return "0.0.0"
+
+
+class Client:
+    """Talks to one server as one device."""
+
+    def __init__(
+        self,
+        server_url: str,
+        token: str,
+        device_id: str,
+        *,
+        connect_timeout: float = 10.0,
+        read_timeout: float = 120.0,
+        retries: int = 4,
+        backoff: float = 1.0,
+        max_backoff: float = 30.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
+        self.base = server_url.rstrip("/")
+        self.device_id = device_id
+        self.timeout = (connect_timeout, read_timeout)
+        self.retries = retries
+        self.backoff = backoff
+        self.max_backoff = max_backoff
+        self.sleep = sleep
+        self.session = requests.Session()
+        self.session.headers.update(
+            {
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/json",
+                "Accept-Encoding": "gzip",
+                "User-Agent": f"verivali-agent/{agent_version()}",
+                "X-Verivali-Agent": agent_version(),
+                "X-Verivali-Device": device_id,
+            }
+        )
+        self.bytes_sent = 0  # request bodies as they went on the wire (compressed)
+
+    def close(self) -> None:
+        self.session.close()
+
+    # -- the contract's calls ---------------------------------------------------------
+
+    def push(self, surveys: list[dict[str, Any]], pending: int) -> list[dict[str, Any]]:
+        """POST a batch; returns one result per survey, checked to match the request."""
+        body = _gzip_json({"device_id": self.device_id, "surveys": surveys})
+        answer = self._call(
+            "POST", "/sync/push", data=body, pending=pending,
+            headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
+        )
+        results = answer.get("results") if isinstance(answer, dict) else None
+        if not isinstance(results, list) or len(results) != len(surveys):
+            raise ServerError("server error: the push answer does not match the batch sent")
+        for sent, result in zip(surveys, results, strict=True):
+            if not isinstance(result, dict) or result.get("survey_id") != sent["survey_id"]:
+                raise ServerError("server error: the push answer names other surveys")
+        return results
+
+    def pull(self, cursor: str | None, limit: int, pending: int) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": limit}
+        if cursor:
+            params["cursor"] = cursor
+        page = self._call("GET", "/sync/pull", params=params, pending=pending)
+        if (
+            not isinstance(page, dict)
+            or not isinstance(page.get("changes"), list)
+            or not isinstance(page.get("cursor"), str)
+            or not isinstance(page.get("has_more"), bool)
+        ):
+            raise ServerError("server error: the pull answer is not a page of changes")
+        return page
+
+    def health(self, timeout: float = 5.0) -> bool:
+        """A cheap reachability probe (no retries): is the server there right now?"""
+        try:
+            response = self.session.get(self.base + API + "/health", timeout=(timeout, timeout))
+        except requests.RequestException:
+            return False
+        return response.status_code == 200
+
+    # -- plumbing -----------------------------------------------------------------
+
+    def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        pending: int,
+        data: bytes | None = None,
+        params: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        url = self.base + API + path
+        all_headers = {"X-Verivali-Pending": str(pending), **(headers or {})}
+        attempt = 0
+        while True:
+            try:
+                response = self.session.request(
+                    method, url, data=data, params=params, headers=all_headers,
+                    timeout=self.timeout,
+                )
+            except RETRYABLE as exc:
+                if attempt < self.retries:
+                    attempt += 1
+                    self._wait(attempt, None)
+                    continue
+                raise Offline(f"offline: cannot reach the server {self.base} ({_short(exc)})") from exc
+            except requests.RequestException as exc:
+                raise Offline(f"offline: the server address {self.base!r} cannot be used") from exc
+            if data is not None:
+                self.bytes_sent += len(data)
+            if response.status_code in RETRY_STATUS and attempt < self.retries:
+                attempt += 1
+                self._wait(attempt, _retry_after(response))
+                continue
+            return _answer(response, response.content)
+
+    def _wait(self, attempt: int, retry_after: float | None) -> None:
+        ceiling = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
+        delay = random.uniform(0, ceiling)  # full jitter
+        if retry_after is not None:
+            delay = max(delay, min(retry_after, self.max_backoff))
+        self.sleep(delay)
+
+
+def _gzip_json(value: Any) -> bytes:
+    text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+    return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+
+
+def _retry_after(response: requests.Response) -> float | None:
+    value = response.headers.get("Retry-After", "")
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        return None
+
+
+def _short(exc: Exception) -> str:
+    """A few words on why the server could not be reached (never the URL's query or a token)."""
+    text = str(exc)
+    if isinstance(exc, requests.Timeout):
+        return "timed out"
+    if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
+        return "connection cut mid-reply"
+    if "Name or service not known" in text or "getaddrinfo" in text or "NameResolution" in text:
+        return "server name not found"
+    if "refused" in text:
+        return "connection refused"
+    if "reset" in text or "aborted" in text or "RemoteDisconnected" in text:
+        return "connection cut"
+    return type(exc).__name__
+
+
+def _answer(response: requests.Response, content: bytes) -> Any:
+    """The decoded JSON answer of a 2xx, or the named error for anything else."""
+    status = response.status_code
+    try:
+        body = json.loads(content) if content else None
+    except ValueError:
+        body = None
+        if 200 <= status < 300:
+            raise ServerError(
+                "server error: the answer is not JSON (a proxy or login page in the way?)"
+            ) from None
+    if 200 <= status < 300:
+        return body
+    error = body.get("error") if isinstance(body, dict) else None
+    code = error.get("code") if isinstance(error, dict) else None
+    message = error.get("message") if isinstance(error, dict) else None
+    if status == 401:
+        raise TokenRevoked(
+            "token revoked: the server refused this device's token; ask the admin for a new one "
+            "and run `verivali-agent init` again (nothing local was lost)"
+        )
+    if status == 410 and code == "cursor_expired":
+        raise CursorExpired("cursor expired: the server no longer knows our pull position")
+    if status == 403:
+        raise ServerError("server error: 403 forbidden (is this token an enumerator's?)")
+    if status >= 500 or status in RETRY_STATUS:
+        raise ServerError(f"server error: HTTP {status} from the server, try again later")
+    detail = f" ({code}: {message})" if code else ""
+    raise ServerError(f"server error: HTTP {status}{detail}".replace("\n", " "))

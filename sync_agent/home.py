@@ -1,0 +1,89 @@
+"""The agent's home folder: which files live there, and the settings `init` wrote.
+
+    agent.db     the local store (sync_agent.store)
+    token        the API token, readable by its owner only (never in the database,
+                 never in a log)
+    sync.lock    held by whoever is syncing, across processes (sync_agent.scheduler)
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from . import platform
+from .store import Store, StoreError, open_store, store_path
+
+if TYPE_CHECKING:
+    from .client import Client
+
+TOKEN_FILE = "token"
+LOCK_FILE = "sync.lock"
+
+
+class NotInitialised(StoreError):
+    """`init` was never run in this home."""
+
+
+def token_path(home: Path) -> Path:
+    return home / TOKEN_FILE
+
+
+def lock_path(home: Path) -> Path:
+    return home / LOCK_FILE
+
+
+def initialise(home: Path, server_url: str, token: str, name: str | None = None) -> Store:
+    """Create (or re-point) the agent in `home`; the device id and the outbox are kept.
+
+    Pointing the agent at another server forgets the pull position, so the next pull
+    starts from scratch; surveys waiting in the outbox stay.
+    """
+    store = open_store(home)
+    platform.write_secret(token_path(home), token.strip() + "\n")
+    with store.write():
+        if store.get("device_id") is None:
+            store.put("device_id", str(uuid.uuid4()))
+        if store.get("server_url") != server_url.rstrip("/"):
+            store.put("pull_cursor", None)
+            store.put("full_pull_active", None)
+        store.put("server_url", server_url.rstrip("/"))
+        if name is not None:
+            store.put("user_name", name)
+    return store
+
+
+def open_initialised(home: Path) -> Store:
+    """The store of an initialised home, or NotInitialised with what to do."""
+    if not store_path(home).exists():
+        raise NotInitialised(
+            f"not initialised: no agent data in {home}; run "
+            "`verivali-agent init --server URL --token TOKEN` first"
+        )
+    store = open_store(home)
+    if store.get("device_id") is None or store.get("server_url") is None:
+        store.close()
+        raise NotInitialised(f"not initialised: run `verivali-agent init` in {home} first")
+    return store
+
+
+def read_token(home: Path) -> str:
+    path = token_path(home)
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except FileNotFoundError as exc:
+        raise NotInitialised(
+            "not initialised: the token file is missing; run `verivali-agent init` again"
+        ) from exc
+    if not token:
+        raise NotInitialised("not initialised: the token file is empty; run `verivali-agent init`")
+    return token
+
+
+def make_client(home: Path, store: Store, **options: float) -> Client:
+    from .client import Client
+
+    return Client(
+        store.get("server_url") or "", read_token(home), store.get("device_id") or "", **options
+    )

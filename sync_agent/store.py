@@ -1,0 +1,445 @@
+"""The agent's local database: one SQLite file in the agent's home folder.
+
+A laptop may lose power or be killed at any moment, so every write is one
+`BEGIN IMMEDIATE` transaction on a WAL database with `synchronous=FULL`: a survey is
+on disk when `record` returns, and a half-applied sync is never seen. Tables change
+only through named migrations (sqlite-utils' `Migrations`), never by deleting data;
+a store written by a newer agent is refused rather than damaged.
+
+Surveys in the outbox are immutable JSON: a resend carries the very bytes that were
+sent first, which is what the server's idempotency key expects. The household a survey
+was recorded against is kept in `base_snapshots`, apart from the pulled copy in
+`households`, so a later pull never changes what an outbox survey was based on.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database, Migrations
+
+DB_FILE = "agent.db"
+UNSENT = ("pending", "sent")
+OUTBOX_STATES = ("pending", "sent", "acknowledged", "rejected", "replaced")
+OPEN_FLAG_STATES = ("open", "revisit")
+
+migrations = Migrations("verivali-agent")
+
+
+class StoreError(Exception):
+    """The local store cannot be used as asked; the text is safe to show."""
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["config"].create({"key": str, "value": str}, pk="key")
+    db["households"].create(
+        {"household_id": str, "version": int, "region_code": str, "body": str,
+         "verification": str, "generation": int, "pulled_at": str},
+        pk="household_id", not_null=["version", "body"],
+    )
+    db["households"].create_index(["region_code"])
+    db["base_snapshots"].create(
+        {"household_id": str, "version": int, "body": str, "saved_at": str},
+        pk=("household_id", "version"), not_null=["body"],
+    )
+    db["assignments"].create(
+        {"assignment_id": str, "household_id": str, "status": str, "note": str,
+         "generation": int, "pulled_at": str},
+        pk="assignment_id",
+    )
+    db["assignments"].create_index(["household_id"])
+    db["flags"].create(
+        {"flag_id": str, "household_id": str, "survey_id": str, "rule": str, "status": str,
+         "body": str, "generation": int, "pulled_at": str},
+        pk="flag_id",
+    )
+    db["outbox"].create(
+        {"survey_id": str, "device_seq": int, "household_id": str, "base_version": int,
+         "parent_survey_id": str, "outcome": str, "state": str, "body": str,
+         "created_at": str, "sent_at": str, "attempts": int, "answered_at": str,
+         "answered_via": str, "result_status": str, "result_state": str,
+         "result_flags": str, "errors": str, "replaced_by": str},
+        pk="survey_id", not_null=["device_seq", "household_id", "state", "body"],
+        defaults={"state": "pending", "attempts": 0},
+    )
+    db["outbox"].create_index(["device_seq"], unique=True)
+    db["outbox"].create_index(["state", "device_seq"])
+    db["outbox"].create_index(["household_id", "device_seq"])
+    db["sync_log"].create(
+        {"id": int, "action": str, "started_at": str, "finished_at": str, "ok": int,
+         "reason": str, "pushed": int, "pulled": int, "pid": int},
+        pk="id",
+    )
+    db["bundles"].create(
+        {"bundle_id": str, "created_at": str, "file": str, "surveys": int, "acked_at": str},
+        pk="bundle_id",
+    )
+
+
+SCHEMA_VERSION = 1  # the number of migrations above; bump with each new one
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA busy_timeout=30000")
+    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    if str(mode).lower() != "wal":
+        raise StoreError(f"cannot switch the local store to WAL mode (got {mode})")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    return conn
+
+
+class Store:
+    """One open local store. Not shared between threads: open one per thread or request."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.conn = _connect(path)
+        self.db = Database(self.conn, execute_plugins=False)
+        self._ensure_schema()
+
+    def close(self) -> None:
+        self.conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    # -- schema -----------------------------------------------------------------
+
+    def _ensure_schema(self) -> None:
+        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"local store {self.path} was written by a newer agent (schema {version}); "
+                "install the newer verivali-agent"
+            )
+        if version == SCHEMA_VERSION:
+            return
+        # One process migrates at a time; the others wait on the write lock, then see
+        # the migrations recorded and do nothing.
+        with self.write():
+            migrations.apply(self.db)
+            self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    @contextmanager
+    def write(self) -> Iterator[Store]:
+        """One write transaction, taken at once (`BEGIN IMMEDIATE`) so writers queue."""
+        if self.conn.in_transaction:
+            with self.db.atomic():
+                yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def integrity_ok(self) -> bool:
+        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+    # -- config -----------------------------------------------------------------
+
+    def get(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM config WHERE key = ?", [key]).fetchone()
+        return row[0] if row and row[0] is not None else default
+
+    def put(self, key: str, value: str | None) -> None:
+        self.conn.execute(
+            "INSERT INTO config(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    def next_device_seq(self) -> int:
+        """The next `device_seq`; call inside the transaction that stores the survey."""
+        seq = int(self.get("last_device_seq", "0") or 0) + 1
+        self.put("last_device_seq", str(seq))
+        return seq
+
+    # -- households, assignments, flags as pulled ------------------------------------
+
+    def household(self, household_id: str) -> dict[str, Any] | None:
+        """The pulled copy with `version`, or None when it was never pulled."""
+        row = self.conn.execute(
+            "SELECT body, version FROM households WHERE household_id = ?", [household_id]
+        ).fetchone()
+        if row is None:
+            return None
+        body = json.loads(row[0])
+        body["version"] = row[1]
+        return body
+
+    def save_base(self, household_id: str, version: int, body: dict[str, Any]) -> None:
+        """Freeze the household a survey is recorded against (first copy wins)."""
+        self.conn.execute(
+            "INSERT OR IGNORE INTO base_snapshots(household_id, version, body, saved_at) "
+            "VALUES (?, ?, ?, ?)",
+            [household_id, version, dumps(_strip(body)), now_iso()],
+        )
+
+    def base(self, household_id: str, version: int) -> dict[str, Any] | None:
+        row = self.conn.execute(
+            "SELECT body FROM base_snapshots WHERE household_id = ? AND version = ?",
+            [household_id, version],
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def apply_pull_page(self, changes: list[dict[str, Any]], generation: int) -> tuple[int, int]:
+        """Store one pulled page (inside the caller's transaction); returns (households, others)."""
+        at = now_iso()
+        households: dict[str, dict[str, Any]] = {}
+        assignments: dict[str, dict[str, Any]] = {}
+        flags: dict[str, dict[str, Any]] = {}
+        for change in changes:
+            kind = change.get("kind")
+            if kind == "household":
+                h = change["household"]
+                households[h["household_id"]] = {
+                    "household_id": h["household_id"], "version": h["version"],
+                    "region_code": h.get("region_code"), "body": dumps(_strip(h)),
+                    "verification": dumps(h.get("verification")), "generation": generation,
+                    "pulled_at": at,
+                }
+            elif kind == "assignment":
+                a = change["assignment"]
+                assignments[a["assignment_id"]] = {
+                    "assignment_id": a["assignment_id"], "household_id": a["household_id"],
+                    "status": a["status"], "note": a.get("note"), "generation": generation,
+                    "pulled_at": at,
+                }
+            elif kind == "flag":
+                f = change["flag"]
+                flags[f["flag_id"]] = {
+                    "flag_id": f["flag_id"], "household_id": f.get("household_id"),
+                    "survey_id": f.get("survey_id"), "rule": f.get("rule"),
+                    "status": f.get("status"), "body": dumps(f), "generation": generation,
+                    "pulled_at": at,
+                }
+        for table, rows, pk in (
+            ("households", households, "household_id"),
+            ("assignments", assignments, "assignment_id"),
+            ("flags", flags, "flag_id"),
+        ):
+            if rows:
+                self.db[table].upsert_all(list(rows.values()), pk=pk)
+        return len(households), len(assignments) + len(flags)
+
+    def prune_older_generations(self, generation: int) -> None:
+        """After a full re-pull: forget what the server no longer sends. The outbox stays."""
+        for table in ("households", "assignments", "flags"):
+            self.conn.execute(f"DELETE FROM {table} WHERE generation < ?", [generation])
+
+    def assigned_households(self) -> list[dict[str, Any]]:
+        """Households with an open assignment (or none known), with local survey state."""
+        rows = self.db.query(
+            """
+            SELECT h.household_id, h.version, h.region_code, h.body, h.verification,
+                   (SELECT group_concat(DISTINCT a.status) FROM assignments a
+                     WHERE a.household_id = h.household_id AND a.status != 'cancelled')
+                     AS assignment,
+                   (SELECT o.state FROM outbox o WHERE o.household_id = h.household_id
+                     ORDER BY o.device_seq DESC LIMIT 1) AS local_state
+            FROM households h
+            WHERE NOT EXISTS (SELECT 1 FROM assignments a WHERE a.household_id = h.household_id)
+               OR EXISTS (SELECT 1 FROM assignments a WHERE a.household_id = h.household_id
+                          AND a.status != 'cancelled')
+            ORDER BY h.household_id
+            """
+        )
+        out = []
+        for row in rows:
+            body = json.loads(row.pop("body"))
+            row["verification"] = json.loads(row["verification"] or "null") or {}
+            row["address"] = body.get("address")
+            row["head_name"] = next(
+                (m.get("name") for m in body.get("members", []) if m.get("relationship") == "head"),
+                None,
+            )
+            out.append(row)
+        return out
+
+    def assigned_villages(self) -> list[str]:
+        """Villages where this enumerator has an assignment: where a new household may lie."""
+        rows = self.conn.execute(
+            "SELECT DISTINCT h.region_code FROM households h JOIN assignments a "
+            "ON a.household_id = h.household_id WHERE a.status != 'cancelled' "
+            "AND h.region_code IS NOT NULL ORDER BY h.region_code"
+        ).fetchall()
+        return [r[0] for r in rows]
+
+    def open_flags(self) -> list[dict[str, Any]]:
+        marks = ",".join("?" * len(OPEN_FLAG_STATES))
+        rows = self.conn.execute(
+            f"SELECT body FROM flags WHERE status IN ({marks}) ORDER BY household_id, flag_id",
+            list(OPEN_FLAG_STATES),
+        ).fetchall()
+        return [json.loads(r[0]) for r in rows]
+
+    # -- outbox -----------------------------------------------------------------
+
+    def add_survey(self, survey: dict[str, Any]) -> None:
+        """Insert a complete survey (inside the caller's transaction)."""
+        self.conn.execute(
+            "INSERT INTO outbox(survey_id, device_seq, household_id, base_version, "
+            "parent_survey_id, outcome, state, body, created_at, attempts) "
+            "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, 0)",
+            [survey["survey_id"], survey["device_seq"], survey["household_id"],
+             survey["base_version"], survey.get("parent_survey_id"), survey["outcome"],
+             dumps(survey), now_iso()],
+        )
+
+    def unsent_survey_of(self, household_id: str) -> str | None:
+        """The latest survey of this household the server has not acknowledged yet."""
+        row = self.conn.execute(
+            "SELECT survey_id FROM outbox WHERE household_id = ? AND state IN ('pending', 'sent') "
+            "ORDER BY device_seq DESC LIMIT 1",
+            [household_id],
+        ).fetchone()
+        return row[0] if row else None
+
+    def survey(self, survey_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM outbox WHERE survey_id = ?", [survey_id]))
+        return _outbox_row(rows[0]) if rows else None
+
+    def surveys(self, states: tuple[str, ...], limit: int | None = None) -> list[dict[str, Any]]:
+        marks = ",".join("?" * len(states))
+        sql = f"SELECT * FROM outbox WHERE state IN ({marks}) ORDER BY device_seq"
+        params: list[Any] = list(states)
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [_outbox_row(r) for r in self.db.query(sql, params)]
+
+    def next_batch(self, size: int, after_seq: int = 0) -> list[tuple[str, int, str]]:
+        """(survey_id, device_seq, body JSON) of the next unsent surveys, oldest first."""
+        return self.conn.execute(
+            "SELECT survey_id, device_seq, body FROM outbox WHERE state IN ('pending', 'sent') "
+            "AND device_seq > ? ORDER BY device_seq LIMIT ?",
+            [after_seq, size],
+        ).fetchall()
+
+    def mark_sent(self, survey_ids: list[str]) -> None:
+        at = now_iso()
+        self.conn.executemany(
+            "UPDATE outbox SET state = 'sent', sent_at = ?, attempts = attempts + 1 "
+            "WHERE survey_id = ? AND state IN ('pending', 'sent')",
+            [(at, sid) for sid in survey_ids],
+        )
+
+    def apply_result(self, result: dict[str, Any], via: str) -> str | None:
+        """Record the server's answer for one survey; returns the new state, or None.
+
+        Only an answer naming the survey moves it: accepted/duplicate → acknowledged,
+        rejected → rejected with the server's errors. A later answer never undoes an
+        acknowledgement (a late, stale bundle ack, say).
+        """
+        status = result.get("status")
+        survey_id = result.get("survey_id")
+        if status in ("accepted", "duplicate"):
+            state = "acknowledged"
+        elif status == "rejected":
+            state = "rejected"
+        else:
+            return None
+        cursor = self.conn.execute(
+            "UPDATE outbox SET state = ?, answered_at = ?, answered_via = ?, result_status = ?, "
+            "result_state = ?, result_flags = ?, errors = ? "
+            "WHERE survey_id = ? AND state IN ('pending', 'sent')",
+            [state, now_iso(), via, status, result.get("state"),
+             dumps(result.get("flags") or []), dumps(result.get("errors")) if state == "rejected"
+             else None, survey_id],
+        )
+        return state if cursor.rowcount else None
+
+    def mark_replaced(self, survey_id: str, by: str) -> None:
+        self.conn.execute(
+            "UPDATE outbox SET state = 'replaced', replaced_by = ? "
+            "WHERE survey_id = ? AND state = 'rejected'",
+            [by, survey_id],
+        )
+
+    def counts(self) -> dict[str, int]:
+        out = dict.fromkeys(OUTBOX_STATES, 0)
+        for state, count in self.conn.execute("SELECT state, count(*) FROM outbox GROUP BY state"):
+            out[state] = count
+        return out
+
+    def pending_count(self) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sent')"
+        ).fetchone()[0]
+
+    # -- sync log ---------------------------------------------------------------
+
+    def log_start(self, action: str, pid: int) -> int:
+        with self.write():
+            cursor = self.conn.execute(
+                "INSERT INTO sync_log(action, started_at, pid) VALUES (?, ?, ?)",
+                [action, now_iso(), pid],
+            )
+            return int(cursor.lastrowid or 0)
+
+    def log_finish(
+        self, log_id: int, ok: bool, reason: str | None, pushed: int = 0, pulled: int = 0
+    ) -> None:
+        """`reason` is one of our own short messages: never a token, NIK or name."""
+        with self.write():
+            self.conn.execute(
+                "UPDATE sync_log SET finished_at = ?, ok = ?, reason = ?, pushed = ?, pulled = ? "
+                "WHERE id = ?",
+                [now_iso(), int(ok), reason, pushed, pulled, log_id],
+            )
+
+    def last_sync(self, ok_only: bool = False) -> dict[str, Any] | None:
+        where = "WHERE finished_at IS NOT NULL" + (" AND ok = 1" if ok_only else "")
+        rows = list(self.db.query(f"SELECT * FROM sync_log {where} ORDER BY id DESC LIMIT 1"))
+        return rows[0] if rows else None
+
+    def sync_log(self, limit: int = 50) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM sync_log ORDER BY id DESC LIMIT ?", [limit]))
+
+
+def _strip(household: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in household.items() if k not in ("version", "verification")}
+
+
+def _outbox_row(row: dict[str, Any]) -> dict[str, Any]:
+    row = dict(row)
+    row["body"] = json.loads(row["body"])
+    row["result_flags"] = json.loads(row["result_flags"]) if row.get("result_flags") else []
+    row["errors"] = json.loads(row["errors"]) if row.get("errors") else None
+    return row
+
+
+def store_path(home: Path) -> Path:
+    return home / DB_FILE
+
+
+def open_store(home: Path) -> Store:
+    """Open (creating or upgrading) the store in `home`."""
+    from .platform import make_private_dir
+
+    make_private_dir(home)
+    return Store(store_path(home))

@@ -7,7 +7,7 @@ modules are imported by their bare names.
 from __future__ import annotations
 
 import copy
-import itertools
+import zlib
 from datetime import date
 from typing import Any
 
@@ -15,14 +15,10 @@ from server.reconcile import RuleContext
 
 AS_OF = date(2026, 11, 20)
 
-_serials = itertools.count(1)
-
-
-def make_nik(birth_date: str, sex: str, area: str = "181101", serial: int | None = None) -> str:
+def make_nik(birth_date: str, sex: str, area: str = "181101", serial: int = 1) -> str:
     """A NIK as Dukcapil would issue it: area, DDMMYY (day + 40 for women), serial."""
     day = int(birth_date[8:10]) + (40 if sex == "F" else 0)
-    number = next(_serials) if serial is None else serial
-    return f"{area}{day:02d}{birth_date[5:7]}{birth_date[2:4]}{number % 10000:04d}"
+    return f"{area}{day:02d}{birth_date[5:7]}{birth_date[2:4]}{serial % 10000:04d}"
 
 
 def member(member_id: str = "m1", **fields: Any) -> dict[str, Any]:
@@ -40,7 +36,9 @@ def member(member_id: str = "m1", **fields: Any) -> dict[str, Any]:
     }
     record.update(fields)
     if "nik" not in fields:
-        record["nik"] = make_nik(record["birth_date"], record["sex"])
+        # The same member always gets the same NIK; two members, two serials.
+        serial = zlib.crc32(member_id.encode())
+        record["nik"] = make_nik(record["birth_date"], record["sex"], serial=serial)
     return {"member_id": member_id, "nik": record.pop("nik"), **record}
 
 

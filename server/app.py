@@ -47,6 +47,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(flags.bp, url_prefix=API_PREFIX)
     app.register_blueprint(openapi.bp, url_prefix=API_PREFIX)
 
+    from . import web  # supervisor and admin pages
+    web.register(app)
+
 
 def _wants_json() -> bool:
     return request.path.startswith(API_PREFIX)

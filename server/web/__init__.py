@@ -1,0 +1,49 @@
+"""The supervisor and admin pages: server-rendered, every asset shipped in the package.
+
+`register(app)` is the one call `create_app` makes. Every page hangs under one parent
+blueprint, so its error pages, CSRF check and security headers apply to all of them and
+to nothing of the JSON API.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, redirect, url_for
+
+from . import errors, i18n, session
+
+
+def register(app: Flask) -> None:
+    from . import (
+        admin_assignments,
+        admin_users,
+        auth,
+        dashboard,
+        exports,
+        household,
+        queue,
+    )
+
+    session.configure(app)
+    i18n.configure(app)
+    web = Blueprint("web", __name__)
+    web.before_request(session.load_user)
+    web.before_request(session.check_csrf)
+    web.after_request(session.security_headers)
+    errors.install(web)
+
+    @web.get("/")
+    def home():  # type: ignore[no-untyped-def]
+        """The queue is where a supervisor's day starts."""
+        return redirect(url_for("web.queue.index"))
+
+    for child in (
+        auth.bp,
+        queue.bp,
+        household.bp,
+        dashboard.bp,
+        exports.bp,
+        admin_users.bp,
+        admin_assignments.bp,
+    ):
+        web.register_blueprint(child)
+    app.register_blueprint(web)

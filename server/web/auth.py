@@ -1,0 +1,103 @@
+"""Signing in and out of the web pages, and choosing the language.
+
+Passwords are set with `verivali-server users passwd` or on the admin pages; only
+supervisors and admins may sign in here. Enumerators use the API token of their laptop.
+"""
+
+from __future__ import annotations
+
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from ..db import get_engine
+from ..store import users as user_store
+from ..store.db import transaction
+from . import session as web_session
+from . import throttle
+from .i18n import LANGUAGES
+
+bp = Blueprint("auth", __name__)
+
+
+def client_address() -> str:
+    """The browser's address; the proxy's last `X-Forwarded-For` hop only when trusted."""
+    if current_app.config.get("VERIVALI_TRUST_FORWARDED_PROTO"):
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        hops = [h.strip() for h in forwarded.split(",") if h.strip()]
+        if hops:
+            return hops[-1][:64]
+    return (request.remote_addr or "unknown")[:64]
+
+
+@bp.route("/masuk", methods=["GET", "POST"])
+def signin():  # type: ignore[no-untyped-def]
+    """Username and password; a wrong try is audited and slows the next ones down."""
+    target = web_session.safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if g.get("web_user") is not None:
+            return redirect(target or url_for("web.queue.index"))
+        return render_template("signin.html", next=target, name="", error=None)
+    name = request.form.get("username", "").strip()
+    password = request.form.get("password", "")
+    if not name or not password:
+        error = _("Isi nama pengguna dan kata sandi.")
+        return render_template("signin.html", next=target, name=name, error=error), 400
+    address = client_address()
+    policy = throttle.Policy.from_config(current_app.config)
+    with transaction(get_engine()) as conn:
+        wait = throttle.seconds_to_wait(conn, policy, name, address)
+        if wait:
+            throttle.record_locked(conn, name, address)
+            user = None
+        else:
+            user = user_store.check_password(conn, name, password)
+            if user is None:
+                throttle.record_failure(conn, name, address, "password")
+            elif user["role"] not in web_session.WEB_ROLES:
+                throttle.record_failure(conn, name, address, "role")
+            else:
+                throttle.record_success(conn, name, address)
+    if wait:
+        minutes = max(1, (wait + 59) // 60)
+        error = _(
+            "Terlalu banyak percobaan masuk yang gagal. Coba lagi dalam %(n)s menit.", n=minutes
+        )
+        return render_template("signin.html", next=target, name=name, error=error), 429
+    if user is None:
+        error = _("Nama pengguna atau kata sandi salah.")
+        return render_template("signin.html", next=target, name=name, error=error), 401
+    if user["role"] not in web_session.WEB_ROLES:
+        error = _(
+            "Halaman ini untuk supervisor dan admin. Petugas verifikasi memakai aplikasi "
+            "di laptop."
+        )
+        return render_template("signin.html", next=target, name=name, error=error), 403
+    web_session.sign_in(user)
+    return redirect(target or url_for("web.queue.index"))
+
+
+@bp.post("/keluar")
+def signout():  # type: ignore[no-untyped-def]
+    """End the session (a form post, so another site cannot sign someone out)."""
+    web_session.sign_out()
+    flash(_("Anda sudah keluar."), "info")
+    return redirect(url_for("web.auth.signin"))
+
+
+@bp.get("/bahasa/<lang>")
+def language(lang: str):  # type: ignore[no-untyped-def]
+    """Switch between Bahasa Indonesia and English; the choice outlives signing out."""
+    if lang in LANGUAGES:
+        session["lang"] = lang
+    target = web_session.safe_next(request.args.get("next"))
+    return redirect(target or url_for("web.queue.index"))

@@ -1,0 +1,73 @@
+"""Friendly error pages for people: a sentence and a way back, never a stack trace.
+
+The JSON API keeps its own error bodies; these handlers sit on the web blueprint only.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from werkzeug.exceptions import HTTPException
+
+from ..errors import ApiError
+
+log = logging.getLogger("verivali.web")
+
+_MESSAGES = {
+    400: _l("Permintaan tidak dapat diproses. Muat ulang halaman lalu coba lagi."),
+    401: _l("Silakan masuk terlebih dahulu."),
+    403: _l("Anda tidak berwenang membuka halaman ini: peran atau wilayah Anda tidak mencakupnya."),
+    404: _l("Halaman atau data yang Anda cari tidak ditemukan."),
+    405: _l("Cara membuka halaman ini tidak didukung."),
+    409: _l("Data ini sudah diputuskan sebelumnya."),
+    413: _l("Data yang dikirim terlalu besar."),
+    429: _l("Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi."),
+    500: _l("Terjadi kesalahan pada server. Kejadian ini sudah dicatat; coba lagi nanti."),
+}
+_TITLES = {
+    400: _l("Permintaan tidak sah"),
+    401: _l("Belum masuk"),
+    403: _l("Akses ditolak"),
+    404: _l("Tidak ditemukan"),
+    405: _l("Metode tidak didukung"),
+    409: _l("Sudah diputuskan"),
+    413: _l("Terlalu besar"),
+    429: _l("Terlalu banyak percobaan"),
+    500: _l("Kesalahan server"),
+}
+_CSRF_MESSAGE = _l(
+    "Formulir ini sudah kedaluwarsa atau tidak berasal dari halaman Verivali. "
+    "Muat ulang halaman lalu kirim lagi."
+)
+
+
+def error_page(status: int, message: str | None = None):  # type: ignore[no-untyped-def]
+    text = message or _MESSAGES.get(status) or _MESSAGES[500]
+    title = _TITLES.get(status) or _TITLES[500]
+    return render_template("error.html", status=status, title=title, message=text), status
+
+
+def install(bp: Blueprint) -> None:
+    @bp.errorhandler(ApiError)
+    def _domain_error(error: ApiError):  # type: ignore[no-untyped-def]
+        return error_page(error.status)
+
+    @bp.errorhandler(HTTPException)
+    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+        status = error.code or 500
+        if status == 400 and error.description == "csrf":
+            return error_page(400, _CSRF_MESSAGE)
+        if status == 401 and g.get("web_user") is None:
+            return redirect(url_for("web.auth.signin", next=request.full_path))
+        return error_page(status)
+
+    @bp.errorhandler(Exception)
+    def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
+        # The type and the route only: the message may hold personal data.
+        log.error("unhandled %s on %s %s", type(error).__name__, request.method, request.path)
+        try:
+            return error_page(500)
+        except Exception:  # the template itself failed: plain text, still no trace
+            return "Kesalahan pada server.", 500, {"Content-Type": "text/plain; charset=utf-8"}

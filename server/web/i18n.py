@@ -1,0 +1,122 @@
+"""Language and time as the reader expects them.
+
+Pages are written in Bahasa Indonesia (the message ids themselves); English comes from
+`server/translations/en`. Times are stored in UTC and shown in the zone of the region
+they belong to: Indonesia has three, none with daylight saving, so fixed offsets are
+exact and need no time-zone database (which Windows lacks).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+
+from babel.dates import format_date, format_datetime
+from flask import Flask, request, session
+from flask_babel import Babel, get_locale
+
+LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
+DEFAULT_LANGUAGE = "id"
+
+
+@dataclass(frozen=True)
+class Zone:
+    label: str
+    tz: timezone
+
+
+WIB = Zone("WIB", timezone(timedelta(hours=7), "WIB"))
+WITA = Zone("WITA", timezone(timedelta(hours=8), "WITA"))
+WIT = Zone("WIT", timezone(timedelta(hours=9), "WIT"))
+
+# Province codes: WIB Sumatra, Java, West and Central Kalimantan; WITA Bali, Nusa
+# Tenggara, South/East/North Kalimantan, Sulawesi; WIT Maluku and Papua.
+_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
+_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
+
+
+def zone_for(region_code: str | None) -> Zone:
+    province = (region_code or "")[:2]
+    if province in _WITA:
+        return WITA
+    if province in _WIT:
+        return WIT
+    return WIB
+
+
+def select_locale() -> str:
+    lang = session.get("lang")
+    if lang in LANGUAGES:
+        return lang
+    return DEFAULT_LANGUAGE
+
+
+def configure(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT_LANGUAGE)
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters["waktu"] = format_timestamp
+    app.jinja_env.filters["tanggal"] = format_day
+    app.jinja_env.filters["angka"] = format_number
+    app.jinja_env.globals["languages"] = LANGUAGES
+    app.jinja_env.globals["current_language"] = lambda: str(get_locale() or DEFAULT_LANGUAGE)
+    app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
+
+
+def parse_timestamp(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _lang() -> str:
+    return str(get_locale() or DEFAULT_LANGUAGE)
+
+
+def format_timestamp(value: str | None, region_code: str | None = None) -> str:
+    """`2026-11-20T02:40:00+00:00` in Mesuji → "20 November 2026, 09.40 WIB"."""
+    moment = parse_timestamp(value)
+    if moment is None:
+        return "—"
+    zone = zone_for(region_code)
+    lang = _lang()
+    pattern = "d MMMM y, HH.mm" if lang == "id" else "d MMMM y, HH:mm"
+    return f"{format_datetime(moment, pattern, tzinfo=zone.tz, locale=lang)} {zone.label}"
+
+
+def local_iso(value: str | None, region_code: str | None) -> str:
+    """A stored UTC time as ISO 8601 in the region's own offset (for exports)."""
+    moment = parse_timestamp(value)
+    if moment is None:
+        return ""
+    return moment.astimezone(zone_for(region_code).tz).isoformat(timespec="seconds")
+
+
+def format_day(value: str | date | None) -> str:
+    """`1980-07-05` → "5 Juli 1980"; anything else shown as it is."""
+    if not value:
+        return "—"
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return format_date(value, "d MMMM y", locale=_lang())
+
+
+def format_number(value: int | float | None) -> str:
+    """Thousands with a dot in Indonesian (20.000), a comma in English."""
+    if value is None:
+        return "—"
+    text = f"{value:,}"
+    return text.replace(",", ".") if _lang() == "id" else text
+
+
+def age_days(value: str | None, now: datetime | None = None) -> int | None:
+    moment = parse_timestamp(value)
+    if moment is None:
+        return None
+    return max(0, ((now or datetime.now(UTC)) - moment).days)

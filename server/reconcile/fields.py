@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 # Order matters only for readers: differences and flags come out in this order.
 TOP_FIELDS = ("kk_number", "region_code", "address", "desil")
@@ -71,7 +72,7 @@ def parse_path(path: str) -> Place:
     raise PathError(f"unknown path: {path!r}")
 
 
-def member_value(member: dict, field: str) -> object:
+def member_value(member: dict[str, Any], field: str) -> Any:
     """A member's field, with the contract's default where it is absent."""
     return member.get(field, MEMBER_DEFAULTS.get(field))
 

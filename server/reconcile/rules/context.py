@@ -52,8 +52,3 @@ class RuleContext:
     def _cutoffs(self) -> dict[int, str]:
         return {}
 
-
-def full_years(start: str, as_of: date) -> int:
-    """Completed years from an ISO date to `as_of` (an age, or years of enrolment)."""
-    year, month, day = int(start[0:4]), int(start[5:7]), int(start[8:10])
-    return as_of.year - year - ((as_of.month, as_of.day) < (month, day))

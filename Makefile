@@ -6,8 +6,9 @@ STAMP := $(VENV)/.installed
 DEMO_DIR := demo
 HOST ?= 127.0.0.1
 PORT ?= 5000
+PYTEST_ARGS ?=
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test test-postgres lint bench bench-postgres clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,13 +21,27 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check server sync_agent schemas tests bench
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_ARGS)
+
+# The whole suite on PostgreSQL: on VERIVALI_TEST_POSTGRES_URL if set, else on a
+# throwaway cluster started (and stopped) here by .ci/postgres.sh.
+test-postgres: $(STAMP)
+	@if [ -n "$$VERIVALI_TEST_POSTGRES_URL" ]; then \
+	  echo "PostgreSQL: $$VERIVALI_TEST_POSTGRES_URL"; $(BIN)/pytest -q $(PYTEST_ARGS); \
+	else \
+	  dir=$$(mktemp -d); trap '.ci/postgres.sh stop "$$dir/pg"; rm -rf "$$dir"' EXIT; \
+	  url=$$(.ci/postgres.sh start "$$dir/pg") || exit 1; echo "PostgreSQL: $$url"; \
+	  VERIVALI_TEST_POSTGRES_URL=$$url $(BIN)/pytest -q $(PYTEST_ARGS); \
+	fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check server sync_agent schemas tests bench
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_registry.py
+
+bench-postgres: $(STAMP)
+	$(BIN)/python bench/push_postgres.py
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) *.egg-info

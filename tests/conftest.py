@@ -37,6 +37,7 @@ POSTGRES_URL = os.environ.get("VERIVALI_TEST_POSTGRES_URL")
 NO_POSTGRES = "needs PostgreSQL: set VERIVALI_TEST_POSTGRES_URL (`make test-postgres` starts one)"
 
 
+@pytest.hookimpl(trylast=True)  # after `-m` deselection: CI's SQLite pass leaves them out
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Skip `postgres` tests without a server, but never in CI, which must run them."""
     if POSTGRES_URL:

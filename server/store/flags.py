@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, and_, or_, select, update
+from sqlalchemy import Connection, and_, bindparam, or_, select, update
 
 from ..timeutil import now_iso
 from . import feed, jsoncol
@@ -25,6 +25,16 @@ _PUBLIC = (
     "field_value", "other_value", "message", "status", "created_at", "resolved_by",
     "resolved_at", "resolution_note",
 )
+
+# Built once: every pushed survey reads its household's open flags (building the
+# statement per call cost more than running it).
+_OPEN_FOR_HOUSEHOLD = (
+    select(flags, surveys.c.device_id)
+    .outerjoin(surveys, surveys.c.survey_id == flags.c.survey_id)
+    .where(flags.c.household_id == bindparam("household_id_"), flags.c.status == "open")
+    .order_by(flags.c.created_at, flags.c.flag_id)
+)
+_INSERT = flags.insert()
 
 
 def to_dict(row: Any) -> dict[str, Any]:
@@ -75,7 +85,7 @@ def insert_drafts(
     rows = new_rows(drafts, household_id=household_id, region_code=region_code,
                     survey_id=survey_id)
     if rows:
-        conn.execute(flags.insert(), rows)
+        conn.execute(_INSERT, rows)
         if enumerator_id is not None:
             for row in rows:
                 feed.emit(conn, "flag", row["flag_id"], household_id, enumerator_id)
@@ -92,12 +102,7 @@ def region_of(conn: Connection, flag_id: str) -> str | None:
 
 
 def open_for_household(conn: Connection, household_id: str) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        select(flags, surveys.c.device_id)
-        .outerjoin(surveys, surveys.c.survey_id == flags.c.survey_id)
-        .where(flags.c.household_id == household_id, flags.c.status == "open")
-        .order_by(flags.c.created_at, flags.c.flag_id)
-    ).mappings()
+    rows = conn.execute(_OPEN_FOR_HOUSEHOLD, {"household_id_": household_id}).mappings()
     return [{**to_dict(r), "device_id": r["device_id"]} for r in rows]
 
 

@@ -9,6 +9,7 @@ the write, decides between two copies arriving at once.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from schemas import SurveySchema, flatten_errors, known_village
 
 from .reconcile.engine import RuleContext, reconcile_survey, survey_state
+from .reconcile.rules import OBSERVATION_RULES
 from .store import assignments, jsoncol
 from .store import flags as flag_store
 from .store import households as household_store
@@ -94,19 +96,17 @@ def _store(
     if child is not None:
         state, drafts = "superseded", []
     else:
-        others = [
-            f for f in flag_store.open_for_household(conn, household_id) if f["device_id"] != device_id
-        ]
+        others_all = flag_store.open_for_household(conn, household_id)
+        others = [f for f in others_all if f["device_id"] != device_id]
         ctx = RuleContext(
             as_of=date.fromisoformat(survey["completed_at"][:10]),
-            nik_holders=lambda nik: [
-                h for h in household_store.nik_holders(conn, nik) if h[0] != household_id
-            ],
+            nik_holders=_nik_lookup(conn, survey),
             known_village=known_village,
             outcome=survey["outcome"],
         )
         drafts = reconcile_survey(survey, base, current, others, ctx)
         state = survey_state(drafts)
+        drafts = _without_repeats(drafts, others_all)
     if parent is not None:
         flag_store.supersede_survey_flags(conn, parent["survey_id"])
         survey_store.mark_superseded(conn, parent["survey_id"], survey["survey_id"])
@@ -151,6 +151,31 @@ def _store(
     return result
 
 
+def _nik_lookup(
+    conn: Connection, survey: dict[str, Any]
+) -> Callable[[str], list[tuple[str, str]]]:
+    """NIK holders in other households, the observed members' fetched in one query."""
+    household_id = survey["household_id"]
+    members = (survey["observed"] or {}).get("members") or ()
+    known = household_store.nik_holders_many(conn, {m["nik"] for m in members if m.get("nik")})
+
+    def holders(nik: str) -> list[tuple[str, str]]:
+        found = known[nik] if nik in known else household_store.nik_holders(conn, nik)
+        return [h for h in found if h[0] != household_id]
+
+    return holders
+
+
+def _without_repeats(drafts: list[Any], open_flags: list[dict[str, Any]]) -> list[Any]:
+    """A data-quality finding already open on the household is not raised again.
+
+    Observations (FIELD_CHANGED, MEMBER_*, CONFLICT) are kept per survey: each is its own
+    evidence, compared with the others for agreement or conflict.
+    """
+    held = {(f["rule"], f["path"]) for f in open_flags if f["rule"] not in OBSERVATION_RULES}
+    return [d for d in drafts if d.rule in OBSERVATION_RULES or (d.rule, d.path) not in held]
+
+
 def _check_household(
     conn: Connection, user: dict[str, Any], survey: dict[str, Any]
 ) -> tuple[dict[str, Any] | None, dict[str, Any] | None, str]:
@@ -165,12 +190,14 @@ def _check_household(
         return None, None, region
     if not assignments.is_assigned(conn, user["user_id"], household_id, ever=True):
         raise Rejected({"household_id": [NOT_ASSIGNED]})
+    current_row = household_store.get_body(conn, household_id)
+    assert current_row is not None  # an assigned household exists
+    current, version = current_row
+    if survey["base_version"] == version:
+        return current, current, current["region_code"]  # shown the latest: one read
     base = household_store.get_version(conn, household_id, survey["base_version"])
     if base is None:
         raise Rejected({"base_version": [BAD_BASE]})
-    current_row = household_store.get_body(conn, household_id)
-    assert current_row is not None  # an assigned household exists
-    current, _version = current_row
     return base, current, current["region_code"]
 
 

@@ -17,6 +17,7 @@ from schemas import known_village
 from .auth import may_see_region
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .reconcile.engine import RuleContext, apply_flag, still_true
+from .reconcile.fields import PathError
 from .reconcile.rules import APPLICABLE_RULES
 from .store import assignments, audit
 from .store import flags as flag_store
@@ -85,8 +86,11 @@ def _apply(
     household_id = flag["household_id"]
     stored = household_store.get_body(conn, household_id)
     current = stored[0] if stored else None
-    updated = apply_flag(current, flag)
-    if updated is None:
+    try:
+        updated = apply_flag(current, flag)
+    except PathError as exc:
+        raise Conflict("Tempat data pada temuan ini sudah tidak ada di DTSEN.") from exc
+    if updated is None or updated is current:
         return
     household_store.save_version(
         conn, updated, source="review", source_id=flag["flag_id"], actor=user["name"]

@@ -39,7 +39,7 @@ def _nik_index(engine: Engine) -> dict[str, list[tuple[str, str]]]:
     with reading(engine) as conn:
         rows = conn.execute(
             select(members.c.nik, members.c.household_id, members.c.member_id).where(
-                members.c.nik.is_not(None)
+                members.c.nik.is_not(None), members.c.status != "moved_out"
             )
         )
         for nik, household_id, member_id in rows:

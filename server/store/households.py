@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
@@ -29,8 +30,12 @@ _SET_VERIFICATION = (
         verification_at=bindparam("at_"),
     )
 )
+# A member who moved out may already stand on another family card: not a duplicate.
 _NIK_HOLDERS = select(members.c.household_id, members.c.member_id).where(
-    members.c.nik == bindparam("nik_")
+    members.c.nik == bindparam("nik_"), members.c.status != "moved_out"
+)
+_NIK_HOLDERS_MANY = select(members.c.nik, members.c.household_id, members.c.member_id).where(
+    members.c.nik.in_(bindparam("niks_", expanding=True))
 )
 
 
@@ -172,6 +177,16 @@ def history(conn: Connection, household_id: str) -> list[dict[str, Any]]:
 
 
 def nik_holders(conn: Connection, nik: str) -> list[tuple[str, str]]:
-    """Every (household_id, member_id) whose current version holds this NIK."""
+    """Every (household_id, member_id) whose current version holds this NIK, moved-out
+    members aside."""
     rows = conn.execute(_NIK_HOLDERS, {"nik_": nik})
     return [(r.household_id, r.member_id) for r in rows]
+
+
+def nik_holders_many(conn: Connection, niks: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """`nik_holders` of several NIKs in one query; every NIK asked about is a key."""
+    found: dict[str, list[tuple[str, str]]] = {nik: [] for nik in niks}
+    if found:
+        for row in conn.execute(_NIK_HOLDERS_MANY, {"niks_": list(found)}):
+            found[row.nik].append((row.household_id, row.member_id))
+    return found

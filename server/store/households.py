@@ -35,7 +35,7 @@ _NIK_HOLDERS = select(members.c.household_id, members.c.member_id).where(
     members.c.nik == bindparam("nik_"), members.c.status != "moved_out"
 )
 _NIK_HOLDERS_MANY = select(members.c.nik, members.c.household_id, members.c.member_id).where(
-    members.c.nik.in_(bindparam("niks_", expanding=True))
+    members.c.nik.in_(bindparam("niks_", expanding=True)), members.c.status != "moved_out"
 )
 
 

@@ -125,7 +125,9 @@ def init(ctx: click.Context, server_url: str, token: str, name: str | None) -> N
     click.echo("next: `verivali-agent pull` to download your assigned households")
 
 
-def _run_sync(ctx: click.Context, action: str, batch_size: int, wait: float) -> None:
+def _run_sync(
+    ctx: click.Context, action: str, batch_size: int, wait: float, retries: int
+) -> None:
     from . import sync
     from .home import make_client, open_initialised
     from .scheduler import sync_lock
@@ -134,7 +136,7 @@ def _run_sync(ctx: click.Context, action: str, batch_size: int, wait: float) -> 
     with sync_lock(home, wait):
         store = open_initialised(home)
         try:
-            client = make_client(home, store)
+            client = make_client(home, store, retries=retries)
             try:
                 report = sync.run(store, client, action, batch_size=batch_size)
             finally:
@@ -151,6 +153,8 @@ def _run_sync(ctx: click.Context, action: str, batch_size: int, wait: float) -> 
 
 _batch = click.option("--batch-size", default=50, show_default=True,
                       type=click.IntRange(1, 500), help="Visits per request.")
+_retries = click.option("--retries", default=4, show_default=True, type=click.IntRange(0, 20),
+                        help="Retries (with growing pauses) on a dropped link or a busy server.")
 _wait = click.option("--wait", default=0.0, type=click.FloatRange(min=0),
                      help="Seconds to wait when another sync is running (default: don't wait).")
 
@@ -158,27 +162,30 @@ _wait = click.option("--wait", default=0.0, type=click.FloatRange(min=0),
 @main.command()
 @_batch
 @_wait
+@_retries
 @click.pass_context
-def push(ctx: click.Context, batch_size: int, wait: float) -> None:
+def push(ctx: click.Context, batch_size: int, wait: float, retries: int) -> None:
     """Send visits waiting in the outbox to the server."""
-    _run_sync(ctx, "push", batch_size, wait)
+    _run_sync(ctx, "push", batch_size, wait, retries)
 
 
 @main.command()
 @_wait
+@_retries
 @click.pass_context
-def pull(ctx: click.Context, wait: float) -> None:
+def pull(ctx: click.Context, wait: float, retries: int) -> None:
     """Download assigned households, assignments and flags changed since last time."""
-    _run_sync(ctx, "pull", 50, wait)
+    _run_sync(ctx, "pull", 50, wait, retries)
 
 
 @main.command("sync")
 @_batch
 @_wait
+@_retries
 @click.pass_context
-def sync_command(ctx: click.Context, batch_size: int, wait: float) -> None:
+def sync_command(ctx: click.Context, batch_size: int, wait: float, retries: int) -> None:
     """Push, then pull: the one command to run whenever there is signal."""
-    _run_sync(ctx, "sync", batch_size, wait)
+    _run_sync(ctx, "sync", batch_size, wait, retries)
 
 
 def _gps(value: str | None) -> dict[str, float] | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import platform
 from .store import Store, StoreError, open_store, store_path
@@ -81,7 +81,7 @@ def read_token(home: Path) -> str:
     return token
 
 
-def make_client(home: Path, store: Store, **options: float) -> Client:
+def make_client(home: Path, store: Store, **options: Any) -> Client:
     from .client import Client
 
     return Client(

@@ -163,9 +163,10 @@ def _probe_for(home: Path) -> Callable[[], bool]:
 
 
 def make_daemon(home: Path, interval: float, max_backoff: float, batch_size: int = 50,
-                report: Callable[[str], None] = print) -> SyncDaemon:
+                report: Callable[[str], None] = print, retries: int = 2) -> SyncDaemon:
+    """The daemon retries little itself: its own schedule is the long-term retry."""
     return SyncDaemon(
-        lambda: attempt_sync(home, batch_size),
+        lambda: attempt_sync(home, batch_size, {"retries": retries}),
         _probe_for(home),
         interval=interval,
         max_backoff=max_backoff,

@@ -1,0 +1,155 @@
+"""The form's pages: the household list, one visit, a new-household proposal, a correction."""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any
+
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+
+from schemas.validators import region_name
+
+from ..home import open_initialised
+from ..record import SurveyInvalid, local_now, new_household_id, record_survey
+from ..store import Store
+from . import forms
+
+bp = Blueprint("capture", __name__)
+
+
+def store() -> Store:
+    if "store" not in g:
+        g.store = open_initialised(current_app.config["AGENT_HOME"])
+    return g.store
+
+
+def _check_csrf() -> None:
+    sent = request.form.get("csrf_token", "")
+    if not hmac.compare_digest(sent, current_app.config["CSRF_TOKEN"]):
+        abort(400, "Formulir kedaluwarsa; muat ulang halaman.")
+
+
+@bp.get("/")
+def index():  # type: ignore[no-untyped-def]
+    """Assigned households (searchable), surveys to correct, outbox counts."""
+    s = store()
+    query = request.args.get("q", "").strip().lower()
+    rows = s.assigned_households()
+    if query:
+        rows = [
+            r for r in rows
+            if query in " ".join(
+                str(r.get(k) or "") for k in ("household_id", "head_name", "address", "region_code")
+            ).lower()
+        ]
+    limit = current_app.config["LIST_LIMIT"]
+    last = s.last_sync()
+    return render_template(
+        "index.html",
+        households=rows[:limit],
+        total=len(rows),
+        limit=limit,
+        query=query,
+        counts=s.counts(),
+        rejected=s.surveys(("rejected",)),
+        pending=s.surveys(("pending", "sent"), limit=50),
+        last_sync=last,
+        saved=request.args.get("saved"),
+        open_flags=len(s.open_flags()),
+    )
+
+
+@bp.route("/keluarga/<household_id>", methods=["GET", "POST"])
+def visit(household_id: str):  # type: ignore[no-untyped-def]
+    """One visit to an assigned household, pre-filled with the registry's values."""
+    household = store().household(household_id)
+    if household is None:
+        abort(404, "Keluarga tidak ada di salinan lokal.")
+    context = {
+        "mode": "visit",
+        "household_id": household_id,
+        "registry": household,
+        "unsent": store().unsent_survey_of(household_id),
+        "action_url": url_for(".visit", household_id=household_id),
+    }
+    if request.method == "GET":
+        values = forms.values_from_household(household)
+        values.fields.update(outcome="found", started_at=local_now())
+        return _render(values, {}, context)
+    return _save(context, base_version=None, replaces=None)
+
+
+@bp.route("/usulan-baru", methods=["GET", "POST"])
+def new_household():  # type: ignore[no-untyped-def]
+    """A poor family found in an assigned village but missing from the registry."""
+    villages = store().assigned_villages()
+    household_id = request.form.get("household_id") or new_household_id()
+    if not household_id.startswith("NEW-"):
+        abort(400)
+    context = {
+        "mode": "new",
+        "household_id": household_id,
+        "villages": [(code, region_name(code) or code) for code in villages],
+        "action_url": url_for(".new_household"),
+    }
+    if request.method == "GET":
+        values = forms.values_from_household(None)
+        values.members.append({**forms.blank_member(), "relationship": "head"})
+        values.fields.update(outcome="found", started_at=local_now(),
+                             region_code=villages[0] if len(villages) == 1 else "")
+        return _render(values, {}, context)
+    return _save(context, base_version=None, replaces=None)
+
+
+@bp.route("/perbaiki/<survey_id>", methods=["GET", "POST"])
+def correct(survey_id: str):  # type: ignore[no-untyped-def]
+    """Correct a survey the server rejected; saving stores a new survey and retires this one."""
+    rejected = store().survey(survey_id)
+    if rejected is None or rejected["state"] != "rejected":
+        abort(404, "Kunjungan ini tidak menunggu perbaikan.")
+    body = rejected["body"]
+    is_new = body.get("base_version") is None
+    household = store().household(body["household_id"])
+    context = {
+        "mode": "new" if is_new else "visit",
+        "correcting": rejected,
+        "household_id": body["household_id"],
+        "registry": household,
+        "villages": [(c, region_name(c) or c) for c in store().assigned_villages()],
+        "action_url": url_for(".correct", survey_id=survey_id),
+    }
+    if request.method == "GET":
+        values = forms.values_from_survey(body, household)
+        placement = forms.household_from_values(values, body["household_id"])[1]
+        return _render(values, forms.map_errors(rejected["errors"] or {}, placement), context)
+    return _save(context, base_version=body.get("base_version"), replaces=survey_id)
+
+
+def _save(context: dict[str, Any], base_version: int | None, replaces: str | None):  # type: ignore[no-untyped-def]
+    _check_csrf()
+    values = forms.values_from_form(request.form)
+    if request.form.get("action") == "add_member":
+        values.members.append(forms.blank_member())
+        return _render(values, {}, context)
+    observed, placement = forms.household_from_values(values, context["household_id"])
+    outcome = values.get("outcome") or "found"
+    try:
+        survey = record_survey(
+            store(),
+            household_id=context["household_id"],
+            outcome=outcome,
+            observed=observed if outcome == "found" else None,
+            notes=values.get("notes") or None,
+            gps=forms.gps_from_values(values),
+            new=context["mode"] == "new",
+            started_at=values.get("started_at") or None,
+            base_version=base_version,
+            replaces=replaces,
+        )
+    except SurveyInvalid as exc:
+        return _render(values, forms.map_errors(exc.errors, placement), context), 422
+    return redirect(url_for(".index", saved=survey["survey_id"]))
+
+
+def _render(values: forms.FormValues, errors: dict[str, list[str]], context: dict[str, Any]) -> str:
+    return render_template("visit.html", v=values, errors=errors, **context)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, redirect, url_for
 
-from . import errors, i18n, session
+from . import errors, i18n, regions, session
 
 
 def register(app: Flask) -> None:
@@ -25,6 +25,7 @@ def register(app: Flask) -> None:
 
     session.configure(app)
     i18n.configure(app)
+    app.add_template_filter(regions.name, "nama_wilayah")
     web = Blueprint("web", __name__)
     web.before_request(session.load_user)
     web.before_request(session.check_csrf)

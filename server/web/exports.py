@@ -1,9 +1,177 @@
-"""stub"""
-from flask import Blueprint
+"""Ekspor: accepted corrections of a period as CSV, a region's registry as JSON lines.
+
+Both are streamed from a read transaction opened inside the response generator, so a
+regency's registry leaves the server in batches, never held whole in memory. Each
+export is audited (who took which region's data, when).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask_babel import gettext as _
+
+from ..db import get_engine
+from ..store import audit
+from ..store.db import reading, transaction
+from . import regions
+from .i18n import local_iso, zone_for
+from .queries import exports as queries
+from .session import current_user, login_required
 
 bp = Blueprint("exports", __name__)
 
+CSV_COLUMNS = ("household_id", "member_id", "field", "old_value", "new_value", "decided_by",
+               "decided_at", "flag_id")
+_FORMULA_START = ("=", "+", "@", "\t", "\r")
 
-@bp.get("/exports")
+
+def _region(user: dict[str, Any]) -> str:
+    raw = request.args.get("wilayah", "").strip()
+    if not raw:
+        prefixes = regions.scope(user)
+        if not prefixes:
+            abort(400)
+        return prefixes[0]
+    prefix = regions.clean_prefix(raw)
+    if prefix is None:
+        abort(400)
+    if not regions.may_read_prefix(user, prefix):
+        abort(403)
+    return prefix
+
+
+def parse_period(args: Any, region: str) -> tuple[str, str, dict[str, str]]:
+    """`dari`/`sampai` (YYYY-MM-DD, inclusive, the region's local days) → UTC bounds."""
+    errors: dict[str, str] = {}
+    today = datetime.now(zone_for(region).tz).date()
+    days: dict[str, date] = {}
+    for key, default in (("dari", today.replace(day=1)), ("sampai", today)):
+        raw = (args.get(key) or "").strip()
+        try:
+            days[key] = date.fromisoformat(raw) if raw else default
+        except ValueError:
+            errors[key] = _("Tanggal harus berbentuk TTTT-BB-HH, misalnya 2026-11-30.")
+            days[key] = default
+    if days["dari"] > days["sampai"]:
+        errors["sampai"] = _("Tanggal akhir tidak boleh sebelum tanggal awal.")
+    tz = zone_for(region).tz
+    start = datetime.combine(days["dari"], time(0), tz).astimezone(UTC)
+    end = datetime.combine(days["sampai"] + timedelta(days=1), time(0), tz).astimezone(UTC)
+    return (start.isoformat(timespec="microseconds"), end.isoformat(timespec="microseconds"),
+            errors)
+
+
+def csv_cell(value: Any) -> str:
+    """A value for a spreadsheet: JSON for structures, and no cell that runs as a formula."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    else:
+        text = str(value)
+    if text.startswith(_FORMULA_START) or (text.startswith("-") and not _is_number(text)):
+        return "'" + text
+    return text
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for row in rows:
+        row = {**row, "decided_at": local_iso(row["decided_at"], row["region_code"])}
+        writer.writerow([csv_cell(row[c]) for c in CSV_COLUMNS])
+        count += 1
+        if count % 200 == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
+
+
+def _audit(user: dict[str, Any], action: str, detail: dict[str, Any]) -> None:
+    with transaction(get_engine()) as conn:
+        audit.record(conn, user["name"], action, "region", detail["region"], detail)
+
+
+@bp.get("/ekspor")
+@login_required()
 def index():  # type: ignore[no-untyped-def]
-    return "todo"
+    """The export form: a region and a period."""
+    user = current_user()
+    prefixes = regions.scope(user) or []
+    region = prefixes[0] if prefixes else ""
+    today = datetime.now(zone_for(region).tz).date()
+    return render_template("exports.html", regions_list=[(p, regions.name(p)) for p in prefixes],
+                           region=region, start=today.replace(day=1).isoformat(),
+                           end=today.isoformat(), errors={})
+
+
+@bp.get("/ekspor/koreksi.csv")
+@login_required()
+def corrections_csv():  # type: ignore[no-untyped-def]
+    """Accepted corrections in the period: one row per changed place."""
+    user = current_user()
+    region = _region(user)
+    start, end, errors = parse_period(request.args, region)
+    if errors:
+        prefixes = regions.scope(user) or []
+        return render_template("exports.html", regions_list=[(p, regions.name(p)) for p in prefixes],
+                               region=region, start=request.args.get("dari", ""),
+                               end=request.args.get("sampai", ""), errors=errors), 422
+    _audit(user, "export.corrections", {"region": region, "from": start, "to": end})
+    engine = get_engine()
+
+    def generate() -> Iterator[str]:
+        with reading(engine) as conn:
+            yield from _csv_lines(queries.corrections(conn, region, start, end))
+
+    name = f"koreksi-{region}-{request.args.get('dari', 'awal')}-{request.args.get('sampai', 'kini')}.csv"
+    return Response(stream_with_context(generate()), mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{_safe(name)}"'})
+
+
+@bp.get("/ekspor/dtsen.jsonl")
+@login_required()
+def registry_jsonl():  # type: ignore[no-untyped-def]
+    """The current registry of a region, one household a line, with its version."""
+    user = current_user()
+    region = _region(user)
+    _audit(user, "export.registry", {"region": region})
+    engine = get_engine()
+
+    def generate() -> Iterator[str]:
+        with reading(engine) as conn:
+            batch: list[str] = []
+            for line in queries.registry(conn, region):
+                batch.append(line)
+                if len(batch) >= 200:
+                    yield "".join(batch)
+                    batch = []
+            yield "".join(batch)
+
+    return Response(stream_with_context(generate()), mimetype="application/x-ndjson",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="dtsen-{_safe(region)}.jsonl"'})
+
+
+def _safe(name: str) -> str:
+    return "".join(c for c in name if c.isalnum() or c in "-_.")

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ..reconcile.fields import PathError, parse_path
+from .i18n import format_day
 
 RULE_LABELS = {
     "FIELD_CHANGED": _l("Ketidaksesuaian Data"),
@@ -216,6 +217,8 @@ def show_value(field: str | None, value: Any) -> str:
         return _("Ya") if value else _("Tidak")
     if field in VALUE_LABELS and isinstance(value, str):
         return label(VALUE_LABELS[field], value)
+    if field in ("birth_date", "since") and isinstance(value, str):
+        return format_day(value)
     if field == "programs" and isinstance(value, list):
         return show_programs(value)
     if isinstance(value, dict) and "member_id" in value:
@@ -223,6 +226,8 @@ def show_value(field: str | None, value: Any) -> str:
     if isinstance(value, dict) and "members" in value:
         return _("Keluarga baru: %(n)s anggota, %(address)s",
                  n=len(value.get("members") or []), address=value.get("address") or "—")
+    if isinstance(value, list) and all(isinstance(v, dict) and "household_id" in v for v in value):
+        return ", ".join(f"{v['household_id']} ({v.get('member_id', '—')})" for v in value)
     if isinstance(value, list | dict):
         return json.dumps(value, ensure_ascii=False)
     return str(value)

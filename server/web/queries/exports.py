@@ -1,0 +1,74 @@
+"""Streamed reads for the exports: nothing is loaded whole, rows arrive in batches.
+
+`yield_per` keeps a fixed number of rows in memory (a server-side cursor on
+PostgreSQL); the caller writes each batch out before the next is fetched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, and_, select
+
+from ...reconcile.diff import diff_households
+from ...reconcile.fields import parse_path
+from ...store import jsoncol
+from ...store.tables import household_versions, households
+from ..regions import in_prefix
+
+BATCH = 500
+
+
+def corrections(conn: Connection, prefix: str, start: str, end: str) -> Iterator[dict[str, Any]]:
+    """One dict per place an accepted decision changed, from versions with source `review`.
+
+    Each review version is compared with the version before it, so what is listed is
+    what the registry really changed, even where the registry moved between the
+    flag's creation and the decision.
+    """
+    version = household_versions.alias("v")
+    before = household_versions.alias("before")
+    stmt = (
+        select(version.c.household_id, version.c.version, version.c.source_id, version.c.actor,
+               version.c.at, version.c.body, before.c.body.label("before_body"),
+               households.c.region_code)
+        .select_from(
+            version.join(households, households.c.household_id == version.c.household_id)
+            .outerjoin(before, and_(before.c.household_id == version.c.household_id,
+                                    before.c.version == version.c.version - 1))
+        )
+        .where(version.c.source == "review", version.c.at >= start, version.c.at < end,
+               in_prefix(households.c.region_code, prefix))
+        .order_by(version.c.at, version.c.household_id, version.c.version)
+        .execution_options(yield_per=BATCH)
+    )
+    for row in conn.execute(stmt):
+        common = {"household_id": row.household_id, "decided_by": row.actor,
+                  "decided_at": row.at, "region_code": row.region_code,
+                  "flag_id": row.source_id, "version": row.version}
+        if row.before_body is None:
+            yield {**common, "member_id": "", "field": "new_household", "old_value": None,
+                   "new_value": row.household_id}
+            continue
+        for difference in diff_households(jsoncol.loads(row.before_body), jsoncol.loads(row.body)):
+            place = parse_path(difference.path)
+            member_id = place.member_id or ""
+            field = place.field or "member"
+            if place.kind == "section":
+                field = f"{place.section}.{place.field}"
+            yield {**common, "member_id": member_id, "field": field,
+                   "old_value": difference.before, "new_value": difference.after}
+
+
+def registry(conn: Connection, prefix: str) -> Iterator[str]:
+    """The current registry of a region as JSON lines (the contract's Household, with version)."""
+    stmt = (
+        select(households.c.body, households.c.version)
+        .where(in_prefix(households.c.region_code, prefix))
+        .order_by(households.c.region_code, households.c.household_id)
+        .execution_options(yield_per=BATCH)
+    )
+    for body, number in conn.execute(stmt):
+        # The body is a stored JSON object without `version`: append it without a re-parse.
+        yield f'{body[:-1]},"version":{int(number)}}}\n' if body != "{}" else "{}\n"

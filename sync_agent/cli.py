@@ -40,23 +40,34 @@ class AgentGroup(click.Group):
     """Turns the agent's known failures into one-line errors instead of tracebacks."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        from schemas.bundle import BundleError
-
-        from .store import StoreError
-
         try:
             return super().invoke(ctx)
-        except SyncError as exc:
-            raise AgentError(str(exc), exc.exit_code) from exc
-        except BundleError as exc:
-            raise AgentError(f"bundle refused: {exc}", EXIT_BUNDLE) from exc
-        except StoreError as exc:
-            raise AgentError(str(exc), EXIT_LOCAL) from exc
-        except sqlite3.Error as exc:
-            raise AgentError(f"local store error: {exc}", EXIT_LOCAL) from exc
-        except OSError as exc:
-            where = f" ({exc.filename})" if exc.filename else ""
-            raise AgentError(f"file error: {exc.strerror or exc}{where}", EXIT_LOCAL) from exc
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise
+        except Exception as exc:
+            known = _one_line_error(exc)
+            if known is None:
+                raise
+            raise known from exc
+
+
+def _one_line_error(exc: Exception) -> AgentError | None:
+    from schemas.bundle import BundleError
+
+    from .store import StoreError
+
+    if isinstance(exc, SyncError):
+        return AgentError(str(exc), exc.exit_code)
+    if isinstance(exc, BundleError):
+        return AgentError(f"bundle refused: {exc}", EXIT_BUNDLE)
+    if isinstance(exc, StoreError):
+        return AgentError(str(exc), EXIT_LOCAL)
+    if isinstance(exc, sqlite3.Error):
+        return AgentError(f"local store error: {exc}", EXIT_LOCAL)
+    if isinstance(exc, OSError):
+        where = f" ({exc.filename})" if exc.filename else ""
+        return AgentError(f"file error: {exc.strerror or exc}{where}", EXIT_LOCAL)
+    return None
 
 
 def _home(ctx: click.Context) -> Path:

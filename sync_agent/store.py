@@ -20,17 +20,15 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlite_utils import Database, Migrations
+if TYPE_CHECKING:
+    from sqlite_utils import Database
 
 DB_FILE = "agent.db"
 UNSENT = ("pending", "sent")
 OUTBOX_STATES = ("pending", "sent", "acknowledged", "rejected", "replaced")
 OPEN_FLAG_STATES = ("open", "revisit")
-
-migrations = Migrations("verivali-agent")
-
 
 class StoreError(Exception):
     """The local store cannot be used as asked; the text is safe to show."""
@@ -44,7 +42,6 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
-@migrations()
 def m001_initial(db: Database) -> None:
     db["config"].create({"key": str, "value": str}, pk="key")
     db["households"].create(
@@ -91,7 +88,18 @@ def m001_initial(db: Database) -> None:
     )
 
 
-SCHEMA_VERSION = 1  # the number of migrations above; bump with each new one
+# In order; never edit or remove one that shipped — add the next.
+MIGRATIONS = (m001_initial,)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def _migrations() -> Any:
+    from sqlite_utils import Migrations
+
+    migrations = Migrations("verivali-agent")
+    for step in MIGRATIONS:
+        migrations()(step)
+    return migrations
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -111,8 +119,17 @@ class Store:
     def __init__(self, path: Path):
         self.path = path
         self.conn = _connect(path)
-        self.db = Database(self.conn, execute_plugins=False)
+        self._db: Database | None = None
         self._ensure_schema()
+
+    @property
+    def db(self) -> Database:
+        """sqlite-utils over the same connection, loaded on first use (keeps `record` quick)."""
+        if self._db is None:
+            from sqlite_utils import Database
+
+            self._db = Database(self.conn, execute_plugins=False)
+        return self._db
 
     def close(self) -> None:
         self.conn.close()
@@ -137,7 +154,7 @@ class Store:
         # One process migrates at a time; the others wait on the write lock, then see
         # the migrations recorded and do nothing.
         with self.write():
-            migrations.apply(self.db)
+            _migrations().apply(self.db)
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager
@@ -260,7 +277,13 @@ class Store:
                      WHERE a.household_id = h.household_id AND a.status != 'cancelled')
                      AS assignment,
                    (SELECT o.state FROM outbox o WHERE o.household_id = h.household_id
-                     ORDER BY o.device_seq DESC LIMIT 1) AS local_state
+                     ORDER BY o.device_seq DESC LIMIT 1) AS local_state,
+                   h.pulled_at,
+                   (SELECT json_array(o.answered_at, o.outcome, o.result_state, o.survey_id,
+                                      json_extract(o.body, '$.completed_at'))
+                      FROM outbox o WHERE o.household_id = h.household_id
+                       AND o.state = 'acknowledged' AND o.answered_at > h.pulled_at
+                     ORDER BY o.device_seq DESC LIMIT 1) AS answer
             FROM households h
             WHERE NOT EXISTS (SELECT 1 FROM assignments a WHERE a.household_id = h.household_id)
                OR EXISTS (SELECT 1 FROM assignments a WHERE a.household_id = h.household_id
@@ -271,7 +294,10 @@ class Store:
         out = []
         for row in rows:
             body = json.loads(row.pop("body"))
-            row["verification"] = json.loads(row["verification"] or "null") or {}
+            row["verification"] = _verification(
+                json.loads(row["verification"] or "null") or {}, json.loads(row.pop("answer") or "null")
+            )
+            row.pop("pulled_at")
             row["address"] = body.get("address")
             row["head_name"] = next(
                 (m.get("name") for m in body.get("members", []) if m.get("relationship") == "head"),
@@ -419,6 +445,26 @@ class Store:
 
     def sync_log(self, limit: int = 50) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT * FROM sync_log ORDER BY id DESC LIMIT ?", [limit]))
+
+
+def _verification(pulled: dict[str, Any], answer: list[Any] | None) -> dict[str, Any]:
+    """The verification state as the server last told us, in the pull or in a newer push answer.
+
+    The server changes a household's verification when a survey lands but does not put
+    the household in the pull feed for that, so a push answer received after the last
+    pull is the freshest word (same rule as the server: refused and superseded visits
+    change nothing).
+    """
+    if not answer:
+        return pulled
+    _answered_at, outcome, result_state, survey_id, completed_at = answer
+    if outcome in ("not_found", "moved"):
+        state = "not_found"
+    elif outcome == "refused" or result_state in (None, "superseded"):
+        return pulled
+    else:
+        state = "verified" if result_state == "verified" else "flagged"
+    return {"state": state, "survey_id": survey_id, "at": completed_at}
 
 
 def _strip(household: dict[str, Any]) -> dict[str, Any]:

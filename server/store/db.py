@@ -2,7 +2,8 @@
 
 SQLite is opened in WAL mode with foreign keys on, and every transaction starts with
 `BEGIN IMMEDIATE`, so concurrent writers queue on the lock instead of failing midway
-with a read-to-write upgrade. PostgreSQL uses the driver's ordinary transactions.
+with a read-to-write upgrade. PostgreSQL uses the driver's ordinary transactions (READ
+COMMITTED), each write transaction first marking its place in the change feed.
 """
 
 from __future__ import annotations
@@ -40,7 +41,10 @@ def make_engine(url: str | None = None) -> Engine:
         )
         _sqlite_discipline(engine)
         return engine
-    return create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+    if engine.dialect.name == "postgresql":
+        _postgres_discipline(engine)
+    return engine
 
 
 def _sqlite_discipline(engine: Engine) -> None:
@@ -60,6 +64,16 @@ def _sqlite_discipline(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
         else:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _postgres_discipline(engine: Engine) -> None:
+    from .feed import hold_position
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Writers overlap here: keep pull cursors behind this transaction (see feed.py).
+        if not conn.get_execution_options().get("verivali_read_only"):
+            hold_position(conn)
 
 
 @contextmanager

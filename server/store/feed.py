@@ -2,14 +2,38 @@
 
 Rows only say *that* something changed; the pull reads the entity's state as it is at
 pull time, so a page never carries a stale copy.
+
+Why a cursor can be unsafe on PostgreSQL: writers run side by side, and a `seq` is taken
+when the row is inserted, not when its transaction commits. A slow transaction may hold
+seq 41 while a quick one commits seq 42; a pull that then hands out a cursor at 42 would
+skip 41 for ever once it commits. So every write transaction, as it begins, announces the
+highest seq already handed out (a transaction-scoped advisory lock keyed by the sequence's
+current value, see `hold_position`); all seqs it takes later are above that key. A pull
+passes no key still held (`visible_high_water`): it waits, it never skips.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, func, select, text
 
 from ..timeutil import now_iso
 from .tables import changes
+
+# The sequence behind the BIGSERIAL `changes.seq` (PostgreSQL names it table_column_seq).
+_SEQUENCE = "changes_seq_seq"
+
+_HOLD = text(
+    "SELECT pg_advisory_xact_lock_shared("
+    f"coalesce(pg_sequence_last_value(to_regclass('{_SEQUENCE}')), 0))"
+)
+
+# Keys of the single-bigint advisory locks (objsubid 1) held in this database; the
+# two-int form (objsubid 2) is left to other uses, such as `migrate.upgrade`.
+_OLDEST_HELD = text(
+    "SELECT min((classid::bigint << 32) | objid::bigint) FROM pg_locks "
+    "WHERE locktype = 'advisory' AND objsubid = 1 AND granted "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 
 _INSERT = changes.insert()
 
@@ -37,26 +61,36 @@ def emit(
 
 def emit_households(conn: Connection, household_ids: list[str], at: str | None = None) -> None:
     """`emit(conn, "household", id, id)` for many households in one round trip (bulk import)."""
-    if not household_ids:
-        return
+    from .bulk import insert_rows
+
     at = at or now_iso()
-    conn.execute(
-        changes.insert(),
-        [
-            {"kind": "household", "entity_id": hid, "household_id": hid,
-             "enumerator_id": None, "at": at}
-            for hid in household_ids
-        ],
-    )
+    insert_rows(conn, changes, ("kind", "entity_id", "household_id", "enumerator_id", "at"),
+                [("household", hid, hid, None, at) for hid in household_ids])
+
+
+def hold_position(conn: Connection) -> None:
+    """PostgreSQL, first thing in every write transaction: keep pulls behind our changes.
+
+    The key is the last seq handed out before this transaction could take one, so every
+    seq it inserts is above it. Shared locks never wait on each other; the lock goes with
+    the transaction (commit or rollback), never leaks. A transaction that writes no change
+    holds pulls back only while it runs.
+    """
+    conn.execute(_HOLD)
 
 
 def visible_high_water(conn: Connection) -> int:
     """The highest seq a pull may pass.
 
     On SQLite writers are serialised (BEGIN IMMEDIATE), so seq order is commit order and
-    every committed seq is safe to pass. Databases with concurrent writers must hold the
-    cursor behind changes still in flight (see the PostgreSQL notes).
+    every committed seq is safe to pass. On PostgreSQL the answer is also kept at or below
+    the key of every write transaction still open (`hold_position`). The order matters:
+    the committed maximum first, the held keys after, and the rows read in a later
+    statement (READ COMMITTED: a fresh snapshot), so a writer that commits in between is
+    either seen as held or seen as committed.
     """
-    from sqlalchemy import func, select
-
-    return conn.execute(select(func.max(changes.c.seq))).scalar() or 0
+    latest = conn.execute(select(func.max(changes.c.seq))).scalar() or 0
+    if conn.dialect.name != "postgresql":
+        return latest
+    oldest_held = conn.execute(_OLDEST_HELD).scalar()
+    return latest if oldest_held is None else min(latest, oldest_held)

@@ -84,12 +84,22 @@ def touch_device(
         values["pending_reported"] = pending
     if agent_version:
         values["agent_version"] = agent_version[:32]
-    result = conn.execute(
-        update(devices).where(devices.c.device_id == device_id).values(user_id=user_id, **values)
+    # One statement, not update-then-insert: two first pushes of a device arriving at once
+    # (a retry racing its original) must not both try the insert.
+    insert = _dialect_insert(conn)(devices).values(
+        device_id=device_id, user_id=user_id, first_seen_at=at, **values
     )
-    if result.rowcount == 0:
-        conn.execute(
-            devices.insert().values(
-                device_id=device_id, user_id=user_id, first_seen_at=at, **values
-            )
+    conn.execute(
+        insert.on_conflict_do_update(
+            index_elements=[devices.c.device_id], set_={"user_id": user_id, **values}
         )
+    )
+
+
+def _dialect_insert(conn: Connection) -> Any:
+    """`INSERT … ON CONFLICT` is spelt the same on both databases, but built per dialect."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert

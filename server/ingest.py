@@ -190,7 +190,8 @@ def _check_household(
         return None, None, region
     if not assignments.is_assigned(conn, user["user_id"], household_id, ever=True):
         raise Rejected({"household_id": [NOT_ASSIGNED]})
-    current_row = household_store.get_body(conn, household_id)
+    # Locked: the reconciliation below reads the current version and its open flags.
+    current_row = household_store.get_body(conn, household_id, for_update=True)
     assert current_row is not None  # an assigned household exists
     current, version = current_row
     if survey["base_version"] == version:

@@ -36,6 +36,11 @@ def resolve_flag(
     flag = flag_store.get(conn, flag_id)
     if flag is None:
         raise NotFound("Temuan tidak ditemukan.")
+    # Decisions on one household queue here (PostgreSQL); read the flag again after the
+    # wait, since the decision we waited for may have settled or closed it.
+    household_store.lock(conn, flag["household_id"])
+    flag = flag_store.get(conn, flag_id)
+    assert flag is not None
     region = flag_store.region_of(conn, flag_id) or ""
     if not may_see_region(user, region):
         raise Forbidden()

@@ -16,6 +16,8 @@ from .tables import household_versions, households, members
 _ID = bindparam("id_")
 _BY_ID = select(households).where(households.c.household_id == _ID)
 _BODY = select(households.c.body, households.c.version).where(households.c.household_id == _ID)
+_BODY_LOCKED = _BODY.with_for_update()
+_LOCK = select(households.c.household_id).where(households.c.household_id == _ID).with_for_update()
 _VERSION_BODY = select(household_versions.c.body).where(
     household_versions.c.household_id == _ID,
     household_versions.c.version == bindparam("version_"),
@@ -45,9 +47,24 @@ def get(conn: Connection, household_id: str) -> dict[str, Any] | None:
     return _view(row) if row else None
 
 
-def get_body(conn: Connection, household_id: str) -> tuple[dict[str, Any], int] | None:
-    row = conn.execute(_BODY, {"id_": household_id}).first()
+def get_body(
+    conn: Connection, household_id: str, *, for_update: bool = False
+) -> tuple[dict[str, Any], int] | None:
+    """The current body and version; `for_update` also locks the row (see `lock`)."""
+    row = conn.execute(_BODY_LOCKED if for_update else _BODY, {"id_": household_id}).first()
     return (jsoncol.loads(row.body), row.version) if row else None
+
+
+def lock(conn: Connection, household_id: str) -> None:
+    """Hold one household until the transaction ends.
+
+    Whoever reads a household to write on it (a survey reconciled against its current
+    version, a supervisor's decision applied to it) takes this first, so two writers on
+    one household on PostgreSQL queue instead of both building on the same version: no
+    lost update, no duplicate version number. On SQLite the writer's database lock
+    already covers it (FOR UPDATE is not rendered there).
+    """
+    conn.execute(_LOCK, {"id_": household_id})
 
 
 def get_version(conn: Connection, household_id: str, version: int) -> dict[str, Any] | None:

@@ -57,9 +57,25 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Server:
+    """A running `verivali-server serve`: its base URL and the CPU time it has used."""
+
+    def __init__(self, url: str, pid: int):
+        self.url = url
+        self.pid = pid
+
+    def cpu_seconds(self) -> float | None:
+        """User + system CPU of the server process (Linux /proc), None elsewhere."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
-def live_server(database_url: str, threads: int = 8) -> Iterator[str]:
-    """A real `verivali-server serve` subprocess; yields its base URL."""
+def live_server(database_url: str, threads: int = 8) -> Iterator[Server]:
+    """A real `verivali-server serve` subprocess on a loopback port."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "VERIVALI_DATABASE_URL": database_url, "VERIVALI_SECRET_KEY": "bench"}
@@ -81,7 +97,7 @@ def live_server(database_url: str, threads: int = 8) -> Iterator[str]:
             if time.monotonic() > deadline:
                 raise RuntimeError("server did not start in 30 s")
             time.sleep(0.1)
-        yield url
+        yield Server(url, process.pid)
     finally:
         process.terminate()
         try:
@@ -269,19 +285,26 @@ def main() -> None:
 
         rng = random.Random(20261128)
         gate = threading.Barrier(args.clients + 1)
-        with live_server(database_url, args.threads) as url:
+        with live_server(database_url, args.threads) as server:
             clients = []
             for number, (share, token) in enumerate(zip(shares, tokens, strict=True)):
                 visits = [make_survey(h, seq, rng) for seq, h in enumerate(share, 1)]
                 batches = [visits[i:i + args.batch] for i in range(0, len(visits), args.batch)]
-                clients.append(Client(url, token, f"laptop-{number:02d}", batches, gate))
+                clients.append(Client(server.url, token, f"laptop-{number:02d}", batches, gate))
             for client in clients:
                 client.start()
+            load_before = os.getloadavg()[0]
+            server_cpu = server.cpu_seconds()
+            client_cpu = time.process_time()
             gate.wait()
             started = time.perf_counter()
             for client in clients:
                 client.join()
             wall = time.perf_counter() - started
+            client_cpu = time.process_time() - client_cpu
+            if server_cpu is not None:
+                server_cpu = (server.cpu_seconds() or 0.0) - server_cpu
+            load_after = os.getloadavg()[0]
 
         statuses: collections.Counter[str] = collections.Counter()
         rules: collections.Counter[str] = collections.Counter()
@@ -298,7 +321,8 @@ def main() -> None:
 
     print(f"push ingest: {total:,} surveys, {args.clients} clients, batches of {args.batch}, "
           f"embedded SQLite, waitress {args.threads} threads, {os.cpu_count()} CPUs")
-    print(f"  wall            {wall:8.2f} s")
+    print(f"  wall            {wall:8.2f} s   (load average {load_before:.1f} before, "
+          f"{load_after:.1f} after)")
     print(f"  throughput      {rate:8,.0f} surveys/s   (target >= 1,000)  "
           f"{'MET' if rate >= 1000 else 'MISSED'}")
     print(f"  success         {100 * accepted / total:8.2f} %   ({dict(statuses)}; "
@@ -308,6 +332,10 @@ def main() -> None:
           f"max {max(latencies) * 1000:,.0f} ms")
     print(f"  flags raised    {sum(rules.values()):,}  "
           + ", ".join(f"{rule} {count:,}" for rule, count in rules.most_common()))
+    if server_cpu:
+        print(f"  server CPU      {server_cpu:8.2f} s = {server_cpu / total * 1e6:,.0f} us a survey "
+              f"-> {total / server_cpu:,.0f} surveys per CPU-second of the server process "
+              f"(clients used {client_cpu:.1f} s)")
     print(f"  raw floor       {floor_rate:8,.0f} rows/s   (sqlite3 executemany of the "
           f"{floor_rows:,} stored survey rows, {args.batch} a transaction)")
     print(f"  ratio           server = {rate / floor_rate:.1%} of the floor "

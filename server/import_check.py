@@ -1,0 +1,109 @@
+"""Validating import records: from a raw record to a storable household or a rejection.
+
+Pure and picklable, so the importer can run it in a pool of worker processes: a
+registry import spends most of its time here, not in the database.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from marshmallow import ValidationError
+
+from schemas import HouseholdSchema, flatten_errors
+
+from . import member_ids
+from .fastload import FastLoader
+from .import_formats import Problem, RawRecord, parse_jsonl_line
+from .store import jsoncol
+from .store.registry_import import StoredForm
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """A household left out of the import, with every reason found."""
+
+    line: int
+    household_id: str | None
+    problems: tuple[Problem, ...]
+
+
+@dataclass(slots=True)
+class Valid:
+    """A household that passed the schema; `form` is set once its member ids are final.
+
+    Until then (`pending` lists members that came without an id) `body` holds the
+    validated household, for `member_ids.resolve` against the registry.
+    """
+
+    line: int
+    household_id: str
+    body: dict[str, Any] | None
+    pending: tuple[int, ...]
+    form: StoredForm | None = None
+
+
+Outcome = Valid | Rejected
+
+
+def stored_form(body: dict[str, Any]) -> StoredForm:
+    """The stored form: the canonical JSON and hash `households.save_version` would write."""
+    text = jsoncol.dumps(body)
+    return StoredForm(
+        household_id=body["household_id"],
+        region_code=body["region_code"],
+        text=text,
+        digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),  # = jsoncol.content_hash
+        members=[(m["member_id"], m.get("nik"), m.get("status", "alive"))
+                 for m in body["members"]],
+    )
+
+
+class Validator:
+    """Turns a raw record into a valid household or a rejection."""
+
+    def __init__(self) -> None:
+        self.loader = FastLoader(HouseholdSchema())
+
+    def __call__(self, record: RawRecord) -> Outcome:
+        household_id = record.household_id
+        if record.problems:
+            return Rejected(record.line, household_id, tuple(record.problems))
+        pending = member_ids.mark_missing(record.data)
+        try:
+            body = self.loader.load(record.data)
+        except ValidationError as exc:
+            return Rejected(record.line, household_id, problems_of(record, exc.messages))
+        if pending:
+            return Valid(record.line, body["household_id"], body, pending)
+        return Valid(record.line, body["household_id"], None, (), stored_form(body))
+
+
+def problems_of(record: RawRecord, messages: Any) -> tuple[Problem, ...]:
+    """Field paths from the schema, each on the line it comes from (a CSV member's own row)."""
+    problems = []
+    for path, texts in flatten_errors(messages).items():
+        line = record.line
+        head, _, rest = path.partition(".")
+        if head == "members" and record.member_lines:
+            index = rest.partition(".")[0]
+            if index.isdigit() and int(index) < len(record.member_lines):
+                line = record.member_lines[int(index)]
+        problems.extend(Problem(line, path, text) for text in texts)
+    return tuple(problems)
+
+
+_worker_validator: Validator | None = None
+
+
+def check_chunk(items: list[Any], jsonl: bool) -> list[Outcome]:
+    """A worker's job: validate a chunk (raw JSONL lines or CSV records), in order."""
+    global _worker_validator
+    if _worker_validator is None:
+        _worker_validator = Validator()
+    validate = _worker_validator
+    if jsonl:
+        return [validate(parse_jsonl_line(number, raw)) for number, raw in items]
+    return [validate(record) for record in items]

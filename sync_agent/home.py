@@ -37,15 +37,21 @@ def lock_path(home: Path) -> Path:
 def initialise(home: Path, server_url: str, token: str, name: str | None = None) -> Store:
     """Create (or re-point) the agent in `home`; the device id and the outbox are kept.
 
-    Pointing the agent at another server forgets the pull position, so the next pull
-    starts from scratch; surveys waiting in the outbox stay.
+    A new server address or token forgets the pull position, so the next pull starts
+    from scratch; surveys waiting in the outbox stay.
     """
     store = open_store(home)
+    try:
+        previous_token = read_token(home)
+    except NotInitialised:
+        previous_token = None
     platform.write_secret(token_path(home), token.strip() + "\n")
     with store.write():
         if store.get("device_id") is None:
             store.put("device_id", str(uuid.uuid4()))
-        if store.get("server_url") != server_url.rstrip("/"):
+        if store.get("server_url") != server_url.rstrip("/") or previous_token != token.strip():
+            # Another server or another token (perhaps another user): pull everything
+            # afresh, which also forgets households no longer assigned.
             store.put("pull_cursor", None)
             store.put("full_pull_active", None)
         store.put("server_url", server_url.rstrip("/"))

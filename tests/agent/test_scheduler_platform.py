@@ -116,3 +116,13 @@ def test_every_code_has_bahasa_words() -> None:
     from sync_agent.capture.labels import missing_words
 
     assert missing_words() == []
+
+
+def test_every_agent_command_is_in_the_field_guide() -> None:
+    from sync_agent.cli import main
+
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "field-guide.md").read_text("utf-8")
+    for name in main.commands:
+        assert f"verivali-agent {name}" in guide or f"`{name}`" in guide, name
+    for header in ("X-Verivali-Pending", "X-Verivali-Agent"):
+        assert header in guide

@@ -164,3 +164,16 @@ def test_outbox_bodies_are_exactly_the_validated_survey(store: Store) -> None:
     (row,) = store.next_batch(10)
     assert json.loads(row[2]) == survey
     assert store.integrity_ok()
+
+
+def test_a_full_disk_refuses_the_write_and_keeps_the_store_whole(store: Store) -> None:
+    record_survey(store, household_id=H1, outcome="refused")
+    pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
+    store.conn.execute(f"PRAGMA max_page_count={pages}")  # the disk is full from here on
+    with pytest.raises(sqlite3.OperationalError, match="full"):
+        for _ in range(50):
+            record_survey(store, household_id=H1, outcome="found", notes="x" * 1500)
+    assert not store.conn.in_transaction
+    assert store.integrity_ok()
+    rows = store.surveys(("pending",))
+    assert [r["device_seq"] for r in rows] == list(range(1, len(rows) + 1))

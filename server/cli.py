@@ -308,7 +308,15 @@ def import_bundle(file: Path, ack_file: Path | None, database: str) -> None:
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-@click.option("--threads", default=8, show_default=True, type=int)
+@click.option("--threads", default=8, show_default=True, type=int,
+              help="Request threads (per worker with --workers).")
+@click.option(
+    "--workers",
+    default=None,
+    type=click.IntRange(min=2),
+    help="Run gunicorn with this many worker processes (2 or more; PostgreSQL "
+    "deployments, see docs/deployment.md). Without it: waitress, one process.",
+)
 @click.option(
     "--nightly-scan/--no-nightly-scan",
     default=True,
@@ -316,8 +324,13 @@ def import_bundle(file: Path, ack_file: Path | None, database: str) -> None:
     help="Run the registry scan every night at 01:00 (server local time).",
 )
 @database_option
-def serve(host: str, port: int, threads: int, nightly_scan: bool, database: str) -> None:
-    """Run the server with waitress (production WSGI; also runs on Windows)."""
+def serve(
+    host: str, port: int, threads: int, workers: int | None, nightly_scan: bool, database: str
+) -> None:
+    """Run the server: waitress in one process (also on Windows), or gunicorn with --workers."""
+    if workers is not None:
+        _serve_with_gunicorn(database, host, port, workers, threads, nightly_scan)
+        return
     from waitress import serve as waitress_serve
 
     from .app import create_app
@@ -331,6 +344,24 @@ def serve(host: str, port: int, threads: int, nightly_scan: bool, database: str)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
+
+
+def _serve_with_gunicorn(
+    database: str, host: str, port: int, workers: int, threads: int, nightly_scan: bool
+) -> None:
+    if database.startswith("sqlite"):
+        click.echo("note: several workers on SQLite take turns writing; PostgreSQL lets "
+                   "them write side by side", err=True)
+    try:
+        from .serving import serve_with_gunicorn
+    except ImportError as exc:  # gunicorn is in the `postgres` extra, and not on Windows
+        raise click.ClickException(
+            "--workers needs gunicorn: pip install 'verivali[postgres]'"
+        ) from exc
+    click.echo(f"Verivali server on http://{host}:{port}/ with {workers} gunicorn workers",
+               err=True)
+    serve_with_gunicorn(database, host=host, port=port, workers=workers, threads=threads,
+                        nightly_scan=nightly_scan)
 
 
 if __name__ == "__main__":

@@ -139,7 +139,8 @@ class LiveServer:
             try:
                 if requests.get(self.url + "/api/v1/health", timeout=1).ok:
                     return
-            except requests.ConnectionError:
+            # gunicorn's socket accepts before a worker has built the app: a read timeout.
+            except (requests.ConnectionError, requests.Timeout):
                 pass
             time.sleep(0.1)
         raise RuntimeError("server did not start in time")

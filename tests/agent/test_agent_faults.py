@@ -129,6 +129,25 @@ def test_daemon_syncs_on_schedule_and_stops_cleanly(field: Field, engine) -> Non
     assert len([e for e in log if e["action"] == "sync" and e["ok"]]) >= 2
 
 
+def test_capture_can_sync_in_the_background(field: Field, engine) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import free_port
+
+    assert field.agent("pull").returncode == 0
+    survey_id = one_line(field.agent("record", "--household", HOUSEHOLDS[2],
+                                     "--outcome", "not_found").stdout)
+    capture = spawn_agent(field.home, "capture", "--port", str(free_port()), "--sync-every", "1")
+    try:
+        deadline = time.monotonic() + 30
+        while survey_id not in server_survey_ids(engine):
+            assert capture.poll() is None, capture.stderr.read() if capture.stderr else ""
+            assert time.monotonic() < deadline
+            time.sleep(0.2)
+    finally:
+        capture.terminate()
+        capture.communicate(timeout=20)
+    assert status(field.home)["pending"] == 0
+
+
 def slow_server(delay: float) -> ScriptedServer:
     def answer(seen: Seen) -> tuple[object, ...]:
         if seen.path.startswith("/api/v1/health"):

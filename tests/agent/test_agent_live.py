@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 import requests
-from sqlalchemy import update
+from sqlalchemy import select, update
 
-from server.store.tables import meta
+from server.store.tables import devices, meta
 from tests.agent.conftest import HOUSEHOLDS, Field, one_line, run_agent, server_survey_ids, status
 from tests.agent.scripted_server import ScriptedServer, Seen
 from tests.conftest import LiveServer, run_cli
@@ -66,6 +66,12 @@ def test_init_pull_record_push_status(field: Field, engine, tmp_path: Path) -> N
                     for h in json.loads(field.agent("households", "--json").stdout)}
     assert verification[HOUSEHOLDS[0]] == "flagged"
     assert verification[HOUSEHOLDS[1]] == "not_found"
+    # What the laptop reported, for the server's sync-health dashboard.
+    with engine.connect() as conn:
+        device = conn.execute(select(devices)).mappings().one()
+    assert device["device_id"] == state["device_id"]
+    assert device["pending_reported"] == 0 and device["agent_version"]
+    assert device["last_push_at"] and device["last_pull_at"]
 
 
 def test_new_household_proposal_and_invalid_record(field: Field, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

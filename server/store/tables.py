@@ -73,6 +73,8 @@ households = Table(
     Column("verification_survey_id", String(36)),
     Column("verification_at", String(40)),
     Column("updated_at", String(40), nullable=False),
+    # Dashboard progress per village without reading any household body (web pages).
+    Index("ix_households_region_state", "region_code", "verification_state", "household_id"),
 )
 
 household_versions = Table(
@@ -85,6 +87,8 @@ household_versions = Table(
     Column("actor", String(64)),
     Column("at", String(40), nullable=False),
     Column("body", Text, nullable=False),
+    # Export of accepted corrections by period (web pages).
+    Index("ix_household_versions_source_at", "source", "at"),
 )
 
 members = Table(
@@ -108,6 +112,8 @@ assignments = Table(
     Column("updated_at", String(40), nullable=False),
     Index("ix_assignments_enumerator", "enumerator_id", "status"),
     Index("ix_assignments_household", "household_id"),
+    # Assigned households per village and enumerator, index-only (web dashboard).
+    Index("ix_assignments_household_status", "household_id", "status", "enumerator_id"),
 )
 
 surveys = Table(
@@ -153,6 +159,8 @@ flags = Table(
     Index("ix_flags_status_region", "status", "region_code"),
     Index("ix_flags_status_rule", "status", "rule"),
     Index("ix_flags_survey", "survey_id"),
+    # Review-queue counts per rule and village under any filter, index-only (web pages).
+    Index("ix_flags_open_counts", "status", "region_code", "rule", "severity", "created_at"),
 )
 
 # The pull feed: one row per change, read by cursor. `enumerator_id` targets
@@ -194,5 +202,7 @@ audit_log = Table(
     Column("target_id", String(64)),
     Column("detail", Text),  # JSON, never personal data
     Index("ix_audit_target", "target_kind", "target_id"),
+    # Recent sign-in failures per client address (web sign-in throttle).
+    Index("ix_audit_action_at", "action", "at"),
 )
 

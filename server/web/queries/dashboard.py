@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, distinct, func, select
+from sqlalchemy import Connection, case, exists, func, select
 
 from ...store import flags as flag_store
 from ...store.tables import assignments, devices, flags, households, surveys, users
@@ -44,31 +44,22 @@ def village_progress(conn: Connection, prefix: str) -> dict[str, Progress]:
     def at(code: str) -> Progress:
         return result.setdefault(code, Progress())
 
-    in_region = in_prefix(households.c.region_code, prefix)
-    for code, state, n in conn.execute(
-        select(households.c.region_code, households.c.verification_state, func.count())
-        .where(in_region)
+    # One pass over the (region, state, id) index, probing assignments and surveys by id.
+    assigned = exists().where(assignments.c.household_id == households.c.household_id,
+                              assignments.c.status != "cancelled")
+    visited = exists().where(surveys.c.household_id == households.c.household_id)
+    for code, state, n, n_assigned, n_visited in conn.execute(
+        select(households.c.region_code, households.c.verification_state, func.count(),
+               func.sum(case((assigned, 1), else_=0)), func.sum(case((visited, 1), else_=0)))
+        .where(in_prefix(households.c.region_code, prefix))
         .group_by(households.c.region_code, households.c.verification_state)
     ):
         progress = at(code)
         progress.households += n
+        progress.assigned += int(n_assigned or 0)
+        progress.visited += int(n_visited or 0)
         if state in ("verified", "flagged", "not_found"):
             setattr(progress, state, getattr(progress, state) + n)
-    for code, n in conn.execute(
-        select(households.c.region_code, func.count(distinct(assignments.c.household_id)))
-        .select_from(households.join(assignments,
-                                     assignments.c.household_id == households.c.household_id))
-        .where(in_region, assignments.c.status != "cancelled")
-        .group_by(households.c.region_code)
-    ):
-        at(code).assigned = n
-    for code, n in conn.execute(
-        select(households.c.region_code, func.count(distinct(surveys.c.household_id)))
-        .select_from(households.join(surveys, surveys.c.household_id == households.c.household_id))
-        .where(in_region)
-        .group_by(households.c.region_code)
-    ):
-        at(code).visited = n
     for code, n in conn.execute(
         select(flags.c.region_code, func.count())
         .where(flags.c.status == "open", in_prefix(flags.c.region_code, prefix))

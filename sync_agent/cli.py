@@ -16,16 +16,10 @@ from typing import Any
 
 import click
 
+from . import report
 from .errors import EXIT_BUNDLE, EXIT_INVALID, EXIT_LOCAL, SyncError
 
 OUTCOMES = ("found", "not_found", "moved", "refused")
-STATE_WORDS = {
-    "pending": "waiting to be sent (Belum Terkirim)",
-    "sent": "sent, answer not received yet (Belum Terkirim)",
-    "acknowledged": "acknowledged by the server (Terkirim)",
-    "rejected": "rejected by the server (Ditolak Server)",
-    "replaced": "rejected, then corrected and replaced",
-}
 
 
 class AgentError(click.ClickException):
@@ -264,28 +258,6 @@ def record(
     click.echo(survey["survey_id"])
 
 
-def status_data(store: Any) -> dict[str, Any]:
-    counts = store.counts()
-    last = store.last_sync()
-    last_ok = store.last_sync(ok_only=True)
-    return {
-        "device_id": store.get("device_id"),
-        "server": store.get("server_url"),
-        "user": store.get("user_name"),
-        "households": len(store.assigned_households()),
-        "pending": counts["pending"] + counts["sent"],
-        "acknowledged": counts["acknowledged"],
-        "rejected": counts["rejected"],
-        "replaced": counts["replaced"],
-        "open_flags": len(store.open_flags()),
-        "last_sync": None if last is None else {
-            "action": last["action"], "at": last["finished_at"], "ok": bool(last["ok"]),
-            "message": last["reason"],
-        },
-        "last_success_at": last_ok["finished_at"] if last_ok else None,
-    }
-
-
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
@@ -295,27 +267,10 @@ def status(ctx: click.Context, as_json: bool) -> None:
 
     store = open_initialised(_home(ctx))
     try:
-        data = status_data(store)
+        data = report.status_data(store)
     finally:
         store.close()
-    if as_json:
-        click.echo(json.dumps(data, indent=2))
-        return
-    last = data["last_sync"]
-    lines = [
-        f"device        {data['device_id']}" + (f" ({data['user']})" if data["user"] else ""),
-        f"server        {data['server']}",
-        f"households    {data['households']} assigned",
-        f"waiting       {data['pending']} visit(s) not yet acknowledged (Belum Terkirim)",
-        f"acknowledged  {data['acknowledged']} (Terkirim)",
-        f"rejected      {data['rejected']} to correct (Ditolak Server)",
-        f"open flags    {data['open_flags']} (Temuan)",
-        "last sync     " + ("never" if last is None else
-                            f"{last['at']} {last['action']} "
-                            + ("ok" if last["ok"] else f"FAILED: {last['message']}")),
-        f"last success  {data['last_success_at'] or 'never'}",
-    ]
-    click.echo("\n".join(lines))
+    click.echo(json.dumps(data, indent=2) if as_json else report.status_text(data))
 
 
 @main.command()
@@ -330,19 +285,8 @@ def households(ctx: click.Context, as_json: bool) -> None:
         rows = store.assigned_households()
     finally:
         store.close()
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    if not rows:
-        click.echo("no households yet: run `verivali-agent pull`")
-        return
-    click.echo("household\tvillage\tversion\tverification\tlocal visit\thead\taddress")
-    for row in rows:
-        click.echo(
-            f"{row['household_id']}\t{row['region_code']}\tv{row['version']}\t"
-            f"{row['verification'].get('state', 'unverified')}\t{row['local_state'] or '-'}\t"
-            f"{row['head_name'] or '-'}\t{row['address'] or '-'}"
-        )
+    click.echo(json.dumps(rows, indent=2, ensure_ascii=False) if as_json
+               else report.households_text(rows))
 
 
 @main.command()
@@ -357,17 +301,8 @@ def flags(ctx: click.Context, as_json: bool) -> None:
         rows = store.open_flags()
     finally:
         store.close()
-    if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
-        return
-    if not rows:
-        click.echo("no open flags")
-        return
-    for flag in rows:
-        click.echo(
-            f"{flag.get('household_id')}\t{flag.get('rule')}\t{flag.get('severity')}\t"
-            f"{flag.get('status')}\t{flag.get('path') or '-'}\t{flag.get('message') or ''}"
-        )
+    click.echo(json.dumps(rows, indent=2, ensure_ascii=False) if as_json
+               else report.flags_text(rows))
 
 
 @main.command()

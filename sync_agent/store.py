@@ -22,6 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from .schema import SCHEMA_VERSION, apply_migrations
+
 if TYPE_CHECKING:
     from sqlite_utils import Database
 
@@ -29,6 +31,7 @@ DB_FILE = "agent.db"
 UNSENT = ("pending", "sent")
 OUTBOX_STATES = ("pending", "sent", "acknowledged", "rejected", "replaced")
 OPEN_FLAG_STATES = ("open", "revisit")
+
 
 class StoreError(Exception):
     """The local store cannot be used as asked; the text is safe to show."""
@@ -40,66 +43,6 @@ def now_iso() -> str:
 
 def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
-
-
-def m001_initial(db: Database) -> None:
-    db["config"].create({"key": str, "value": str}, pk="key")
-    db["households"].create(
-        {"household_id": str, "version": int, "region_code": str, "body": str,
-         "verification": str, "generation": int, "pulled_at": str},
-        pk="household_id", not_null=["version", "body"],
-    )
-    db["households"].create_index(["region_code"])
-    db["base_snapshots"].create(
-        {"household_id": str, "version": int, "body": str, "saved_at": str},
-        pk=("household_id", "version"), not_null=["body"],
-    )
-    db["assignments"].create(
-        {"assignment_id": str, "household_id": str, "status": str, "note": str,
-         "generation": int, "pulled_at": str},
-        pk="assignment_id",
-    )
-    db["assignments"].create_index(["household_id"])
-    db["flags"].create(
-        {"flag_id": str, "household_id": str, "survey_id": str, "rule": str, "status": str,
-         "body": str, "generation": int, "pulled_at": str},
-        pk="flag_id",
-    )
-    db["outbox"].create(
-        {"survey_id": str, "device_seq": int, "household_id": str, "base_version": int,
-         "parent_survey_id": str, "outcome": str, "state": str, "body": str,
-         "created_at": str, "sent_at": str, "attempts": int, "answered_at": str,
-         "answered_via": str, "result_status": str, "result_state": str,
-         "result_flags": str, "errors": str, "replaced_by": str},
-        pk="survey_id", not_null=["device_seq", "household_id", "state", "body"],
-        defaults={"state": "pending", "attempts": 0},
-    )
-    db["outbox"].create_index(["device_seq"], unique=True)
-    db["outbox"].create_index(["state", "device_seq"])
-    db["outbox"].create_index(["household_id", "device_seq"])
-    db["sync_log"].create(
-        {"id": int, "action": str, "started_at": str, "finished_at": str, "ok": int,
-         "reason": str, "pushed": int, "pulled": int, "pid": int},
-        pk="id",
-    )
-    db["bundles"].create(
-        {"bundle_id": str, "created_at": str, "file": str, "surveys": int, "acked_at": str},
-        pk="bundle_id",
-    )
-
-
-# In order; never edit or remove one that shipped — add the next.
-MIGRATIONS = (m001_initial,)
-SCHEMA_VERSION = len(MIGRATIONS)
-
-
-def _migrations() -> Any:
-    from sqlite_utils import Migrations
-
-    migrations = Migrations("verivali-agent")
-    for step in MIGRATIONS:
-        migrations()(step)
-    return migrations
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -154,7 +97,7 @@ class Store:
         # One process migrates at a time; the others wait on the write lock, then see
         # the migrations recorded and do nothing.
         with self.write():
-            _migrations().apply(self.db)
+            apply_migrations(self.db)
             self.conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     @contextmanager

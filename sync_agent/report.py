@@ -1,0 +1,73 @@
+"""What `status`, `households` and `flags` print: the laptop's state in a few plain lines."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .store import Store
+
+
+def status_data(store: Store) -> dict[str, Any]:
+    counts = store.counts()
+    last = store.last_sync()
+    last_ok = store.last_sync(ok_only=True)
+    return {
+        "device_id": store.get("device_id"),
+        "server": store.get("server_url"),
+        "user": store.get("user_name"),
+        "households": len(store.assigned_households()),
+        "pending": counts["pending"] + counts["sent"],
+        "acknowledged": counts["acknowledged"],
+        "rejected": counts["rejected"],
+        "replaced": counts["replaced"],
+        "open_flags": len(store.open_flags()),
+        "last_sync": None if last is None else {
+            "action": last["action"], "at": last["finished_at"], "ok": bool(last["ok"]),
+            "message": last["reason"],
+        },
+        "last_success_at": last_ok["finished_at"] if last_ok else None,
+    }
+
+
+def status_text(data: dict[str, Any]) -> str:
+    last = data["last_sync"]
+    if last is None:
+        last_line = "never"
+    else:
+        outcome = "ok" if last["ok"] else f"FAILED: {last['message']}"
+        last_line = f"{last['at']} {last['action']} {outcome}"
+    user = f" ({data['user']})" if data["user"] else ""
+    return "\n".join([
+        f"device        {data['device_id']}{user}",
+        f"server        {data['server']}",
+        f"households    {data['households']} assigned",
+        f"waiting       {data['pending']} visit(s) not yet acknowledged (Belum Terkirim)",
+        f"acknowledged  {data['acknowledged']} (Terkirim)",
+        f"rejected      {data['rejected']} to correct (Ditolak Server)",
+        f"open flags    {data['open_flags']} (Temuan)",
+        f"last sync     {last_line}",
+        f"last success  {data['last_success_at'] or 'never'}",
+    ])
+
+
+def households_text(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "no households yet: run `verivali-agent pull`"
+    lines = ["household\tvillage\tversion\tverification\tlocal visit\thead\taddress"]
+    for row in rows:
+        lines.append(
+            f"{row['household_id']}\t{row['region_code']}\tv{row['version']}\t"
+            f"{row['verification'].get('state', 'unverified')}\t{row['local_state'] or '-'}\t"
+            f"{row['head_name'] or '-'}\t{row['address'] or '-'}"
+        )
+    return "\n".join(lines)
+
+
+def flags_text(rows: list[dict[str, Any]]) -> str:
+    if not rows:
+        return "no open flags"
+    return "\n".join(
+        f"{flag.get('household_id')}\t{flag.get('rule')}\t{flag.get('severity')}\t"
+        f"{flag.get('status')}\t{flag.get('path') or '-'}\t{flag.get('message') or ''}"
+        for flag in rows
+    )

@@ -161,6 +161,9 @@ flags = Table(
     Index("ix_flags_survey", "survey_id"),
     # Review-queue counts per rule and village under any filter, index-only (web pages).
     Index("ix_flags_open_counts", "status", "region_code", "rule", "severity", "created_at"),
+    # The queue oldest first by keyset, all rules or one, with the region checked in the index.
+    Index("ix_flags_queue_order", "status", "created_at", "flag_id", "region_code"),
+    Index("ix_flags_rule_order", "status", "rule", "created_at", "flag_id", "region_code"),
 )
 
 # The pull feed: one row per change, read by cursor. `enumerator_id` targets

@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, exists, func, select
+from sqlalchemy import Connection, case, func, literal, select
 
 from ...store import flags as flag_store
 from ...store.tables import assignments, devices, flags, households, surveys, users
 from ..regions import in_prefix
+from .queue import walk_in_order
 
 PROGRESS_KEYS = ("households", "assigned", "visited", "verified", "flagged", "not_found",
                  "open_flags")
@@ -45,9 +46,9 @@ def village_progress(conn: Connection, prefix: str) -> dict[str, Progress]:
         return result.setdefault(code, Progress())
 
     # One pass over the (region, state, id) index, probing assignments and surveys by id.
-    assigned = exists().where(assignments.c.household_id == households.c.household_id,
-                              assignments.c.status != "cancelled")
-    visited = exists().where(surveys.c.household_id == households.c.household_id)
+    assigned = select(literal(1)).where(assignments.c.household_id == households.c.household_id,
+                                        assignments.c.status != "cancelled").exists()
+    visited = select(literal(1)).where(surveys.c.household_id == households.c.household_id).exists()
     for code, state, n, n_assigned, n_visited in conn.execute(
         select(households.c.region_code, households.c.verification_state, func.count(),
                func.sum(case((assigned, 1), else_=0)), func.sum(case((visited, 1), else_=0)))
@@ -81,13 +82,14 @@ def open_flags_by_rule(conn: Connection, prefix: str) -> dict[str, int]:
 def open_flags_of_rule(conn: Connection, prefix: str, rule: str,
                        limit: int = 20) -> list[dict[str, Any]]:
     """The oldest open flags of one rule (graduation due, desil above the cut-off)."""
-    rows = conn.execute(
+    stmt = (
         select(flags)
         .where(flags.c.status == "open", flags.c.rule == rule,
                in_prefix(flags.c.region_code, prefix))
         .order_by(flags.c.created_at, flags.c.flag_id)
         .limit(limit)
-    ).mappings()
+    )
+    rows = conn.execute(walk_in_order(stmt, rule, prefix)).mappings()
     return [{**flag_store.to_dict(r), "region_code": r["region_code"]} for r in rows]
 
 

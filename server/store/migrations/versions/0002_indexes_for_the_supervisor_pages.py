@@ -29,6 +29,8 @@ def upgrade() -> None:
 
     with op.batch_alter_table('flags', schema=None) as batch_op:
         batch_op.create_index('ix_flags_open_counts', ['status', 'region_code', 'rule', 'severity', 'created_at'], unique=False)
+        batch_op.create_index('ix_flags_queue_order', ['status', 'created_at', 'flag_id', 'region_code'], unique=False)
+        batch_op.create_index('ix_flags_rule_order', ['status', 'rule', 'created_at', 'flag_id', 'region_code'], unique=False)
 
     with op.batch_alter_table('household_versions', schema=None) as batch_op:
         batch_op.create_index('ix_household_versions_source_at', ['source', 'at'], unique=False)
@@ -46,6 +48,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_household_versions_source_at')
 
     with op.batch_alter_table('flags', schema=None) as batch_op:
+        batch_op.drop_index('ix_flags_rule_order')
+        batch_op.drop_index('ix_flags_queue_order')
         batch_op.drop_index('ix_flags_open_counts')
 
     with op.batch_alter_table('audit_log', schema=None) as batch_op:

@@ -1,13 +1,20 @@
 """The pull feed, by cursor: what changed for one enumerator since they last asked.
 
-A cursor is `<database instance id>.<last change seq>`. One from another database (a
-restore, a rebuilt server) or from the future is unknown: `cursor_expired`, and the
+A cursor is `<database instance id>.<last change seq>.<anchor>`. One from another
+database (a rebuilt server) or from the future is unknown: `cursor_expired`, and the
 agent starts over while keeping its outbox. Changes say only *that* something changed;
 each is answered with the entity as it is now, once per page.
+
+The anchor fingerprints the newest change at or below the seq. It catches a restore to
+an older backup of the same database: the instance id is the same, and once new writes
+have pushed the seq past the agent's cursor the number alone looks valid, but the rows
+behind it are other rows, so the fingerprint differs and the agent starts over instead of
+silently skipping what was written after the restore.
 """
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import Connection, and_, func, or_, select
@@ -24,14 +31,32 @@ from .store.tables import assignments, changes
 def parse_cursor(conn: Connection, cursor: str | None) -> int:
     if not cursor:
         return 0
-    instance, _, seq_text = cursor.partition(".")
-    if instance != instance_id(conn) or not seq_text.isdigit():
+    parts = cursor.split(".")
+    if len(parts) != 3 or parts[0] != instance_id(conn) or not parts[1].isdigit():
         raise CursorExpired()
-    seq = int(seq_text)
+    seq = int(parts[1])
     latest = conn.execute(select(func.max(changes.c.seq))).scalar() or 0
-    if seq > latest:
+    if seq > latest or parts[2] != _anchor(conn, seq):
         raise CursorExpired()
     return seq
+
+
+def make_cursor(conn: Connection, seq: int) -> str:
+    return f"{instance_id(conn)}.{seq}.{_anchor(conn, seq)}"
+
+
+def _anchor(conn: Connection, seq: int) -> str:
+    """A short fingerprint of the newest change row at or below `seq` ("0": none)."""
+    row = conn.execute(
+        select(changes.c.seq, changes.c.at, changes.c.kind, changes.c.entity_id)
+        .where(changes.c.seq <= seq)
+        .order_by(changes.c.seq.desc())
+        .limit(1)
+    ).first()
+    if row is None:
+        return "0"
+    text = f"{row.seq}|{row.at}|{row.kind}|{row.entity_id}"
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
 def pull(conn: Connection, user_id: int, cursor: str | None, limit: int) -> dict[str, Any]:
@@ -67,7 +92,7 @@ def pull(conn: Connection, user_id: int, cursor: str | None, limit: int) -> dict
             out.append({"seq": row.seq, "kind": row.kind, row.kind: change})
     # Past the page's last row when more remain; else everything up to `high` was seen.
     end = rows[-1].seq if has_more else max(high, after)
-    return {"changes": out, "cursor": f"{instance_id(conn)}.{end}", "has_more": has_more}
+    return {"changes": out, "cursor": make_cursor(conn, end), "has_more": has_more}
 
 
 def _render(conn: Connection, kind: str, entity_id: str, first: bool) -> dict[str, Any] | None:

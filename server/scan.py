@@ -75,6 +75,11 @@ def scan_registry(engine: Engine, as_of: date | None = None) -> ScanReport:
     nik_index = _nik_index(engine)
     existing = _open_scan_flags(engine)
     report = ScanReport()
+    # One context for the whole scan: NIK_DUPLICATE itself sets aside holders in the
+    # household being checked, and the date cut-offs are then worked out once.
+    ctx = RuleContext(
+        as_of=as_of, nik_holders=lambda nik: nik_index.get(nik, []), known_village=known_village
+    )
     pending_rows: list[dict[str, Any]] = []
     pending_close: list[str] = []
 
@@ -95,22 +100,16 @@ def scan_registry(engine: Engine, as_of: date | None = None) -> ScanReport:
         )
         for household_id, region_code, body in result:
             household = jsoncol.loads(body)
-            ctx = RuleContext(
-                as_of=as_of,
-                nik_holders=lambda nik, own=household_id: [
-                    h for h in nik_index.get(nik, ()) if h[0] != own
-                ],
-                known_village=known_village,
-            )
             drafts = scan_household(household, ctx)
             seen = existing.get(household_id, {})
             fresh = [d for d in drafts if (d.rule, d.path) not in seen]
             still = {(d.rule, d.path) for d in drafts}
             report.kept += len(drafts) - len(fresh)
-            pending_rows.extend(
-                flag_store.new_rows(fresh, household_id=household_id, region_code=region_code,
-                                    survey_id=None)
-            )
+            if fresh:
+                pending_rows.extend(
+                    flag_store.new_rows(fresh, household_id=household_id,
+                                        region_code=region_code, survey_id=None)
+                )
             pending_close.extend(fid for key, fid in seen.items() if key not in still)
             report.raised += len(fresh)
             report.closed += sum(1 for key in seen if key not in still)

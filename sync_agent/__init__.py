@@ -1,0 +1,1 @@
+"""Verivali field agent: the enumerator's laptop side (offline outbox, sync, capture form)."""

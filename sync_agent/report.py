@@ -15,7 +15,7 @@ def status_data(store: Store) -> dict[str, Any]:
         "device_id": store.get("device_id"),
         "server": store.get("server_url"),
         "user": store.get("user_name"),
-        "households": len(store.assigned_households()),
+        "households": store.assigned_count(),
         "pending": counts["pending"] + counts["sent"],
         "acknowledged": counts["acknowledged"],
         "rejected": counts["rejected"],

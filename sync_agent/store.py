@@ -249,6 +249,13 @@ class Store:
             out.append(row)
         return out
 
+    def assigned_count(self) -> int:
+        return self.conn.execute(
+            "SELECT count(*) FROM households h WHERE NOT EXISTS (SELECT 1 FROM assignments a "
+            "WHERE a.household_id = h.household_id) OR EXISTS (SELECT 1 FROM assignments a "
+            "WHERE a.household_id = h.household_id AND a.status != 'cancelled')"
+        ).fetchone()[0]
+
     def assigned_villages(self) -> list[str]:
         """Villages where this enumerator has an assignment: where a new household may lie."""
         rows = self.conn.execute(

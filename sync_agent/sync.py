@@ -10,7 +10,11 @@ The rules that keep a survey from being lost or doubled:
 - A pulled page and the cursor after it are stored in one transaction, so a crash
   repeats a page (harmless upserts) and never skips one.
 - `cursor_expired`: pull from scratch, then forget what the server no longer sends.
-  The outbox and the base snapshots are never touched by a pull.
+  The outbox and the base snapshots are never touched by a pull. The server may have
+  been restored from an older backup, which lost what it acknowledged after that
+  backup: every acknowledged survey is sent once more (`resend_acknowledged`), and the
+  server answers `duplicate` for those it still holds. The resend position is stored,
+  so a resend cut off by the network carries on at the next push.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from .store import Store, now_iso
 
 DEFAULT_BATCH = 50
 DEFAULT_PAGE = 500
+RESEND_AFTER = "resend_after_seq"  # set while acknowledged surveys are being sent again
 
 
 @dataclass
@@ -39,6 +44,7 @@ class Report:
     other_changes: int = 0
     full_pull: bool = False
     restarted: bool = False
+    resent: int = 0
     notes: list[str] = field(default_factory=list)
 
     did_push: bool = False
@@ -56,6 +62,8 @@ class Report:
             )
         if self.restarted:
             parts.append("pulled again from scratch (server did not know our position)")
+        if self.resent:
+            parts.append(f"sent {self.resent} acknowledged survey(s) again")
         return "; ".join(parts) or "nothing to do"
 
 
@@ -63,6 +71,7 @@ def push(store: Store, client: Client, batch_size: int = DEFAULT_BATCH, report: 
     """Send every unsent survey, oldest first, `batch_size` at a time."""
     report = report or Report()
     report.did_push = True
+    resend_acknowledged(store, client, batch_size, report)  # older than anything pending
     after_seq = 0
     while True:
         batch = store.next_batch(batch_size, after_seq)
@@ -94,8 +103,39 @@ def pull(store: Store, client: Client, page_size: int = DEFAULT_PAGE, report: Re
         with store.write():
             store.put("pull_cursor", None)
             store.put("full_pull_active", None)
+            store.put(RESEND_AFTER, "0")
         report.restarted = True
         _pull_pages(store, client, page_size, report)
+        resend_acknowledged(store, client, report=report)
+    return report
+
+
+def resend_acknowledged(
+    store: Store, client: Client, batch_size: int = DEFAULT_BATCH, report: Report | None = None
+) -> Report:
+    """After `cursor_expired`: send every acknowledged survey again, oldest first.
+
+    Their outbox state stays `acknowledged` (the answer is `duplicate`, or `accepted`
+    where a restore had lost them). A survey the restored server now refuses is noted in
+    the sync log and kept on the laptop, never dropped.
+    """
+    report = report or Report()
+    mark = store.get(RESEND_AFTER)
+    if mark is None:
+        return report
+    after_seq = int(mark)
+    waiting = [row for row in store.surveys(("acknowledged",)) if row["device_seq"] > after_seq]
+    for start in range(0, len(waiting), batch_size):
+        batch = waiting[start:start + batch_size]
+        results = client.push([row["body"] for row in batch], pending=store.pending_count())
+        refused = sum(result.get("status") == "rejected" for result in results)
+        if refused:
+            report.notes.append(f"{refused} acknowledged survey(s) refused when sent again")
+        report.resent += len(batch)
+        with store.write():
+            store.put(RESEND_AFTER, str(batch[-1]["device_seq"]))
+    with store.write():
+        store.put(RESEND_AFTER, None)
     return report
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, true
 
 from schemas.validators import region_name
 
@@ -56,6 +56,19 @@ def in_scope(column: Any, prefixes: list[str] | None) -> ColumnElement[bool]:
     if not prefixes:
         return false()
     return or_(*[in_prefix(column, p) for p in prefixes])
+
+
+def in_scope_by_value(column: Any, prefixes: list[str] | None) -> ColumnElement[bool]:
+    """The same test as `in_scope`, written so no planner takes it for an index range.
+
+    For listings walked in another index's order (oldest first), where the region range
+    would tempt SQLite into reading and sorting every row of a regency.
+    """
+    if prefixes is None:
+        return true()
+    if not prefixes:
+        return false()
+    return or_(*[func.substr(column, 1, len(p)) == p for p in prefixes])
 
 
 def name(code: str | None) -> str:

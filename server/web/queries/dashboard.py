@@ -15,7 +15,7 @@ from sqlalchemy import Connection, case, func, literal, select
 from ...store import flags as flag_store
 from ...store.tables import assignments, devices, flags, households, surveys, users
 from ..regions import in_prefix
-from .queue import walk_in_order
+from .queue import region_conditions, walks_in_order
 
 PROGRESS_KEYS = ("households", "assigned", "visited", "verified", "flagged", "not_found",
                  "open_flags")
@@ -82,14 +82,14 @@ def open_flags_by_rule(conn: Connection, prefix: str) -> dict[str, int]:
 def open_flags_of_rule(conn: Connection, prefix: str, rule: str,
                        limit: int = 20) -> list[dict[str, Any]]:
     """The oldest open flags of one rule (graduation due, desil above the cut-off)."""
-    stmt = (
+    walk = walks_in_order(prefix)
+    rows = conn.execute(
         select(flags)
         .where(flags.c.status == "open", flags.c.rule == rule,
-               in_prefix(flags.c.region_code, prefix))
+               *region_conditions([prefix], None, walk))
         .order_by(flags.c.created_at, flags.c.flag_id)
         .limit(limit)
-    )
-    rows = conn.execute(walk_in_order(stmt, rule, prefix)).mappings()
+    ).mappings()
     return [{**flag_store.to_dict(r), "region_code": r["region_code"]} for r in rows]
 
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, func, or_, select
+from sqlalchemy import Connection, and_, func, or_, select
 
 from ...store import flags as flag_store
 from ...store.tables import flags
-from ..regions import in_prefix, in_scope
+from ..regions import in_prefix, in_scope, in_scope_by_value
 
 QUEUE_STATUSES = ("open", "revisit")
 
@@ -41,10 +41,30 @@ def _cutoff(days: int, now: datetime | None = None) -> str:
     return moment.isoformat(timespec="microseconds")
 
 
-def _conditions(prefixes: list[str] | None, flt: QueueFilter, *, with_rule: bool = True) -> list[Any]:
-    conditions: list[Any] = [flags.c.status == flt.status, in_scope(flags.c.region_code, prefixes)]
-    if flt.village:
-        conditions.append(in_prefix(flags.c.region_code, flt.village))
+def walks_in_order(village: str | None) -> bool:
+    """List oldest first by walking the (status, [rule,] created_at) index, unless one
+    village is asked for: its few flags are best found by their region range.
+
+    Given a region range, SQLite (without statistics) reads and sorts every open flag of
+    a regency (20,000) to return 51; walking in order stops after 51.
+    """
+    return village is None or len(village) < 10
+
+
+def region_conditions(prefixes: list[str] | None, village: str | None, walk: bool) -> list[Any]:
+    """The user's scope and the village filter, as index ranges or as plain tests."""
+    scope_test = in_scope_by_value if walk else in_scope
+    conditions = [scope_test(flags.c.region_code, prefixes)]
+    if village:
+        conditions.append(scope_test(flags.c.region_code, [village]) if walk
+                          else in_prefix(flags.c.region_code, village))
+    return conditions
+
+
+def _conditions(prefixes: list[str] | None, flt: QueueFilter, *, with_rule: bool = True,
+                walk: bool = False) -> list[Any]:
+    conditions: list[Any] = [flags.c.status == flt.status,
+                             *region_conditions(prefixes, flt.village, walk)]
     if with_rule and flt.rule:
         conditions.append(flags.c.rule == flt.rule)
     if flt.severity:
@@ -52,19 +72,6 @@ def _conditions(prefixes: list[str] | None, flt: QueueFilter, *, with_rule: bool
     if flt.min_age_days:
         conditions.append(flags.c.created_at <= _cutoff(flt.min_age_days))
     return conditions
-
-
-def walk_in_order(stmt: Select[Any], rule: str | None, village: str | None) -> Select[Any]:
-    """On SQLite, walk the (status, [rule,] created_at) index unless one village is asked for.
-
-    Without statistics SQLite prefers the region range and then sorts every open flag of
-    a regency (20,000) to return 51; walking in order stops after 51. A single village
-    has few flags, and its range is the better path there.
-    """
-    if village is not None and len(village) == 10:
-        return stmt
-    index = "ix_flags_rule_order" if rule else "ix_flags_queue_order"
-    return stmt.with_hint(flags, f"INDEXED BY {index}", "sqlite")
 
 
 def _row(mapping: Any) -> dict[str, Any]:
@@ -81,7 +88,7 @@ def page(
     limit: int = 50,
 ) -> QueuePage:
     """One page of the queue, oldest first; `after`/`before` are keyset cursors."""
-    conditions = _conditions(prefixes, flt)
+    conditions = _conditions(prefixes, flt, walk=walks_in_order(flt.village))
     order = (flags.c.created_at, flags.c.flag_id)
     if before is not None:
         created_at, flag_id = before
@@ -92,8 +99,9 @@ def page(
         created_at, flag_id = after
         conditions.append(or_(flags.c.created_at > created_at,
                               and_(flags.c.created_at == created_at, flags.c.flag_id > flag_id)))
-    stmt = select(flags).where(*conditions).order_by(*order).limit(limit + 1)
-    fetched = conn.execute(walk_in_order(stmt, flt.rule, flt.village)).mappings().all()
+    fetched = conn.execute(
+        select(flags).where(*conditions).order_by(*order).limit(limit + 1)
+    ).mappings().all()
     more = len(fetched) > limit
     rows = [_row(r) for r in fetched[:limit]]
     if before is not None:

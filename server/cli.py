@@ -72,10 +72,18 @@ def main() -> None:
 
 
 @main.command()
+@click.option(
+    "--after-restore",
+    is_flag=True,
+    help="The database was just restored from a backup: give it a new identity, so every "
+    "laptop pulls afresh and sends its acknowledged surveys again (docs/deployment.md).",
+)
 @database_option
-def init(database: str) -> None:
+def init(after_restore: bool, database: str) -> None:
     """Create the database, or upgrade it to this release's schema."""
-    create_all(engine_for(database))
+    create_all(engine_for(database), new_instance=after_restore)
+    if after_restore:
+        click.echo("new database identity: laptops will pull afresh and resend", err=True)
     click.echo("database ready")
 
 

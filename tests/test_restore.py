@@ -141,3 +141,64 @@ def test_restore_to_an_older_backup_expires_cursors_even_after_new_writes(
         # And the cursor from before the backup, still valid there, keeps working.
         status, _ = pull_all(app, token_a, page["cursor"])
         assert status == 200
+
+
+def test_agent_after_restore_pulls_afresh_and_sends_lost_surveys_again(
+    database_url: str, tmp_path: Path
+) -> None:
+    """The real agent, against a server restored to before its last push: nothing lost."""
+    from sqlalchemy import select
+
+    from server.store.tables import surveys
+    from sync_agent import sync
+    from sync_agent.home import initialise, make_client
+    from sync_agent.record import record_survey
+    from tests.conftest import LiveServer, free_port, run_cli
+
+    bases = [household(f"1811012001-{i:06d}") for i in range(1, 4)]
+    engine = make_engine(database_url)
+    try:
+        seed(engine, *bases)
+        _a, token = enumerator(engine, "ani", [b["household_id"] for b in bases])
+    finally:
+        engine.dispose()
+
+    port = free_port()
+    server = LiveServer(database_url, port, ["--no-nightly-scan"])
+    home = tmp_path / "agent"
+    store = initialise(home, server.url, token)
+    client = make_client(home, store, retries=0)
+    try:
+        sync.run(store, client, "pull")
+        kept = record_survey(store, household_id=bases[0]["household_id"], outcome="refused")
+        sync.run(store, client, "push")
+        dump = backup(database_url, tmp_path)
+        lost = record_survey(store, household_id=bases[1]["household_id"], outcome="refused")
+        sync.run(store, client, "push")
+        assert store.counts()["acknowledged"] == 2
+    finally:
+        server.stop()
+
+    with restored(database_url, dump, tmp_path) as old_url:
+        # The lost push came after the laptop's last pull: its cursor is still valid in
+        # the restored database. The documented restore step gives the database a new id.
+        result = run_cli("init", "--after-restore", database_url=old_url)
+        assert result.returncode == 0, result.stderr
+        server = LiveServer(old_url, port, ["--no-nightly-scan"])  # same address for laptops
+        try:
+            report = sync.run(store, client, "sync")
+        finally:
+            server.stop()
+        assert report.restarted and report.resent == 2
+        assert store.counts()["acknowledged"] == 2
+        assert store.pending_count() == 0
+        assert store.get(sync.RESEND_AFTER) is None
+        engine = make_engine(old_url)
+        try:
+            with engine.connect() as conn:
+                held = set(conn.execute(select(surveys.c.survey_id)).scalars())
+        finally:
+            engine.dispose()
+        assert held == {kept["survey_id"], lost["survey_id"]}
+    client.close()
+    store.close()

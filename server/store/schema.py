@@ -17,10 +17,18 @@ from . import migrate
 from .tables import meta
 
 
-def create_all(engine: Engine) -> None:
-    """Create the database, or upgrade it to this release's schema (`init`)."""
+def create_all(engine: Engine, *, new_instance: bool = False) -> None:
+    """Create the database, or upgrade it to this release's schema (`init`).
+
+    `new_instance` (`init --after-restore`) replaces the instance id. A restored backup
+    has lost what was written after it, yet the agents' cursors may still look valid
+    (or a laptop pushed after its last pull): a new id makes every agent's next pull
+    `cursor_expired`, and the agent then pulls afresh and resends what it holds.
+    """
     migrate.upgrade(engine)
     with engine.begin() as conn:
+        if new_instance:
+            conn.execute(meta.delete().where(meta.c.key == "instance_id"))
         if get_meta(conn, "instance_id") is None:
             conn.execute(meta.insert().values(key="instance_id", value=uuid.uuid4().hex))
 

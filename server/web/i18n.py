@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from babel.dates import format_date, format_datetime
-from flask import Flask, request, session
+from flask import Flask, g, request, session
 from flask_babel import Babel, get_locale
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
@@ -73,7 +73,11 @@ def parse_timestamp(value: str | None) -> datetime | None:
 
 
 def _lang() -> str:
-    return str(get_locale() or DEFAULT_LANGUAGE)
+    """The page's language, looked up once per request (pages format thousands of values)."""
+    lang = g.get("verivali_lang")
+    if lang is None:
+        lang = g.verivali_lang = str(get_locale() or DEFAULT_LANGUAGE)
+    return lang
 
 
 def format_timestamp(value: str | None, region_code: str | None = None) -> str:

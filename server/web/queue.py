@@ -110,5 +110,7 @@ def index():  # type: ignore[no-untyped-def]
         severities=SEVERITY,
         age_choices=AGE_CHOICES,
         labels=labels,
+        rule_names={r: str(labels.RULE_LABELS.get(r, r)) for r in RULES},
+        severity_names={s: str(labels.SEVERITY_LABELS.get(s, s)) for s in SEVERITY},
         statuses=queue_queries.QUEUE_STATUSES,
     )

@@ -48,3 +48,4 @@ def register(app: Flask) -> None:
     ):
         web.register_blueprint(child)
     app.register_blueprint(web)
+    errors.install_for_unknown_paths(app, "/api/v1")

@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from ..errors import ApiError
 
@@ -47,6 +47,24 @@ def error_page(status: int, message: str | None = None):  # type: ignore[no-unty
     text = message or _MESSAGES.get(status) or _MESSAGES[500]
     title = _TITLES.get(status) or _TITLES[500]
     return render_template("error.html", status=status, title=title, message=text), status
+
+
+def install_for_unknown_paths(app: Flask, api_prefix: str) -> None:
+    """404 and 405 outside the API as a page too, also for a mistyped address (no
+    blueprint is known then); API paths keep the app's own JSON answer.
+
+    Registered on the app for these two codes, so it is found before any blueprint's
+    general handler: it must answer for the pages as well.
+    """
+
+    def _not_routed(error: HTTPException):  # type: ignore[no-untyped-def]
+        if request.path.startswith(api_prefix):
+            generic = app.error_handler_spec[None][None].get(HTTPException)
+            return generic(error) if generic else error
+        return error_page(error.code or 404)
+
+    app.register_error_handler(NotFound, _not_routed)
+    app.register_error_handler(MethodNotAllowed, _not_routed)
 
 
 def install(bp: Blueprint) -> None:

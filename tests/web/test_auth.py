@@ -151,3 +151,25 @@ def test_api_tokens_still_work(client, make_user, world):  # type: ignore[no-unt
     response = client.get("/api/v1/flags?status=open", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
+
+
+def test_unknown_addresses_get_a_page_and_the_api_keeps_json(client, world):  # type: ignore[no-untyped-def]
+    page = client.get("/tidak-ada")
+    assert page.status_code == 404 and "Tidak ditemukan" in page.get_data(as_text=True)
+    api = client.get("/api/v1/tidak-ada")
+    assert api.status_code == 404 and api.json["error"]["code"] == "not_found"
+    assert client.delete("/api/v1/health").json["error"]["code"] == "method_not_allowed"
+    seed.signin(client, "sari")
+    missing = client.get("/keluarga/tidak-ada")
+    assert missing.status_code == 404 and "Tidak ditemukan" in missing.get_data(as_text=True)
+
+
+def test_every_page_renders_in_english(client, world):  # type: ignore[no-untyped-def]
+    seed.signin(client, "ani")
+    client.get("/bahasa/en")
+    for url in ("/antrian", "/antrian?status=revisit", f"/keluarga/{world['a1']['household_id']}",
+                "/dasbor?wilayah=1811", "/ekspor", "/admin/pengguna", "/admin/pengguna/baru",
+                "/admin/pengguna/sari", "/admin/penugasan"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="en">' in response.get_data(as_text=True), url

@@ -20,7 +20,6 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select
 
 from .errors import CursorExpired
-from .store import assignments as assignment_store
 from .store import flags as flag_store
 from .store import households as household_store
 from .store.feed import visible_high_water
@@ -34,6 +33,10 @@ MIN_WINDOW = 500  # change rows read per step, however small the page
 _ASSIGNMENTS_OF = select(
     assignments.c.household_id, assignments.c.enumerator_id, assignments.c.status
 ).where(assignments.c.household_id.in_(bindparam("household_ids", expanding=True)))
+_ASSIGNMENTS_BY_ID = select(
+    assignments.c.assignment_id, assignments.c.household_id, assignments.c.status,
+    assignments.c.note,
+).where(assignments.c.assignment_id.in_(bindparam("ids", expanding=True)))
 _WINDOW = (
     select(changes.c.seq, changes.c.kind, changes.c.entity_id, changes.c.household_id,
            changes.c.enumerator_id)
@@ -83,11 +86,11 @@ def pull(conn: Connection, user_id: int, cursor: str | None, limit: int) -> dict
     rows = rows[:limit]
     # Answer each entity once per page, at the position of its last change.
     last_seq = {(r.kind, r.entity_id): r.seq for r in rows}
+    rows = [r for r in rows if last_seq[(r.kind, r.entity_id)] == r.seq]
+    current = _current(conn, rows)
     out: list[dict[str, Any]] = []
     for row in rows:
-        if last_seq[(row.kind, row.entity_id)] != row.seq:
-            continue
-        change = _render(conn, row.kind, row.entity_id, first)
+        change = _render(current[row.kind].get(row.entity_id), row.kind, first)
         if change is not None:
             out.append({"seq": row.seq, "kind": row.kind, row.kind: change})
     # Past the page's last row when more remain; else everything up to `high` was seen.
@@ -131,15 +134,28 @@ def _assigned_among(conn: Connection, user_id: int, household_ids: set[str]) -> 
     return {r.household_id for r in rows if r.enumerator_id == user_id and r.status != "cancelled"}
 
 
-def _render(conn: Connection, kind: str, entity_id: str, first: bool) -> dict[str, Any] | None:
-    if kind == "household":
-        return household_store.get(conn, entity_id)
+def _current(conn: Connection, rows: list[Any]) -> dict[str, dict[str, dict[str, Any]]]:
+    """The page's entities as they are now, by kind and id: one query per kind, not per row."""
+    ids: dict[str, list[str]] = {"household": [], "assignment": [], "flag": []}
+    for row in rows:
+        ids[row.kind].append(row.entity_id)
+    found = {
+        "household": household_store.get_many(conn, ids["household"]),
+        "flag": flag_store.get_many(conn, ids["flag"]),
+        "assignment": {},
+    }
+    if ids["assignment"]:
+        found["assignment"] = {
+            r["assignment_id"]: dict(r)
+            for r in conn.execute(_ASSIGNMENTS_BY_ID, {"ids": ids["assignment"]}).mappings()
+        }
+    return found
+
+
+def _render(entity: dict[str, Any] | None, kind: str, first: bool) -> dict[str, Any] | None:
+    """The change's payload; a first pull leaves out cancelled assignments and closed flags."""
+    if entity is None or kind == "household":
+        return entity
     if kind == "assignment":
-        row = assignment_store.get(conn, entity_id)
-        if row is None or (first and row["status"] == "cancelled"):
-            return None
-        return {k: row[k] for k in ("assignment_id", "household_id", "status", "note")}
-    flag = flag_store.get(conn, entity_id)
-    if flag is None or (first and flag["status"] not in flag_store.OPEN_STATES):
-        return None
-    return flag
+        return None if first and entity["status"] == "cancelled" else entity
+    return None if first and entity["status"] not in flag_store.OPEN_STATES else entity

@@ -33,6 +33,9 @@ _SET_VERIFICATION = (
     )
 )
 # A member who moved out may already stand on another family card: not a duplicate.
+_BY_IDS = select(households).where(
+    households.c.household_id.in_(bindparam("ids_", expanding=True))
+)
 _NIK_HOLDERS = select(members.c.household_id, members.c.member_id).where(
     members.c.nik == bindparam("nik_"), members.c.status != "moved_out"
 )
@@ -45,6 +48,14 @@ def get(conn: Connection, household_id: str) -> dict[str, Any] | None:
     """The current household with `version` and `verification`, or None."""
     row = conn.execute(_BY_ID, {"id_": household_id}).mappings().first()
     return _view(row) if row else None
+
+
+def get_many(conn: Connection, household_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """`get` of many households in one query (a pull page), by id; missing ones left out."""
+    if not household_ids:
+        return {}
+    rows = conn.execute(_BY_IDS, {"ids_": household_ids}).mappings()
+    return {row["household_id"]: _view(row) for row in rows}
 
 
 def get_body(

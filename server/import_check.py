@@ -13,6 +13,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from schemas import HouseholdSchema, flatten_errors
+from schemas.household import AssetsSchema, HousingSchema, MemberSchema
 
 from . import member_ids
 from .fastload import FastLoader
@@ -61,6 +62,33 @@ def stored_form(body: dict[str, Any]) -> StoredForm:
     )
 
 
+_GROUPS = (("housing", tuple(HousingSchema().load_fields)),
+           ("assets", tuple(AssetsSchema().load_fields)))
+_MEMBER_FIELDS = tuple(MemberSchema().load_fields)
+
+
+def canonical(body: dict[str, Any]) -> dict[str, Any]:
+    """Unknown is null, however the file said it.
+
+    The contract lets a field be absent or null alike when unknown, and a JSONL file
+    tends to leave keys out where a CSV has empty cells. Stored as given, the same
+    household would hash differently in the two forms and a format change would
+    version every household. So every optional field is stored, null when unknown, and
+    a `housing` or `assets` with nothing known is stored as null.
+    """
+    body.setdefault("address", None)
+    body.setdefault("desil", None)
+    for group, names in _GROUPS:
+        given = body.get(group)
+        if given is not None:
+            filled = {name: given.get(name) for name in names}
+            body[group] = filled if any(v is not None for v in filled.values()) else None
+    for member in body["members"]:
+        for name in _MEMBER_FIELDS:
+            member.setdefault(name, None)
+    return body
+
+
 class Validator:
     """Turns a raw record into a valid household or a rejection."""
 
@@ -73,7 +101,7 @@ class Validator:
             return Rejected(record.line, household_id, tuple(record.problems))
         pending = member_ids.mark_missing(record.data)
         try:
-            body = self.loader.load(record.data)
+            body = canonical(self.loader.load(record.data))
         except ValidationError as exc:
             return Rejected(record.line, household_id, problems_of(record, exc.messages))
         if pending:

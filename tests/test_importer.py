@@ -87,6 +87,22 @@ def test_same_encoding_and_hash_as_save_version(engine: Engine, tmp_path: Path) 
     assert row.content_hash == jsoncol.content_hash(body)
 
 
+def test_absent_and_null_are_stored_alike(engine: Engine, tmp_path: Path) -> None:
+    explicit = hh(1, housing={"floor": None, "wall": None}, address=None)
+    explicit["members"][1].update(occupation=None, education=None)
+    sparse = hh(1, housing=None)
+    sparse.pop("address")
+    for key in ("occupation", "education"):
+        sparse["members"][1].pop(key)
+    run(engine, jsonl(tmp_path, explicit))
+    report, _ = run(engine, jsonl(tmp_path, sparse))
+    assert counts(report) == (0, 0, 1, 0)
+    with reading(engine) as conn:
+        stored = household_store.get(conn, "1811012001-000001")
+    assert stored["housing"] is None and stored["address"] is None
+    assert stored["members"][1]["occupation"] is None and "education" in stored["members"][1]
+
+
 def test_reimporting_the_same_file_changes_nothing(engine: Engine, tmp_path: Path) -> None:
     path = jsonl(tmp_path, hh(1), hh(2))
     run(engine, path)
@@ -492,3 +508,21 @@ def test_progress_reaches_the_last_line(engine: Engine, tmp_path: Path) -> None:
     import_registry(engine, jsonl(tmp_path, *[hh(n) for n in range(1, 8)]), actor="t",
                     on_progress=lambda done, total: seen.append((done, total)), chunk_size=3)
     assert seen == [(3, 7), (6, 7), (7, 7)]
+
+
+# --- the documented examples ---------------------------------------------------------
+
+def doc_block(language: str) -> str:
+    text = (Path(__file__).resolve().parent.parent / "docs" / "data-shapes.md").read_text(
+        encoding="utf-8")
+    return text.split(f"```{language}\n", 1)[1].split("```", 1)[0]
+
+
+def test_the_documented_examples_import_alike(engine: Engine, tmp_path: Path) -> None:
+    (tmp_path / "doc.jsonl").write_text(doc_block("json"), encoding="utf-8")
+    (tmp_path / "doc.csv").write_text(doc_block("csv"), encoding="utf-8")
+    report, rejects = run(engine, tmp_path / "doc.jsonl")
+    assert counts(report) == (1, 0, 0, 0), rejects
+    report, rejects = run(engine, tmp_path / "doc.csv")
+    assert counts(report) == (0, 0, 1, 0), rejects
+    assert member_ids(engine, "1811012001-000017") == [("m1", "Siti Aminah"), ("m2", "Putri")]

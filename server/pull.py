@@ -37,6 +37,12 @@ _ASSIGNMENTS_BY_ID = select(
     assignments.c.assignment_id, assignments.c.household_id, assignments.c.status,
     assignments.c.note,
 ).where(assignments.c.assignment_id.in_(bindparam("ids", expanding=True)))
+_LATER = select(changes.c.seq, changes.c.entity_id, changes.c.enumerator_id).where(
+    changes.c.kind == bindparam("kind"),
+    changes.c.entity_id.in_(bindparam("ids", expanding=True)),
+    changes.c.seq > bindparam("end"),
+    changes.c.seq <= bindparam("high"),
+)
 _WINDOW = (
     select(changes.c.seq, changes.c.kind, changes.c.entity_id, changes.c.household_id,
            changes.c.enumerator_id)
@@ -84,8 +90,14 @@ def pull(conn: Connection, user_id: int, cursor: str | None, limit: int) -> dict
     rows = _page_rows(conn, user_id, after, high, limit)
     has_more = len(rows) > limit
     rows = rows[:limit]
-    # Answer each entity once per page, at the position of its last change.
+    # Past the page's last row when more remain; else everything up to `high` was seen.
+    end = rows[-1].seq if has_more else max(high, after)
+    # Answer each entity once, at the position of its last change: in this page, or in a
+    # later page when it changes again before `high` (so a first pull carries a household
+    # once, not once for its import and again for its assignment).
     last_seq = {(r.kind, r.entity_id): r.seq for r in rows}
+    if has_more:
+        last_seq.update(_changed_later(conn, user_id, rows, end, high))
     rows = [r for r in rows if last_seq[(r.kind, r.entity_id)] == r.seq]
     current = _current(conn, rows)
     out: list[dict[str, Any]] = []
@@ -93,8 +105,6 @@ def pull(conn: Connection, user_id: int, cursor: str | None, limit: int) -> dict
         change = _render(current[row.kind].get(row.entity_id), row.kind, first)
         if change is not None:
             out.append({"seq": row.seq, "kind": row.kind, row.kind: change})
-    # Past the page's last row when more remain; else everything up to `high` was seen.
-    end = rows[-1].seq if has_more else max(high, after)
     return {"changes": out, "cursor": make_cursor(conn, end), "has_more": has_more}
 
 
@@ -132,6 +142,26 @@ def _assigned_among(conn: Connection, user_id: int, household_ids: set[str]) -> 
         return set()
     rows = conn.execute(_ASSIGNMENTS_OF, {"household_ids": list(household_ids)})
     return {r.household_id for r in rows if r.enumerator_id == user_id and r.status != "cancelled"}
+
+
+def _changed_later(
+    conn: Connection, user_id: int, rows: list[Any], end: int, high: int
+) -> dict[tuple[str, str], int]:
+    """Entities of this page that change again in (end, high], where this caller will get
+    them: a household's later change concerns the same household (assigned to them, or it
+    would not be on this page), an assignment's or flag's must be addressed to them."""
+    ids: dict[str, set[str]] = {}
+    for row in rows:
+        ids.setdefault(row.kind, set()).add(row.entity_id)
+    later: dict[tuple[str, str], int] = {}
+    for kind, entity_ids in ids.items():
+        found = conn.execute(
+            _LATER, {"kind": kind, "ids": list(entity_ids), "end": end, "high": high}
+        )
+        for r in found:
+            if kind == "household" or r.enumerator_id == user_id:
+                later[(kind, r.entity_id)] = max(r.seq, later.get((kind, r.entity_id), 0))
+    return later
 
 
 def _current(conn: Connection, rows: list[Any]) -> dict[str, dict[str, dict[str, Any]]]:

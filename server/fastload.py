@@ -124,27 +124,45 @@ def _generate(
 
 def _inline(field: fields.Field, name: str, index: int, scope: dict[str, Any]) -> list[str]:
     """Statements that set `out[name]` from a non-null `value`, or raise `_Doubt`."""
-    key = repr(name)
-    plain_text = type(field)._deserialize is fields.String._deserialize
-    checks = list(field.validators)
-    if plain_text and not field.pre_load and not field.post_load and all(
-        type(c) in (validate.OneOf, validate.Length) for c in checks
-    ):
+    if field.pre_load or field.post_load:
+        raise _Unsupported(name)
+    simple = True
+    if type(field)._deserialize is fields.String._deserialize:
         lines = ["if type(value) is not str:", "    raise _Doubt"]
-        for number, check in enumerate(checks):
-            if type(check) is validate.OneOf:
-                scope[f"choices{index}_{number}"] = frozenset(check.choices)
-                lines += [f"if value not in choices{index}_{number}:", "    raise _Doubt"]
-            elif check.equal is None:
-                low = 0 if check.min is None else check.min
-                high = "" if check.max is None else f" or len(value) > {check.max}"
-                lines += [f"if len(value) < {low}{high}:", "    raise _Doubt"]
-            else:
-                scope[f"check{index}_{number}"] = _validator(check)
-                lines.append(f"check{index}_{number}(value)")
-        return [*lines, f"out[{key}] = value"]
-    scope[f"convert{index}"] = _compile_field(field, name)
-    return [f"out[{key}] = convert{index}(value)"]
+    elif _plain_int(field):
+        lines = ["if type(value) is not int:", "    raise _Doubt"]
+    else:
+        simple = False
+        scope[f"convert{index}"] = _converter(field, name)
+        lines = [f"value = convert{index}(value)"]
+    for number, check in enumerate(field.validators):
+        tag = f"{index}_{number}"
+        if simple and type(check) is validate.OneOf:
+            scope[f"choices{tag}"] = frozenset(check.choices)
+            lines += [f"if value not in choices{tag}:", "    raise _Doubt"]
+        elif simple and type(check) is validate.Length and check.equal is None:
+            low = 0 if check.min is None else check.min
+            high = "" if check.max is None else f" or len(value) > {check.max}"
+            lines += [f"if len(value) < {low}{high}:", "    raise _Doubt"]
+        elif (simple and type(check) is validate.Range and check.min_inclusive
+              and check.max_inclusive):
+            scope[f"low{tag}"], scope[f"high{tag}"] = check.min, check.max
+            bounds = [f"value < low{tag}" if check.min is not None else "",
+                      f"value > high{tag}" if check.max is not None else ""]
+            if any(bounds):
+                lines += [f"if {' or '.join(b for b in bounds if b)}:", "    raise _Doubt"]
+        else:
+            scope[f"check{tag}"] = _validator(check)
+            lines.append(f"check{tag}(value)")
+    return [*lines, f"out[{name!r}] = value"]
+
+
+def _plain_int(field: fields.Field) -> bool:
+    """An Integer whose conversion of an `int` is the identity (no subclass overrides)."""
+    kind = type(field)
+    return (isinstance(field, fields.Integer) and kind._validated is fields.Integer._validated
+            and kind._deserialize is fields.Number._deserialize
+            and kind._format_num is fields.Number._format_num)
 
 
 def _compile_field(field: fields.Field, name: str) -> Converter:
@@ -219,9 +237,7 @@ def _converter(field: fields.Field, name: str) -> Converter:
             return value
 
         return load_text
-    if isinstance(field, fields.Integer) and kind._validated is fields.Integer._validated and (
-        kind._deserialize is fields.Number._deserialize
-    ):
+    if _plain_int(field):
 
         def load_int(value: Any) -> int:
             if type(value) is not int:

@@ -64,7 +64,7 @@ def stored_form(body: dict[str, Any]) -> StoredForm:
 
 _GROUPS = (("housing", tuple(HousingSchema().load_fields)),
            ("assets", tuple(AssetsSchema().load_fields)))
-_MEMBER_FIELDS = tuple(MemberSchema().load_fields)
+_MEMBER_NULLS = dict.fromkeys(MemberSchema().load_fields)
 
 
 def canonical(body: dict[str, Any]) -> dict[str, Any]:
@@ -83,9 +83,7 @@ def canonical(body: dict[str, Any]) -> dict[str, Any]:
         if given is not None:
             filled = {name: given.get(name) for name in names}
             body[group] = filled if any(v is not None for v in filled.values()) else None
-    for member in body["members"]:
-        for name in _MEMBER_FIELDS:
-            member.setdefault(name, None)
+    body["members"] = [{**_MEMBER_NULLS, **member} for member in body["members"]]
     return body
 
 

@@ -27,12 +27,13 @@ _PUBLIC = (
 )
 
 # Built once: every pushed survey reads its household's open flags (building the
-# statement per call cost more than running it).
+# statement per call cost more than running it). Sorted in Python: with ORDER BY
+# created_at, SQLite walks the review queue's (status, created_at) index through every
+# open flag in the registry instead of the household's few.
 _OPEN_FOR_HOUSEHOLD = (
     select(flags, surveys.c.device_id)
     .outerjoin(surveys, surveys.c.survey_id == flags.c.survey_id)
     .where(flags.c.household_id == bindparam("household_id_"), flags.c.status == "open")
-    .order_by(flags.c.created_at, flags.c.flag_id)
 )
 _INSERT = flags.insert()
 _BY_IDS = select(flags).where(flags.c.flag_id.in_(bindparam("ids_", expanding=True)))
@@ -112,7 +113,8 @@ def region_of(conn: Connection, flag_id: str) -> str | None:
 
 def open_for_household(conn: Connection, household_id: str) -> list[dict[str, Any]]:
     rows = conn.execute(_OPEN_FOR_HOUSEHOLD, {"household_id_": household_id}).mappings()
-    return [{**to_dict(r), "device_id": r["device_id"]} for r in rows]
+    found = [{**to_dict(r), "device_id": r["device_id"]} for r in rows]
+    return sorted(found, key=lambda flag: (flag["created_at"], flag["flag_id"]))
 
 
 def for_survey(conn: Connection, survey_id: str) -> list[dict[str, Any]]:

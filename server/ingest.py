@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from schemas import SurveySchema, flatten_errors, known_village
 
+from .fastload import FastLoader
 from .reconcile.engine import RuleContext, reconcile_survey, survey_state
 from .reconcile.rules import OBSERVATION_RULES
 from .store import assignments, jsoncol
@@ -27,7 +28,9 @@ from .store import households as household_store
 from .store import surveys as survey_store
 from .timeutil import now_iso
 
-_schema = SurveySchema()
+# Compiled for valid input (the common case); anything doubtful goes to marshmallow,
+# so a rejection carries marshmallow's own messages (server/fastload.py).
+_schema = FastLoader(SurveySchema())
 
 NOT_ASSIGNED = "Keluarga ini tidak pernah ditugaskan kepada Anda."
 NEW_OUTSIDE = "Usulan baru harus berada di desa tempat Anda mendapat tugas."
@@ -96,17 +99,10 @@ def _store(
     if child is not None:
         state, drafts = "superseded", []
     else:
-        others_all = flag_store.open_for_household(conn, household_id)
-        others = [f for f in others_all if f["device_id"] != device_id]
-        ctx = RuleContext(
-            as_of=date.fromisoformat(survey["completed_at"][:10]),
-            nik_holders=_nik_lookup(conn, survey),
-            known_village=known_village,
-            outcome=survey["outcome"],
+        state, drafts = decide(
+            survey, device_id, base, current, flag_store.open_for_household(conn, household_id),
+            _nik_lookup(conn, survey),
         )
-        drafts = reconcile_survey(survey, base, current, others, ctx)
-        state = survey_state(drafts)
-        drafts = _without_repeats(drafts, others_all)
     if parent is not None:
         flag_store.supersede_survey_flags(conn, parent["survey_id"])
         survey_store.mark_superseded(conn, parent["survey_id"], survey["survey_id"])
@@ -149,6 +145,30 @@ def _store(
     if current is not None and state != "superseded":
         _update_verification(conn, survey, state)
     return result
+
+
+def decide(
+    survey: dict[str, Any],
+    device_id: str,
+    base: dict[str, Any] | None,
+    current: dict[str, Any] | None,
+    open_flags: list[dict[str, Any]],
+    nik_holders: Callable[[str], list[tuple[str, str]]],
+) -> tuple[str, list[Any]]:
+    """(state, flag drafts) of a survey that is not superseded: reconciliation, no I/O.
+
+    `open_flags` are the household's open flags with the `device_id` of their survey;
+    those from this device are no independent evidence, so never a conflict.
+    """
+    others = [f for f in open_flags if f["device_id"] != device_id]
+    ctx = RuleContext(
+        as_of=date.fromisoformat(survey["completed_at"][:10]),
+        nik_holders=nik_holders,
+        known_village=known_village,
+        outcome=survey["outcome"],
+    )
+    drafts = reconcile_survey(survey, base, current, others, ctx)
+    return survey_state(drafts), _without_repeats(drafts, open_flags)
 
 
 def _nik_lookup(
@@ -220,14 +240,20 @@ def _check_parent(
     return parent
 
 
-def _update_verification(conn: Connection, survey: dict[str, Any], state: str) -> None:
+def verification_of(survey: dict[str, Any], state: str) -> str | None:
+    """The household's verification after this survey; None: a refusal changes nothing."""
     outcome = survey["outcome"]
     if outcome in ("not_found", "moved"):
-        verification = "not_found"
-    elif outcome == "refused":
+        return "not_found"
+    if outcome == "refused":
+        return None
+    return "verified" if state == "verified" else "flagged"
+
+
+def _update_verification(conn: Connection, survey: dict[str, Any], state: str) -> None:
+    verification = verification_of(survey, state)
+    if verification is None:
         return
-    else:
-        verification = "verified" if state == "verified" else "flagged"
     household_store.set_verification(
         conn, survey["household_id"], verification, survey["survey_id"], survey["completed_at"]
     )

@@ -224,3 +224,37 @@ def test_two_flags_of_one_household_accepted_at_once_both_apply(engine: Engine) 
     assert current is not None
     assert current["version"] == 3
     assert current["address"] == "Dusun IX" and current["desil"] == 3
+
+
+def test_same_push_from_two_requests_at_once_batch_path(engine: Engine) -> None:
+    """The batch path: the second copy waits on the household locks, then its multi-row
+    insert meets the first copy's rows and is redone item by item: all duplicates."""
+    from server.ingest_batch import ingest_batch
+
+    bases = [household(f"1811012001-{i:06d}") for i in range(1, 6)]
+    seed(engine, *bases)
+    _user_id, token = enumerator(engine, "ani", [b["household_id"] for b in bases])
+    user = full_user(engine, token)
+    batch = [survey(b, seq=i + 1, change=lambda o: o.__setitem__("desil", 4))
+             for i, b in enumerate(bases)]
+
+    first = engine.connect()
+    first_tx = first.begin()
+    first_results = ingest_batch(first, user, "dev-1", batch)
+    assert {r["status"] for r in first_results} == {"accepted"}
+
+    def second_push() -> list[dict[str, Any]]:
+        with transaction(engine) as conn:
+            return ingest_batch(conn, user, "dev-1", batch)
+
+    thread, outcome = in_thread(second_push)
+    thread.join(1.0)
+    assert thread.is_alive(), "the second copy should wait for the first to commit"
+    first_tx.commit()
+    first.close()
+    thread.join(30)
+    assert "error" not in outcome, outcome.get("error")
+    assert [r["status"] for r in outcome["result"]] == ["duplicate"] * len(batch)
+    assert [r["state"] for r in outcome["result"]] == [r["state"] for r in first_results]
+    with reading(engine) as conn:
+        assert conn.execute(select(func.count()).select_from(surveys)).scalar() == len(batch)

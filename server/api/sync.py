@@ -8,7 +8,7 @@ from schemas import PullQuerySchema, PushRequestSchema
 
 from ..auth import current_user, require
 from ..db import get_engine
-from ..ingest import ingest_survey
+from ..ingest_batch import ingest_batch
 from ..pull import pull
 from ..store import surveys as survey_store
 from ..store.db import reading, transaction
@@ -33,7 +33,7 @@ def push():  # type: ignore[no-untyped-def]
     body = parse(_push_schema)
     user = current_user()
     with transaction(get_engine()) as conn:
-        results = [ingest_survey(conn, user, body["device_id"], item) for item in body["surveys"]]
+        results = ingest_batch(conn, user, body["device_id"], body["surveys"])
         survey_store.touch_device(
             conn, body["device_id"], user["user_id"], now_iso(), pushed=True,
             pending=_reported_pending(), agent_version=request.headers.get("X-Verivali-Agent"),

@@ -68,6 +68,17 @@ def emit_households(conn: Connection, household_ids: list[str], at: str | None =
                 [("household", hid, hid, None, at) for hid in household_ids])
 
 
+def emit_many(
+    conn: Connection, rows: list[tuple[str, str, str, int | None]], at: str | None = None
+) -> None:
+    """`emit` for many (kind, entity_id, household_id, enumerator_id) in one driver call."""
+    from .bulk import insert_rows
+
+    at = at or now_iso()
+    insert_rows(conn, changes, ("kind", "entity_id", "household_id", "enumerator_id", "at"),
+                [(*row, at) for row in rows])
+
+
 def hold_position(conn: Connection) -> None:
     """PostgreSQL, first thing in every write transaction: keep pulls behind our changes.
 

@@ -185,6 +185,17 @@ def set_verification(
     )
 
 
+def set_verification_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """`set_verification` for many households (dicts of household_id, state, survey_id, at)."""
+    from .bulk import update_rows
+
+    update_rows(
+        conn, households, ("verification_state", "verification_survey_id", "verification_at"),
+        "household_id",
+        [(r["state"], r["survey_id"], r["at"], r["household_id"]) for r in rows],
+    )
+
+
 def history(conn: Connection, household_id: str) -> list[dict[str, Any]]:
     rows = conn.execute(
         select(household_versions)

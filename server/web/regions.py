@@ -1,8 +1,8 @@
 """Region prefixes as the pages use them: scope of a user, SQL ranges, names.
 
 Region codes are digits only, so "starts with 1811" is the range
-`'1811' <= code < '1811:'` (':' sorts right after '9'): an index range on SQLite and
-PostgreSQL alike, where `LIKE '1811%'` would scan the table on SQLite.
+`'1811' <= code < '1812'`: an index range on SQLite and PostgreSQL alike, where
+`LIKE '1811%'` would scan the table on SQLite.
 """
 
 from __future__ import annotations
@@ -46,8 +46,22 @@ def may_read_prefix(user: dict[str, Any], prefix: str) -> bool:
     return may_read(user, prefix)
 
 
+def _next_prefix(prefix: str) -> str | None:
+    """The first code after every code starting with `prefix`: 1811 → 1812, 1819 → 1820.
+
+    Digits only, so the bound holds under any collation (a PostgreSQL database in a
+    language locale may skip punctuation such as ':' when it compares text).
+    """
+    following = int(prefix) + 1
+    text = str(following).zfill(len(prefix))
+    return text if len(text) == len(prefix) else None
+
+
 def in_prefix(column: Any, prefix: str) -> ColumnElement[bool]:
-    return and_(column >= prefix, column < prefix + ":")
+    upper = _next_prefix(prefix)
+    if upper is None:
+        return column >= prefix
+    return and_(column >= prefix, column < upper)
 
 
 def in_scope(column: Any, prefixes: list[str] | None) -> ColumnElement[bool]:

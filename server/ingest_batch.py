@@ -19,6 +19,7 @@ same households queue instead of deadlocking.
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -52,7 +53,11 @@ from .timeutil import now_iso
 class _Item:
     index: int
     survey: dict[str, Any]
-    digest: str
+    text: str  # the canonical JSON: stored as the body, hashed for the idempotency check
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()  # = content_hash
 
 
 def ingest_batch(
@@ -69,7 +74,7 @@ def ingest_batch(
             results[index] = _rejected(raw_id if isinstance(raw_id, str) else None,
                                        flatten_errors(exc.messages))
             continue
-        loaded.append(_Item(index, survey, jsoncol.content_hash(survey)))
+        loaded.append(_Item(index, survey, jsoncol.dumps(survey)))
     alone, slow = _split(conn, loaded, results)
     if alone:
         savepoint = conn.begin_nested()
@@ -158,7 +163,7 @@ def _ingest_alone(
         else:
             state, drafts = decide(survey, device_id, base, body,
                                    open_flags.get(household_id, []), nik_holders(household_id))
-        answers.append(writes.add(survey, item.digest, state, drafts, body["region_code"], child))
+        answers.append(writes.add(item, state, drafts, body["region_code"], child))
     writes.flush(conn)
     return answers
 
@@ -264,8 +269,9 @@ class _Writes:
         self.verifications: list[dict[str, Any]] = []
         self.at = now_iso()
 
-    def add(self, survey: dict[str, Any], digest: str, state: str, drafts: list[Any],
-            region: str, child: str | None) -> dict[str, Any]:
+    def add(self, item: _Item, state: str, drafts: list[Any], region: str,
+            child: str | None) -> dict[str, Any]:
+        survey = item.survey
         rows = flag_store.new_rows(drafts, household_id=survey["household_id"],
                                    region_code=region, survey_id=survey["survey_id"])
         self.flags.extend(rows)
@@ -283,8 +289,8 @@ class _Writes:
             "parent_survey_id": survey["parent_survey_id"],
             "outcome": survey["outcome"],
             "completed_at": survey["completed_at"],
-            "content_hash": digest,
-            "body": jsoncol.dumps(survey),
+            "content_hash": item.digest,
+            "body": item.text,
             "state": state,
             "result": jsoncol.dumps(result),
             "superseded_by": child,

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Engine, select
 
 from ..db import get_engine
 from ..store.db import reading
@@ -16,6 +18,7 @@ from .queries import dashboard as queries
 from .session import current_user, login_required
 
 bp = Blueprint("dashboard", __name__)
+T = TypeVar("T")
 
 DEFAULT_SILENT_DAYS = 3
 
@@ -72,6 +75,11 @@ def _progress_chart(groups: list[dict[str, Any]], per_village: bool) -> charts.C
     return charts.stacked(rows)
 
 
+def _read(engine: Engine, query: Callable[..., T], *args: Any) -> T:
+    with reading(engine) as conn:
+        return query(conn, *args)
+
+
 @bp.get("/dasbor")
 @login_required()
 def index():  # type: ignore[no-untyped-def]
@@ -92,11 +100,17 @@ def index():  # type: ignore[no-untyped-def]
                                    user_regions=user["regions"])
         if not regions.may_read_prefix(user, prefix):
             abort(403)
-        progress = queries.village_progress(conn, prefix)
-        by_rule = queries.open_flags_by_rule(conn, prefix)
-        graduation = queries.open_flags_of_rule(conn, prefix, "GRADUATION_DUE")
-        desil = queries.open_flags_of_rule(conn, prefix, "INELIGIBLE_DESIL")
-        health = queries.sync_health(conn, prefix, silent_days)
+    # The two passes over the households of a regency are independent: run them side by
+    # side, each on its own read connection, and the small flag queries meanwhile here.
+    engine = get_engine()
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        progress_job = pool.submit(_read, engine, queries.village_progress, prefix)
+        health_job = pool.submit(_read, engine, queries.sync_health, prefix, silent_days)
+        with reading(engine) as conn:
+            by_rule = queries.open_flags_by_rule(conn, prefix)
+            graduation = queries.open_flags_of_rule(conn, prefix, "GRADUATION_DUE")
+            desil = queries.open_flags_of_rule(conn, prefix, "INELIGIBLE_DESIL")
+        progress, health = progress_job.result(), health_job.result()
     groups = _groups(progress, prefix)
     total = queries.Progress()
     for group in groups:

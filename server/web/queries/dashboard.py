@@ -51,7 +51,11 @@ def village_progress(conn: Connection, prefix: str) -> dict[str, Progress]:
     visited = select(literal(1)).where(surveys.c.household_id == households.c.household_id).exists()
     for code, state, n, n_assigned, n_visited in conn.execute(
         select(households.c.region_code, households.c.verification_state, func.count(),
-               func.sum(case((assigned, 1), else_=0)), func.sum(case((visited, 1), else_=0)))
+               func.sum(case((assigned, 1), else_=0)),
+               # A verification state other than `unverified` is set by a received visit:
+               # only unverified households need the probe into surveys (a refusal).
+               func.sum(case((households.c.verification_state != "unverified", 1),
+                             (visited, 1), else_=0)))
         .where(in_prefix(households.c.region_code, prefix))
         .group_by(households.c.region_code, households.c.verification_state)
     ):

@@ -1,0 +1,1 @@
+"""Database reads of the supervisor pages, one module per page (SQLAlchemy Core)."""

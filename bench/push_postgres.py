@@ -207,11 +207,11 @@ class Laptop(threading.Thread):
 
 
 @contextmanager
-def serving(database_url: str, workers: int | None) -> Iterator[tuple[str, int]]:
+def serving(database_url: str, workers: int | None, threads: int = 8) -> Iterator[tuple[str, int]]:
     port = free_port()
     args = ["serve", "--port", str(port), "--no-nightly-scan"]
     if workers:
-        args += ["--workers", str(workers)]
+        args += ["--workers", str(workers), "--threads", str(threads)]
     env = {**os.environ, "VERIVALI_DATABASE_URL": database_url, "VERIVALI_SECRET_KEY": "bench"}
     process = subprocess.Popen([str(BIN / "verivali-server"), *args], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
@@ -277,7 +277,7 @@ def run(label: str, database_url: str, jsonl: Path, args: argparse.Namespace,
     print(f"[{label}] imported {total:,} households, {args.agents} enumerators, "
           f"{sum(map(len, laptops)):,} batches ready in {seed_seconds:.0f} s", flush=True)
     gate = threading.Barrier(args.agents + 1)
-    with serving(database_url, workers) as (url, server_pid):
+    with serving(database_url, workers, args.threads) as (url, server_pid):
         clients = [Laptop(url + "/api/v1/sync/push", token, bodies, gate)
                    for token, bodies in zip(tokens, laptops, strict=True)]
         for client in clients:
@@ -332,6 +332,7 @@ def main() -> int:
     parser.add_argument("--agents", type=int, default=50)
     parser.add_argument("--batch", type=int, default=50)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=8, help="threads per gunicorn worker")
     parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     print(f"push ingest bench: {args.surveys:,} surveys, {args.agents} laptops, batches of "

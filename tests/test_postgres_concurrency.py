@@ -258,3 +258,35 @@ def test_same_push_from_two_requests_at_once_batch_path(engine: Engine) -> None:
     assert [r["state"] for r in outcome["result"]] == [r["state"] for r in first_results]
     with reading(engine) as conn:
         assert conn.execute(select(func.count()).select_from(surveys)).scalar() == len(batch)
+
+
+def test_a_deadlock_victim_is_run_again(engine: Engine) -> None:
+    """Two transactions lock two households in opposite orders: PostgreSQL fails one,
+    run_transaction runs it again, and both land."""
+    from server.store import households as household_store
+    from server.store.db import run_transaction
+
+    bases = [household(f"1811012001-{i:06d}") for i in (1, 2)]
+    seed(engine, *bases)
+    first_id, second_id = (b["household_id"] for b in bases)
+    both_hold_one = threading.Barrier(2, timeout=10)
+    attempts: list[str] = []
+
+    def lock_in_order(order: tuple[str, str]) -> Callable[[Any], str]:
+        def work(conn: Any) -> str:
+            attempts.append(order[0])
+            household_store.lock(conn, order[0])
+            if attempts.count(order[0]) == 1:
+                both_hold_one.wait()  # only the first attempts meet, and deadlock
+            household_store.lock(conn, order[1])
+            return order[0]
+
+        return work
+
+    threads = [in_thread(lambda o=order: run_transaction(engine, lock_in_order(o)))
+               for order in ((first_id, second_id), (second_id, first_id))]
+    for thread, _ in threads:
+        thread.join(60)
+    assert [outcome.get("error") for _, outcome in threads] == [None, None]
+    assert sorted(outcome["result"] for _, outcome in threads) == sorted([first_id, second_id])
+    assert len(attempts) == 3  # the victim ran twice

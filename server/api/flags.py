@@ -11,7 +11,7 @@ from ..db import get_engine
 from ..errors import ValidationFailed
 from ..review import resolve_flag
 from ..store import flags as flag_store
-from ..store.db import reading, transaction
+from ..store.db import reading, run_transaction
 from .body import parse, parse_query
 
 bp = Blueprint("flags", __name__)
@@ -52,6 +52,9 @@ def list_flags():  # type: ignore[no-untyped-def]
 def resolve(flag_id: str):  # type: ignore[no-untyped-def]
     """Accept, reject or send for revisit; 409 when already decided."""
     body = parse(_resolve_schema)
-    with transaction(get_engine()) as conn:
-        flag = resolve_flag(conn, current_user(), flag_id, body["action"], body.get("note"))
+    user = current_user()
+    flag = run_transaction(
+        get_engine(),
+        lambda conn: resolve_flag(conn, user, flag_id, body["action"], body.get("note")),
+    )
     return jsonify(flag)

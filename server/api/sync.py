@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, jsonify, request
+from sqlalchemy import Connection
 
 from schemas import PullQuerySchema, PushRequestSchema
 
@@ -11,7 +14,7 @@ from ..db import get_engine
 from ..ingest_batch import ingest_batch
 from ..pull import pull
 from ..store import surveys as survey_store
-from ..store.db import reading, transaction
+from ..store.db import reading, run_transaction, transaction
 from ..timeutil import now_iso
 from .body import parse, parse_query
 
@@ -32,13 +35,16 @@ def push():  # type: ignore[no-untyped-def]
     """Store a batch of surveys; one result per item, in request order."""
     body = parse(_push_schema)
     user = current_user()
-    with transaction(get_engine()) as conn:
+
+    def store(conn: Connection) -> list[dict[str, Any]]:
         results = ingest_batch(conn, user, body["device_id"], body["surveys"])
         survey_store.touch_device(
             conn, body["device_id"], user["user_id"], now_iso(), pushed=True,
             pending=_reported_pending(), agent_version=request.headers.get("X-Verivali-Agent"),
         )
-    return jsonify({"results": results})
+        return results
+
+    return jsonify({"results": run_transaction(get_engine(), store)})
 
 
 @bp.get("/sync/pull")

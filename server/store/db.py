@@ -9,11 +9,16 @@ COMMITTED), each write transaction first marking its place in the change feed.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError
+
+T = TypeVar("T")
 
 DEFAULT_DATABASE_FILE = "verivali.db"
 
@@ -81,6 +86,29 @@ def transaction(engine: Engine) -> Iterator[Connection]:
     """One write transaction: everything inside lands together or not at all."""
     with engine.begin() as conn:
         yield conn
+
+
+# PostgreSQL's answers for "this transaction lost a race, run it again": deadlock
+# detected, serialization failure. Nothing of the victim was kept, so a rerun is safe.
+_RETRYABLE = ("40P01", "40001")
+
+
+def run_transaction(engine: Engine, work: Callable[[Connection], T], attempts: int = 3) -> T:
+    """`work(conn)` in one write transaction, rerun when the database picks it as a victim.
+
+    Two requests locking rows in opposite orders (rare: pushes of one household from two
+    laptops while a supervisor decides on it) end in a deadlock that PostgreSQL breaks
+    by failing one of them; that one is run again instead of answering 500.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with transaction(engine) as conn:
+                return work(conn)
+        except DBAPIError as exc:
+            if getattr(exc.orig, "sqlstate", None) not in _RETRYABLE or attempt == attempts:
+                raise
+            time.sleep(0.05 * attempt)
+    raise AssertionError("unreachable")
 
 
 @contextmanager

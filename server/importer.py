@@ -188,25 +188,44 @@ def _raw_chunks(path: Path, fmt: str, size: int) -> Iterator[tuple[list[Any], in
 def _checked_chunks(
     path: Path, fmt: str, workers: int, size: int
 ) -> Iterator[tuple[list[Outcome], int]]:
-    """Validated chunks in file order; with workers, a few chunks ahead of the writer."""
+    """Validated chunks in file order; with workers, a few chunks ahead of the writer.
+
+    While the oldest chunk is still with a worker (a busy machine starves them), this
+    process validates the next chunk itself rather than wait: results keep file order
+    because every chunk, wherever it is validated, takes its place in one queue.
+    """
     jsonl = fmt == "jsonl"
+    raw = _raw_chunks(path, fmt, size)
     if workers <= 0:
-        for chunk, end_line in _raw_chunks(path, fmt, size):
+        for chunk, end_line in raw:
             yield check_chunk(chunk, jsonl), end_line
         return
     # Linux forks (cheap, and callers need no `__main__` guard); elsewhere the platform's
     # default (spawn), which the console scripts' entry points allow for.
     context = multiprocessing.get_context("fork" if sys.platform.startswith("linux") else None)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        ahead: deque[tuple[Future[list[Outcome]], int]] = deque()
-        for chunk, end_line in _raw_chunks(path, fmt, size):
-            ahead.append((pool.submit(check_chunk, chunk, jsonl), end_line))
-            if len(ahead) > 2 * workers:
-                future, done_line = ahead.popleft()
-                yield future.result(), done_line
-        while ahead:
-            future, done_line = ahead.popleft()
-            yield future.result(), done_line
+        queue: deque[tuple[Future[list[Outcome]] | list[Outcome], int]] = deque()
+        exhausted = False
+
+        def take() -> tuple[list[Any], int] | None:
+            nonlocal exhausted
+            item = None if exhausted else next(raw, None)
+            exhausted = item is None
+            return item
+
+        while True:
+            while not exhausted and sum(isinstance(q, Future) for q, _ in queue) < 2 * workers:
+                if (item := take()) is not None:
+                    queue.append((pool.submit(check_chunk, item[0], jsonl), item[1]))
+            if not queue:
+                return
+            head, end_line = queue[0]
+            if isinstance(head, Future) and not head.done() and len(queue) < 6 * workers:
+                if (item := take()) is not None:
+                    queue.append((check_chunk(item[0], jsonl), item[1]))
+                    continue
+            queue.popleft()
+            yield (head.result() if isinstance(head, Future) else head), end_line
 
 
 def _dedupe(outcome: Outcome, first_line: dict[str, int]) -> Outcome:

@@ -249,13 +249,16 @@ def _store_chunk(
     current = store.current_state(conn, [v.household_id for v in valid])
     waiting = [v for v in valid if v.form is None]
     if waiting:
-        known = [v.household_id for v in waiting if v.household_id in current]
-        bodies = store.current_bodies(conn, known)
-        ever = store.member_ids_ever(conn, known)
+        bodies = store.current_bodies(
+            conn, [v.household_id for v in waiting if v.household_id in current])
+        unmatched = {v.household_id: member_ids.match_existing(
+            v.body, v.pending, bodies.get(v.household_id)) for v in waiting}
+        ever = store.member_ids_ever(
+            conn, [hid for hid, left in unmatched.items() if left and hid in current])
         for v in waiting:
             assert v.body is not None
-            member_ids.resolve(v.body, v.pending, bodies.get(v.household_id),
-                               ever.get(v.household_id))
+            member_ids.number_new(v.body, unmatched[v.household_id],
+                                  bodies.get(v.household_id), ever.get(v.household_id))
             v.form = stored_form(v.body)
     new: list[store.StoredForm] = []
     changed: list[tuple[store.StoredForm, int]] = []

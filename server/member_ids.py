@@ -54,20 +54,20 @@ def _person(member: dict[str, Any]) -> tuple[str, str, str]:
             normalize_text(member.get("name") or ""))
 
 
-def resolve(
-    household: dict[str, Any],
-    pending: tuple[int, ...],
-    current: dict[str, Any] | None,
-    ever: set[str] | None = None,
-) -> None:
-    """Replace the placeholders of a validated household by real ids (see the module rule)."""
-    if not pending:
-        return
+def match_existing(
+    household: dict[str, Any], pending: tuple[int, ...], current: dict[str, Any] | None
+) -> tuple[int, ...]:
+    """Rules 2 and 3: give pending members the id of the same person in `current`.
+
+    Returns the members still without an id (rule 4 is `number_new`'s job; it needs the
+    household's history, which is read only when some member is new).
+    """
+    if not pending or not current:
+        return pending
     members = household["members"]
     waiting = set(pending)
     explicit = {m["member_id"] for i, m in enumerate(members) if i not in waiting}
-    candidates = [m for m in (current or {}).get("members", [])
-                  if m["member_id"] not in explicit]
+    candidates = [m for m in current.get("members", []) if m["member_id"] not in explicit]
     chosen: dict[int, str] = {}
 
     def take(index: int, match: dict[str, Any]) -> None:
@@ -86,14 +86,36 @@ def resolve(
         match = next((m for m in candidates if _person(m) == person), None)
         if match is not None:
             take(index, match)
+    for index, member_id in chosen.items():
+        members[index]["member_id"] = member_id
+    return tuple(index for index in pending if index not in chosen)
 
-    used = set(ever or ()) | explicit | set(chosen.values())
+
+def number_new(
+    household: dict[str, Any],
+    unmatched: tuple[int, ...],
+    current: dict[str, Any] | None,
+    ever: set[str] | None = None,
+) -> None:
+    """Rule 4: `m<n>` above every numbered id the household holds or has ever held."""
+    if not unmatched:
+        return
+    members = household["members"]
+    waiting = set(unmatched)
+    used = set(ever or ()) | {m["member_id"] for i, m in enumerate(members) if i not in waiting}
     used |= {m["member_id"] for m in (current or {}).get("members", [])}
     highest = max((int(found.group(1)) for mid in used if (found := _NUMBERED.fullmatch(mid))),
                   default=0)
-    for index in pending:
-        if index not in chosen:
-            highest += 1
-            chosen[index] = f"m{highest}"
-    for index, member_id in chosen.items():
-        members[index]["member_id"] = member_id
+    for index in unmatched:
+        highest += 1
+        members[index]["member_id"] = f"m{highest}"
+
+
+def resolve(
+    household: dict[str, Any],
+    pending: tuple[int, ...],
+    current: dict[str, Any] | None,
+    ever: set[str] | None = None,
+) -> None:
+    """Replace the placeholders of a validated household by real ids (the module's rule)."""
+    number_new(household, match_existing(household, pending, current), current, ever)

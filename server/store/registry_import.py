@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from . import bulk, feed, jsoncol
 from .tables import household_versions, households, members
@@ -58,14 +58,17 @@ def bulk_settings(conn: Connection, *, on: bool = True) -> None:
         conn.exec_driver_sql(pragma)
 
 
+# Built once: a statement made per chunk would coerce a thousand literals each time.
+_CURRENT = select(
+    households.c.household_id, households.c.version, households.c.content_hash
+).where(households.c.household_id.in_(bindparam("ids", expanding=True)))
+
+
 def current_state(conn: Connection, household_ids: Sequence[str]) -> dict[str, Current]:
     """Version and content hash of each household the registry already holds (one query)."""
     if not household_ids:
         return {}
-    rows = conn.execute(
-        select(households.c.household_id, households.c.version, households.c.content_hash)
-        .where(households.c.household_id.in_(list(household_ids)))
-    )
+    rows = conn.execute(_CURRENT, {"ids": list(household_ids)})
     return {r.household_id: Current(r.version, r.content_hash) for r in rows}
 
 

@@ -20,7 +20,7 @@ from ..reconcile.fields import PathError
 from ..review import accept_survey, resolve_flag
 from ..store import flags as flag_store
 from ..store import households as household_store
-from ..store.db import reading, transaction
+from ..store.db import reading, run_transaction
 from . import compare, labels, regions
 from .queries import household as queries
 from .session import current_user, login_required
@@ -158,10 +158,12 @@ def decide(flag_id: str):  # type: ignore[no-untyped-def]
     error = _validate(action, note)
     if error:
         return _render(household_id, region, 422, {flag_id: error}, {flag_id: note})
+    def work(conn: Connection) -> tuple[dict[str, Any], int] | None:
+        resolve_flag(conn, user, flag_id, action, note or None)
+        return household_store.get_body(conn, household_id)
+
     try:
-        with transaction(get_engine()) as conn:
-            resolve_flag(conn, user, flag_id, action, note or None)
-            version = household_store.get_body(conn, household_id)
+        version = run_transaction(get_engine(), work)
     except Conflict:
         flash(_("Temuan ini sudah diputuskan sebelumnya; keputusan Anda tidak disimpan."), "error")
         return redirect(url_for(".show", household_id=household_id) + f"#flag-{flag_id}")
@@ -190,10 +192,12 @@ def accept_all(survey_id: str):  # type: ignore[no-untyped-def]
     if len(note) > NOTE_MAX:
         flash(_("Catatan paling banyak %(n)s karakter.", n=NOTE_MAX), "error")
         return redirect(url_for(".show", household_id=household_id, kunjungan=survey_id))
+    def work(conn: Connection) -> tuple[list[dict[str, Any]], tuple[dict[str, Any], int] | None]:
+        decided = accept_survey(conn, user, survey_id, note or None)
+        return decided, household_store.get_body(conn, household_id)
+
     try:
-        with transaction(get_engine()) as conn:
-            decided = accept_survey(conn, user, survey_id, note or None)
-            version = household_store.get_body(conn, household_id)
+        decided, version = run_transaction(get_engine(), work)
     except (Conflict, ValidationFailed, PathError):
         flash(_("Tidak semua temuan dapat diterima sekaligus; putuskan satu per satu."), "error")
         return redirect(url_for(".show", household_id=household_id, kunjungan=survey_id))

@@ -109,7 +109,10 @@ def main() -> None:
                   f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}")
             last: Pull | None = None
             for limit in args.limit:
+                server_cpu = server.cpu_seconds()
                 first = pull_all(session, url, None, limit)
+                if server_cpu is not None:
+                    server_cpu = (server.cpu_seconds() or 0.0) - server_cpu
                 missing = count - len(first.households)
                 per_household = first.wire_bytes / count
                 print(f"  first pull, {limit:>5} a page: {first.seconds:6.2f} s "
@@ -119,7 +122,8 @@ def main() -> None:
                       f"household ({'MET' if per_household <= 400 else 'MISSED'} <= 400 B; "
                       f"{first.inflated_bytes / count:,.0f} B inflated, "
                       f"gzip {first.inflated_bytes / first.body_bytes:.1f}x)"
-                      + (f", {missing} households MISSING" if missing else ""))
+                      + (f", {missing} households MISSING" if missing else "")
+                      + (f"; server CPU {server_cpu:.2f} s" if server_cpu is not None else ""))
                 last = first
             assert last is not None
             nothing = pull_all(session, url, last.cursor, args.limit[0])

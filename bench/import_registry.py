@@ -190,6 +190,12 @@ def main() -> None:
               f"{floor['members'] / floor['seconds']:,.0f} members/s "
               f"({floor['seconds']:.1f} s; peak RSS {floor['rss_mb']:.0f} MB)")
         print(f"ratio import / floor: {rate / floor_rate:.2f}")
+        per = 1e6 / imported["households"]
+        print(f"CPU per household (steadier than wall time on a busy machine): import "
+              f"{(imported['cpu_s'] + imported['workers_cpu_s']) * per:.0f} µs (writer "
+              f"{imported['cpu_s'] * per:.0f} + validating workers "
+              f"{imported['workers_cpu_s'] * per:.0f}), floor "
+              f"{floor['cpu_s'] * 1e6 / floor['households']:.0f} µs")
         if not args.no_cli:
             seconds = run_cli(source, _fresh_database(folder, "cli.db"))
             print(f"CLI subprocess (verivali-server import-registry, start-up included): "

@@ -5,7 +5,7 @@ from __future__ import annotations
 from . import enums
 from .base import StrictSchema, in_range, length, one_of
 from .fields import Bool, Int, List, Nested, QueryInt, Raw, Str
-from .household import HouseholdSchema
+from .household import HouseholdViewSchema
 
 
 class FlagSchema(StrictSchema):
@@ -56,7 +56,7 @@ class AssignmentSchema(StrictSchema):
 class ChangeSchema(StrictSchema):
     seq = Int()
     kind = Str(validate=one_of(enums.CHANGE_KIND))
-    household = Nested(HouseholdSchema)
+    household = Nested(HouseholdViewSchema)  # with `version` and `verification`
     assignment = Nested(AssignmentSchema)
     flag = Nested(FlagSchema)
 

@@ -162,9 +162,5 @@ def test_the_component_check_bites(spec, answers):  # type: ignore[no-untyped-de
     assert _errors(spec, "Flag", {**answers["Flag"], "status": "pending"})
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "A pulled household carries `verification` (the agent stores it), but the Change "
-    "component nests the strict Household shape, which refuses it: "
-    "schemas.ChangeSchema.household should nest HouseholdViewSchema."))
 def test_pull_answer_fits_its_component(spec, answers):  # type: ignore[no-untyped-def]
     assert _errors(spec, "PullResponse", answers["PullResponse"]) == []

@@ -9,7 +9,7 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, and_, select
+from sqlalchemy import Connection, select
 
 from ..timeutil import now_iso
 from . import feed
@@ -92,14 +92,19 @@ def cancel(conn: Connection, assignment_id: str) -> None:
 
 def is_assigned(conn: Connection, enumerator_id: int, household_id: str, *, ever: bool) -> bool:
     """`ever=True` also counts cancelled assignments: a survey of a household reassigned
-    after the visit is still accepted from the enumerator it was assigned to."""
-    conditions = [
-        assignments.c.enumerator_id == enumerator_id,
-        assignments.c.household_id == household_id,
-    ]
-    if not ever:
-        conditions.append(assignments.c.status != "cancelled")
-    return conn.execute(select(assignments.c.assignment_id).where(and_(*conditions))).first() is not None
+    after the visit is still accepted from the enumerator it was assigned to.
+
+    Looked up by household (a handful of rows) and filtered here: by enumerator, SQLite
+    would walk every assignment of a busy enumerator.
+    """
+    rows = conn.execute(
+        select(assignments.c.enumerator_id, assignments.c.status).where(
+            assignments.c.household_id == household_id
+        )
+    )
+    return any(
+        row.enumerator_id == enumerator_id and (ever or row.status != "cancelled") for row in rows
+    )
 
 
 def assigned_villages(conn: Connection, enumerator_id: int) -> set[str]:

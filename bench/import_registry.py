@@ -163,7 +163,8 @@ def main() -> None:
         print(json.dumps(work(Path(source), url)))
         return
 
-    from server.demo_data import generate_households, write_jsonl
+    from server.demo_data import generate_households
+    from server.registry_files import write_jsonl
 
     with tempfile.TemporaryDirectory(prefix="verivali-bench-") as folder_name:
         folder = Path(folder_name)

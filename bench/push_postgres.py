@@ -49,8 +49,9 @@ for path in (REPO, REPO / "bench"):
 from push_ingest import add_enumerators, make_survey, percentile  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from server.demo_data import generate_households, write_jsonl  # noqa: E402
+from server.demo_data import generate_households  # noqa: E402
 from server.importer import import_registry  # noqa: E402
+from server.registry_files import write_jsonl  # noqa: E402
 from server.store.db import make_engine  # noqa: E402
 from server.store.schema import create_all  # noqa: E402
 from server.store.tables import households as households_table  # noqa: E402

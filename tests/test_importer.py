@@ -16,10 +16,11 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from server import importer as importer_module
-from server.demo_data import CSV_COLUMNS, generate_households, write_jsonl, write_member_csv
+from server.demo_data import generate_households
 from server.import_check import Rejected
 from server.import_formats import ImportFileError, parse_programs
 from server.importer import ImportReport, import_registry
+from server.registry_files import CSV_COLUMNS, write_jsonl, write_member_csv
 from server.store import households as household_store
 from server.store import jsoncol
 from server.store import registry_import as bulk_store

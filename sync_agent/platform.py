@@ -48,23 +48,7 @@ def write_secret(path: Path, text: str) -> None:
     user's own profile folder is private to the user by the default ACL; that is the
     best effort without extra dependencies.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=".token-", dir=str(path.parent))
-    try:
-        if not IS_WINDOWS:
-            os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        try:
-            os.unlink(tmp_name)
-        except OSError:
-            pass
-        raise
-    fsync_dir(path.parent)
+    write_file_durably(path, text.encode("utf-8"), private=True)
 
 
 def secret_is_private(path: Path) -> bool:
@@ -90,11 +74,16 @@ def fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
-def write_file_durably(path: Path, data: bytes) -> None:
-    """Write a whole file (a bundle) so that it is either complete or absent after a crash."""
+def write_file_durably(path: Path, data: bytes, *, private: bool = False) -> None:
+    """Write a whole file so that it is either complete or absent after a crash.
+
+    `private`: mode 0600 on POSIX, set before any byte is written.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}-", dir=str(path.parent))
     try:
+        if private and not IS_WINDOWS:
+            os.fchmod(fd, 0o600)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()

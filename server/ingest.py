@@ -101,7 +101,7 @@ def _store(
     else:
         state, drafts = decide(
             survey, device_id, base, current, flag_store.open_for_household(conn, household_id),
-            _nik_lookup(conn, survey),
+            nik_lookup(conn, [survey])(survey["household_id"]),
         )
     if parent is not None:
         flag_store.supersede_survey_flags(conn, parent["survey_id"])
@@ -171,19 +171,22 @@ def decide(
     return survey_state(drafts), _without_repeats(drafts, open_flags)
 
 
-def _nik_lookup(
-    conn: Connection, survey: dict[str, Any]
-) -> Callable[[str], list[tuple[str, str]]]:
-    """NIK holders in other households, the observed members' fetched in one query."""
-    household_id = survey["household_id"]
-    members = (survey["observed"] or {}).get("members") or ()
-    known = household_store.nik_holders_many(conn, {m["nik"] for m in members if m.get("nik")})
+def nik_lookup(
+    conn: Connection, surveys: list[dict[str, Any]]
+) -> Callable[[str], Callable[[str], list[tuple[str, str]]]]:
+    """Per household: NIK holders elsewhere, every observed NIK of `surveys` in one query."""
+    niks = {m["nik"] for s in surveys for m in ((s["observed"] or {}).get("members") or ())
+            if m.get("nik")}
+    known = household_store.nik_holders_many(conn, niks)
 
-    def holders(nik: str) -> list[tuple[str, str]]:
-        found = known[nik] if nik in known else household_store.nik_holders(conn, nik)
-        return [h for h in found if h[0] != household_id]
+    def for_household(household_id: str) -> Callable[[str], list[tuple[str, str]]]:
+        def holders(nik: str) -> list[tuple[str, str]]:
+            found = known[nik] if nik in known else household_store.nik_holders(conn, nik)
+            return [h for h in found if h[0] != household_id]
 
-    return holders
+        return holders
+
+    return for_household
 
 
 def _without_repeats(drafts: list[Any], open_flags: list[dict[str, Any]]) -> list[Any]:

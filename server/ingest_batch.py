@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -39,6 +38,7 @@ from .ingest import (
     _schema,
     decide,
     ingest_survey,
+    nik_lookup,
     verification_of,
 )
 from .store import feed, jsoncol
@@ -141,7 +141,7 @@ def _ingest_alone(
     bases = _base_versions(conn, [i.survey for i in alone], current)
     children = _stored_children(conn, [i.survey["survey_id"] for i in alone])
     open_flags = _open_flags(conn, list(current))
-    nik_holders = _nik_lookup(conn, [i.survey for i in alone if i.survey["survey_id"]
+    nik_holders = nik_lookup(conn, [i.survey for i in alone if i.survey["survey_id"]
                                      not in children])
     writes = _Writes(user["user_id"], device_id)
     answers = []
@@ -237,24 +237,6 @@ def _open_flags(conn: Connection, household_ids: list[str]) -> dict[str, list[di
         found.setdefault(row["household_id"], []).append(
             {**flag_store.to_dict(row), "device_id": row["device_id"]})
     return found
-
-
-def _nik_lookup(
-    conn: Connection, batch: list[dict[str, Any]]
-) -> Callable[[str], Callable[[str], list[tuple[str, str]]]]:
-    """Per household: NIK holders elsewhere, every observed NIK of the batch in one query."""
-    niks = {m["nik"] for s in batch for m in ((s["observed"] or {}).get("members") or ())
-            if m.get("nik")}
-    known = household_store.nik_holders_many(conn, niks)
-
-    def for_household(household_id: str) -> Callable[[str], list[tuple[str, str]]]:
-        def holders(nik: str) -> list[tuple[str, str]]:
-            found = known[nik] if nik in known else household_store.nik_holders(conn, nik)
-            return [h for h in found if h[0] != household_id]
-
-        return holders
-
-    return for_household
 
 
 class _Writes:

@@ -4,8 +4,8 @@ Shared by the server and the field agent, so a survey the capture form accepts i
 survey the server accepts.
 """
 
-from .errors import ErrorBodySchema, flatten_errors
-from .flag import (
+from schemas.errors import ErrorBodySchema, flatten_errors
+from schemas.flag import (
     AssignmentSchema,
     ChangeSchema,
     FlagPageSchema,
@@ -15,14 +15,9 @@ from .flag import (
     PullResponseSchema,
     ResolveSchema,
 )
-from .household import (
-    HistorySchema,
-    HouseholdSchema,
-    HouseholdViewSchema,
-    MemberSchema,
-)
-from .survey import MAX_PUSH_BATCH, PushRequestSchema, PushResponseSchema, SurveySchema
-from .validators import known_village, normalize_region_code, normalize_region_prefix
+from schemas.household import HistorySchema, HouseholdSchema, HouseholdViewSchema, MemberSchema
+from schemas.survey import MAX_PUSH_BATCH, PushRequestSchema, PushResponseSchema, SurveySchema
+from schemas.validators import known_village, normalize_region_code, normalize_region_prefix
 
 __all__ = [
     "MAX_PUSH_BATCH",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .base import StrictSchema
-from .fields import Dict, Nested, Str
+from schemas.base import StrictSchema
+from schemas.fields import Dict, Nested, Str
 
 
 class ErrorSchema(StrictSchema):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from . import enums
-from .base import StrictSchema, in_range, length, one_of
-from .fields import Bool, Int, List, Nested, QueryInt, Raw, Str
-from .household import HouseholdViewSchema
+from schemas import enums
+from schemas.base import StrictSchema, in_range, length, one_of
+from schemas.fields import Bool, Int, List, Nested, QueryInt, Raw, Str
+from schemas.household import HouseholdViewSchema
 
 
 class FlagSchema(StrictSchema):

@@ -6,15 +6,10 @@ from typing import Any
 
 from marshmallow import ValidationError, validates_schema
 
-from . import enums
-from .base import StrictSchema, in_range, length, one_of
-from .fields import Bool, DateString, Int, List, Nested, Str
-from .validators import (
-    normalize_region_code,
-    validate_identifier,
-    validate_kk,
-    validate_nik,
-)
+from schemas import enums
+from schemas.base import StrictSchema, in_range, length, one_of
+from schemas.fields import Bool, DateString, Int, List, Nested, Str
+from schemas.validators import normalize_region_code, validate_identifier, validate_kk, validate_nik
 
 
 class RegionCode(Str):

@@ -6,11 +6,11 @@ from typing import Any
 
 from marshmallow import ValidationError, validates_schema
 
-from . import enums
-from .base import StrictSchema, in_range, length, one_of
-from .fields import Dict, Float, Int, List, Nested, Raw, Str, Timestamp, UUIDString
-from .household import HouseholdSchema
-from .validators import validate_identifier
+from schemas import enums
+from schemas.base import StrictSchema, in_range, length, one_of
+from schemas.fields import Dict, Float, Int, List, Nested, Raw, Str, Timestamp, UUIDString
+from schemas.household import HouseholdSchema
+from schemas.validators import validate_identifier
 
 MAX_PUSH_BATCH = 500
 

@@ -10,9 +10,9 @@ from typing import Any
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from . import compression
-from .errors import HTTP_CODES, ApiError
-from .store.db import database_url, make_engine
+from server import compression
+from server.errors import HTTP_CODES, ApiError
+from server.store.db import database_url, make_engine
 
 log = logging.getLogger("verivali.server")
 
@@ -39,7 +39,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from .api import flags, health, households, openapi, sync
+    from server.api import flags, health, households, openapi, sync
 
     app.register_blueprint(health.bp, url_prefix=API_PREFIX)
     app.register_blueprint(households.bp, url_prefix=API_PREFIX)
@@ -47,7 +47,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(flags.bp, url_prefix=API_PREFIX)
     app.register_blueprint(openapi.bp, url_prefix=API_PREFIX)
 
-    from . import web  # supervisor and admin pages
+    from server import web  # supervisor and admin pages
     web.register(app)
 
 

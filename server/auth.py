@@ -8,10 +8,10 @@ from typing import Any, TypeVar
 
 from flask import g, request
 
-from .db import get_engine
-from .errors import Forbidden, Unauthorized
-from .store import users as user_store
-from .store.db import reading
+from server.db import get_engine
+from server.errors import Forbidden, Unauthorized
+from server.store import users as user_store
+from server.store.db import reading
 
 F = TypeVar("F", bound=Callable[..., Any])
 

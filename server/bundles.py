@@ -20,12 +20,11 @@ from sqlalchemy import Engine
 
 from schemas import MAX_PUSH_BATCH
 from schemas.bundle import BundleError, bundle_key, key_id, open_envelope, seal, verify
-
-from .ingest import ingest_survey
-from .store import surveys as survey_store
-from .store import users as user_store
-from .store.db import reading, transaction
-from .timeutil import now_iso
+from server.ingest import ingest_survey
+from server.store import surveys as survey_store
+from server.store import users as user_store
+from server.store.db import reading, transaction
+from server.timeutil import now_iso
 
 __all__ = ["BundleError", "Imported", "import_bundle"]
 

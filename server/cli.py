@@ -16,12 +16,11 @@ from marshmallow import ValidationError
 from sqlalchemy import Engine
 
 from schemas import normalize_region_prefix
-
-from .store import assignments as assignment_store
-from .store import households as household_store
-from .store import users as user_store
-from .store.db import database_url, make_engine, transaction
-from .store.schema import create_all
+from server.store import assignments as assignment_store
+from server.store import households as household_store
+from server.store import users as user_store
+from server.store.db import database_url, make_engine, transaction
+from server.store.schema import create_all
 
 
 def database_option(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -110,8 +109,8 @@ def import_registry(
     non-zero only when the file cannot be read at all (missing, empty, not UTF-8).
     See docs/data-shapes.md for the two formats.
     """
-    from .import_cli import run_import
-    from .import_formats import ImportFileError
+    from server.import_cli import run_import
+    from server.import_formats import ImportFileError
 
     try:
         run_import(engine_for(database), file, actor=actor, rejects_path=rejects_path,
@@ -135,8 +134,8 @@ def demo_data(out: Path, count: int, seed: int, fmt: str | None, faults: bool) -
 
     No real person is in it: names, NIKs and family cards are made up, villages are real.
     """
-    from .demo_data import generate_households
-    from .registry_files import write_jsonl, write_member_csv
+    from server.demo_data import generate_households
+    from server.registry_files import write_jsonl, write_member_csv
 
     fmt = fmt or ("csv" if out.suffix.lower() == ".csv" else "jsonl")
     households = generate_households(count, seed=seed, faults=faults)
@@ -265,7 +264,7 @@ def scan(as_of: str | None, database: str) -> None:
     """Run the data-quality rules over every household; raise flags not already open."""
     from datetime import date
 
-    from .scan import scan_registry
+    from server.scan import scan_registry
 
     try:
         day = date.fromisoformat(as_of) if as_of else None
@@ -290,8 +289,8 @@ def scan(as_of: str | None, database: str) -> None:
 @database_option
 def import_bundle(file: Path, ack_file: Path | None, database: str) -> None:
     """Ingest a USB bundle from a field laptop, exactly like a push (idempotent)."""
-    from .bundles import BundleError
-    from .bundles import import_bundle as ingest_bundle
+    from server.bundles import BundleError
+    from server.bundles import import_bundle as ingest_bundle
 
     try:
         imported = ingest_bundle(engine_for(database), file.read_bytes())
@@ -342,8 +341,8 @@ def serve(
         return
     from waitress import serve as waitress_serve
 
-    from .app import create_app
-    from .nightly import start_nightly_scan
+    from server.app import create_app
+    from server.nightly import start_nightly_scan
 
     app = create_app({"DATABASE_URL": database})
     scheduler = start_nightly_scan(app.extensions["verivali_engine"]) if nightly_scan else None
@@ -362,7 +361,7 @@ def _serve_with_gunicorn(
         click.echo("note: several workers on SQLite take turns writing; PostgreSQL lets "
                    "them write side by side", err=True)
     try:
-        from .serving import serve_with_gunicorn
+        from server.serving import serve_with_gunicorn
     except ImportError as exc:  # gunicorn is in the `postgres` extra, and not on Windows
         raise click.ClickException(
             "--workers needs gunicorn: pip install 'verivali[postgres]'"

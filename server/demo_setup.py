@@ -25,14 +25,14 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from .demo_data import generate_households
-from .importer import import_registry
-from .registry_files import write_jsonl
-from .store import assignments as assignment_store
-from .store import users as user_store
-from .store.db import make_engine, reading, transaction
-from .store.schema import create_all
-from .store.tables import households
+from server.demo_data import generate_households
+from server.importer import import_registry
+from server.registry_files import write_jsonl
+from server.store import assignments as assignment_store
+from server.store import users as user_store
+from server.store.db import make_engine, reading, transaction
+from server.store.schema import create_all
+from server.store.tables import households
 
 DEMO_HOUSEHOLDS = 2000
 DEMO_SEED = 1811
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     print(banner(creds, args.host, args.port, args.folder), flush=True)
     if args.no_serve:
         return
-    from .cli import main as server_cli
+    from server.cli import main as server_cli
 
     server_cli(["serve", "--host", args.host, "--port", str(args.port),
                 "--database", database_url(args.folder)], prog_name="verivali-server")

@@ -14,12 +14,11 @@ from marshmallow import ValidationError
 
 from schemas import HouseholdSchema, flatten_errors
 from schemas.household import AssetsSchema, HousingSchema, MemberSchema
-
-from . import member_ids
-from .fastload import FastLoader
-from .import_formats import Problem, RawRecord, parse_jsonl_line
-from .store import jsoncol
-from .store.registry_import import StoredForm
+from server import member_ids
+from server.fastload import FastLoader
+from server.import_formats import Problem, RawRecord, parse_jsonl_line
+from server.store import jsoncol
+from server.store.registry_import import StoredForm
 
 
 @dataclass(frozen=True, slots=True)

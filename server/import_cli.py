@@ -17,8 +17,8 @@ from typing import IO
 import click
 from sqlalchemy import Engine
 
-from .import_check import Rejected
-from .importer import ImportReport, import_registry
+from server.import_check import Rejected
+from server.importer import ImportReport, import_registry
 
 REJECT_COLUMNS = ("line", "household_id", "field", "message")
 

@@ -36,9 +36,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from . import member_ids
-from .import_check import Outcome, Rejected, Valid, check_chunk, stored_form
-from .import_formats import (
+from server import member_ids
+from server.import_check import Outcome, Rejected, Valid, check_chunk, stored_form
+from server.import_formats import (
     ImportFileError,
     Problem,
     detect_format,
@@ -46,10 +46,10 @@ from .import_formats import (
     read_member_csv,
     scan_file,
 )
-from .store import audit
-from .store import registry_import as store
-from .store.db import transaction
-from .timeutil import now_iso
+from server.store import audit
+from server.store import registry_import as store
+from server.store.db import transaction
+from server.timeutil import now_iso
 
 __all__ = ["ImportFileError", "ImportReport", "Rejected", "import_registry"]
 

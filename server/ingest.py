@@ -18,15 +18,14 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from schemas import SurveySchema, flatten_errors, known_village
-
-from .fastload import FastLoader
-from .reconcile.engine import RuleContext, reconcile_survey, survey_state
-from .reconcile.rules import OBSERVATION_RULES
-from .store import assignments, jsoncol
-from .store import flags as flag_store
-from .store import households as household_store
-from .store import surveys as survey_store
-from .timeutil import now_iso
+from server.fastload import FastLoader
+from server.reconcile.engine import RuleContext, reconcile_survey, survey_state
+from server.reconcile.rules import OBSERVATION_RULES
+from server.store import assignments, jsoncol
+from server.store import flags as flag_store
+from server.store import households as household_store
+from server.store import surveys as survey_store
+from server.timeutil import now_iso
 
 # Compiled for valid input (the common case); anything doubtful goes to marshmallow,
 # so a rejection carries marshmallow's own messages (server/fastload.py).

@@ -29,8 +29,7 @@ from sqlalchemy import Connection, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from schemas import flatten_errors
-
-from .ingest import (
+from server.ingest import (
     BAD_BASE,
     NOT_ASSIGNED,
     _rejected,
@@ -41,12 +40,12 @@ from .ingest import (
     nik_lookup,
     verification_of,
 )
-from .store import feed, jsoncol
-from .store import flags as flag_store
-from .store import households as household_store
-from .store.bulk import insert_rows
-from .store.tables import assignments, flags, household_versions, households, surveys
-from .timeutil import now_iso
+from server.store import feed, jsoncol
+from server.store import flags as flag_store
+from server.store import households as household_store
+from server.store.bulk import insert_rows
+from server.store.tables import assignments, flags, household_versions, households, surveys
+from server.timeutil import now_iso
 
 
 @dataclass

@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .reconcile.normalize import normalize_text
+from server.reconcile.normalize import normalize_text
 
 PLACEHOLDER = "_pending."
 _NUMBERED = re.compile(r"m([0-9]{1,9})")

@@ -19,12 +19,12 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
-from .errors import CursorExpired
-from .store import flags as flag_store
-from .store import households as household_store
-from .store.feed import visible_high_water
-from .store.schema import instance_id
-from .store.tables import assignments, changes
+from server.errors import CursorExpired
+from server.store import flags as flag_store
+from server.store import households as household_store
+from server.store.feed import visible_high_water
+from server.store.schema import instance_id
+from server.store.tables import assignments, changes
 
 MIN_WINDOW = 500  # change rows read per step, however small the page
 

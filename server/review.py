@@ -13,16 +13,15 @@ from typing import Any
 from sqlalchemy import Connection
 
 from schemas import known_village
-
-from .auth import may_see_region
-from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .reconcile.engine import RuleContext, apply_flag, still_true
-from .reconcile.fields import PathError
-from .reconcile.rules import APPLICABLE_RULES
-from .store import assignments, audit
-from .store import flags as flag_store
-from .store import households as household_store
-from .store import surveys as survey_store
+from server.auth import may_see_region
+from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from server.reconcile.engine import RuleContext, apply_flag, still_true
+from server.reconcile.fields import PathError
+from server.reconcile.rules import APPLICABLE_RULES
+from server.store import assignments, audit
+from server.store import flags as flag_store
+from server.store import households as household_store
+from server.store import surveys as survey_store
 
 _STATUS_OF = {"accept": "accepted", "reject": "rejected", "revisit": "revisit"}
 

@@ -16,12 +16,11 @@ from typing import Any
 from sqlalchemy import Engine, func, select
 
 from schemas import known_village
-
-from .reconcile.engine import RuleContext, scan_household
-from .store import flags as flag_store
-from .store import jsoncol
-from .store.db import reading, transaction
-from .store.tables import flags, households, members
+from server.reconcile.engine import RuleContext, scan_household
+from server.store import flags as flag_store
+from server.store import jsoncol
+from server.store.db import reading, transaction
+from server.store.tables import flags, households, members
 
 CHUNK = 2000
 

@@ -35,7 +35,7 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
-        from .app import create_app
+        from server.app import create_app
 
         return create_app(self.app_config)
 

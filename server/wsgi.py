@@ -20,8 +20,8 @@ _app: Flask | None = None
 
 
 def make_app() -> Flask:
-    from .app import create_app
-    from .store.db import database_url
+    from server.app import create_app
+    from server.store.db import database_url
 
     return create_app({"DATABASE_URL": database_url()})
 

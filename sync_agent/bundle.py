@@ -14,11 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.bundle import BundleError, bundle_key, open_envelope, seal, token_hash, verify
-
-from .client import agent_version
-from .home import read_token
-from .platform import write_file_durably
-from .store import Store, now_iso
+from sync_agent.client import agent_version
+from sync_agent.home import read_token
+from sync_agent.platform import write_file_durably
+from sync_agent.store import Store, now_iso
 
 __all__ = ["BundleError", "export_bundle", "import_ack"]
 

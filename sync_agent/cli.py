@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-from . import report
-from .errors import EXIT_BUNDLE, EXIT_INVALID, EXIT_LOCAL, SyncError
+from sync_agent import report
+from sync_agent.errors import EXIT_BUNDLE, EXIT_INVALID, EXIT_LOCAL, SyncError
 
 OUTCOMES = ("found", "not_found", "moved", "refused")
 
@@ -47,8 +47,7 @@ class AgentGroup(click.Group):
 
 def _one_line_error(exc: Exception) -> AgentError | None:
     from schemas.bundle import BundleError
-
-    from .store import StoreError
+    from sync_agent.store import StoreError
 
     if isinstance(exc, SyncError):
         return AgentError(str(exc), exc.exit_code)
@@ -67,7 +66,7 @@ def _one_line_error(exc: Exception) -> AgentError | None:
 def _home(ctx: click.Context) -> Path:
     home = ctx.obj.get("home") if ctx.obj else None
     if home is None:
-        from .platform import default_home
+        from sync_agent.platform import default_home
 
         home = default_home()
     return Path(home)
@@ -117,7 +116,7 @@ def main(ctx: click.Context, home: Path | None) -> None:
 @click.pass_context
 def init(ctx: click.Context, server_url: str, token: str, name: str | None) -> None:
     """Set this laptop up (or give it a new token). Keeps visits already recorded."""
-    from .home import initialise
+    from sync_agent.home import initialise
 
     if not server_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--server")
@@ -133,9 +132,9 @@ def init(ctx: click.Context, server_url: str, token: str, name: str | None) -> N
 def _run_sync(
     ctx: click.Context, action: str, batch_size: int, wait: float, retries: int
 ) -> None:
-    from . import sync
-    from .home import make_client, open_initialised
-    from .scheduler import sync_lock
+    from sync_agent import sync
+    from sync_agent.home import make_client, open_initialised
+    from sync_agent.scheduler import sync_lock
 
     home = _home(ctx)
     with sync_lock(home, wait):
@@ -228,8 +227,8 @@ def record(
     notes: str | None, new: bool, gps: str | None, started_at: str | None,
 ) -> None:
     """Save one visit in the outbox (on disk before this returns); prints its survey_id."""
-    from .home import open_initialised
-    from .record import SurveyInvalid, record_survey
+    from sync_agent.home import open_initialised
+    from sync_agent.record import SurveyInvalid, record_survey
 
     if new:
         outcome = outcome or "found"
@@ -263,7 +262,7 @@ def record(
 @click.pass_context
 def status(ctx: click.Context, as_json: bool) -> None:
     """Counts of visits waiting and acknowledged, open flags, and the last sync."""
-    from .home import open_initialised
+    from sync_agent.home import open_initialised
 
     store = open_initialised(_home(ctx))
     try:
@@ -278,7 +277,7 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def households(ctx: click.Context, as_json: bool) -> None:
     """Assigned households with their verification state (server) and local visit state."""
-    from .home import open_initialised
+    from sync_agent.home import open_initialised
 
     store = open_initialised(_home(ctx))
     try:
@@ -294,7 +293,7 @@ def households(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def flags(ctx: click.Context, as_json: bool) -> None:
     """Open flags (Temuan) on your visits, as last pulled."""
-    from .home import open_initialised
+    from sync_agent.home import open_initialised
 
     store = open_initialised(_home(ctx))
     try:
@@ -314,8 +313,8 @@ def flags(ctx: click.Context, as_json: bool) -> None:
 @click.pass_context
 def daemon(ctx: click.Context, interval: float, max_backoff: float, batch_size: int) -> None:
     """Sync on a schedule until stopped (Ctrl+C); backs off while offline."""
-    from .home import open_initialised
-    from .scheduler import make_daemon, run_blocking
+    from sync_agent.home import open_initialised
+    from sync_agent.scheduler import make_daemon, run_blocking
 
     home = _home(ctx)
     open_initialised(home).close()
@@ -334,15 +333,15 @@ def capture(ctx: click.Context, port: int, sync_every: float) -> None:
     """Open the visit form (Formulir Kunjungan) on http://127.0.0.1:PORT (this laptop only)."""
     from waitress import serve
 
-    from .capture import create_app
-    from .home import open_initialised
+    from sync_agent.capture import create_app
+    from sync_agent.home import open_initialised
 
     home = _home(ctx)
     open_initialised(home).close()
     app = create_app(home)
     scheduler = None
     if sync_every > 0:
-        from .scheduler import make_daemon, start_background
+        from sync_agent.scheduler import make_daemon, start_background
 
         scheduler = start_background(
             make_daemon(home, sync_every, 3600.0, report=lambda line: click.echo(line)),
@@ -361,8 +360,8 @@ def capture(ctx: click.Context, port: int, sync_every: float) -> None:
 @click.pass_context
 def export_bundle(ctx: click.Context, file: Path) -> None:
     """Write every visit not yet acknowledged into FILE, for a USB stick."""
-    from .bundle import export_bundle as export
-    from .home import open_initialised
+    from sync_agent.bundle import export_bundle as export
+    from sync_agent.home import open_initialised
 
     home = _home(ctx)
     store = open_initialised(home)
@@ -379,8 +378,8 @@ def export_bundle(ctx: click.Context, file: Path) -> None:
 @click.pass_context
 def import_ack(ctx: click.Context, file: Path) -> None:
     """Apply the office's acknowledgement FILE: marks what arrived at the server."""
-    from .bundle import import_ack as apply_ack
-    from .home import open_initialised
+    from sync_agent.bundle import import_ack as apply_ack
+    from sync_agent.home import open_initialised
 
     home = _home(ctx)
     store = open_initialised(home)

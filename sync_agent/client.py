@@ -18,7 +18,7 @@ from typing import Any
 
 import requests
 
-from .errors import CursorExpired, Offline, ServerError, SyncError, TokenRevoked
+from sync_agent.errors import CursorExpired, Offline, ServerError, SyncError, TokenRevoked
 
 __all__ = [
     "Client", "CursorExpired", "Offline", "ServerError", "SyncError", "TokenRevoked",

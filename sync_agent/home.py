@@ -12,11 +12,11 @@ import uuid
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import platform
-from .store import Store, StoreError, open_store, store_path
+from sync_agent import platform
+from sync_agent.store import Store, StoreError, open_store, store_path
 
 if TYPE_CHECKING:
-    from .client import Client
+    from sync_agent.client import Client
 
 TOKEN_FILE = "token"
 LOCK_FILE = "sync.lock"
@@ -88,7 +88,7 @@ def read_token(home: Path) -> str:
 
 
 def make_client(home: Path, store: Store, **options: Any) -> Client:
-    from .client import Client
+    from sync_agent.client import Client
 
     return Client(
         store.get("server_url") or "", read_token(home), store.get("device_id") or "", **options

@@ -17,8 +17,7 @@ from typing import Any
 from marshmallow import ValidationError
 
 from schemas import SurveySchema, flatten_errors
-
-from .store import Store
+from sync_agent.store import Store
 
 NEW_PREFIX = "NEW-"
 NOT_LOCAL = "Keluarga ini tidak ada di salinan lokal; lakukan Sinkronisasi (pull) dulu."

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .store import Store
+from sync_agent.store import Store
 
 
 def status_data(store: Store) -> dict[str, Any]:

@@ -25,8 +25,8 @@ from typing import Any
 
 from filelock import FileLock, Timeout
 
-from .errors import Offline, ServerError, SyncBusy, SyncError, TokenRevoked
-from .home import lock_path, make_client, open_initialised
+from sync_agent.errors import Offline, ServerError, SyncBusy, SyncError, TokenRevoked
+from sync_agent.home import lock_path, make_client, open_initialised
 
 _in_process = threading.Lock()  # threads of one process (form + background sync)
 
@@ -65,7 +65,7 @@ class Attempt:
 
 def attempt_sync(home: Path, batch_size: int = 50, client_options: dict[str, Any] | None = None) -> Attempt:
     """One sync under the lock, never raising for the conditions a field laptop meets."""
-    from . import sync
+    from sync_agent import sync
 
     try:
         with sync_lock(home):
@@ -182,7 +182,7 @@ def run_blocking(daemon: SyncDaemon, tick_every: float) -> None:
     """`verivali-agent daemon`: tick in the foreground until Ctrl+C or a stop signal."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
-    from .platform import on_terminate
+    from sync_agent.platform import on_terminate
 
     _quiet_apscheduler()
     scheduler = BlockingScheduler()

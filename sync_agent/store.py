@@ -22,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .schema import SCHEMA_VERSION, apply_migrations
+from sync_agent.schema import SCHEMA_VERSION, apply_migrations
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -435,7 +435,7 @@ def store_path(home: Path) -> Path:
 
 def open_store(home: Path) -> Store:
     """Open (creating or upgrading) the store in `home`."""
-    from .platform import make_private_dir
+    from sync_agent.platform import make_private_dir
 
     make_private_dir(home)
     return Store(store_path(home))

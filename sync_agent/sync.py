@@ -23,8 +23,8 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from .client import Client, CursorExpired, ServerError, SyncError
-from .store import Store, now_iso
+from sync_agent.client import Client, CursorExpired, ServerError, SyncError
+from sync_agent.store import Store, now_iso
 
 DEFAULT_BATCH = 50
 DEFAULT_PAGE = 500

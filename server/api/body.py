@@ -14,8 +14,7 @@ from flask import current_app, request
 from marshmallow import Schema, ValidationError
 
 from schemas import flatten_errors
-
-from ..errors import MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from server.errors import MalformedJson, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 
 def raw_body() -> bytes:

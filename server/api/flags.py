@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from schemas import FlagQuerySchema, ResolveSchema
-
-from ..auth import current_user, require
-from ..db import get_engine
-from ..errors import ValidationFailed
-from ..review import resolve_flag
-from ..store import flags as flag_store
-from ..store.db import reading, run_transaction
-from .body import parse, parse_query
+from server.api.body import parse, parse_query
+from server.auth import current_user, require
+from server.db import get_engine
+from server.errors import ValidationFailed
+from server.review import resolve_flag
+from server.store import flags as flag_store
+from server.store.db import reading, run_transaction
 
 bp = Blueprint("flags", __name__)
 

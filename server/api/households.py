@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from ..auth import current_user, may_see_region, require
-from ..db import get_engine
-from ..errors import Forbidden, NotFound
-from ..store import assignments
-from ..store import households as household_store
-from ..store.db import reading
+from server.auth import current_user, may_see_region, require
+from server.db import get_engine
+from server.errors import Forbidden, NotFound
+from server.store import assignments
+from server.store import households as household_store
+from server.store.db import reading
 
 bp = Blueprint("households", __name__)
 

@@ -8,15 +8,14 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import Connection
 
 from schemas import PullQuerySchema, PushRequestSchema
-
-from ..auth import current_user, require
-from ..db import get_engine
-from ..ingest_batch import ingest_batch
-from ..pull import pull
-from ..store import surveys as survey_store
-from ..store.db import reading, run_transaction, transaction
-from ..timeutil import now_iso
-from .body import parse, parse_query
+from server.api.body import parse, parse_query
+from server.auth import current_user, require
+from server.db import get_engine
+from server.ingest_batch import ingest_batch
+from server.pull import pull
+from server.store import surveys as survey_store
+from server.store.db import reading, run_transaction, transaction
+from server.timeutil import now_iso
 
 bp = Blueprint("sync", __name__)
 

@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..timeutil import now_iso
-from . import feed
-from .tables import assignments, households
+from server.store import feed
+from server.store.tables import assignments, households
+from server.timeutil import now_iso
 
 
 def assign_households(

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..timeutil import now_iso
-from . import jsoncol
-from .tables import audit_log
+from server.store import jsoncol
+from server.store.tables import audit_log
+from server.timeutil import now_iso
 
 
 def record(

@@ -72,7 +72,7 @@ def _sqlite_discipline(engine: Engine) -> None:
 
 
 def _postgres_discipline(engine: Engine) -> None:
-    from .feed import hold_position
+    from server.store.feed import hold_position
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection, func, select, text
 
-from ..timeutil import now_iso
-from .tables import changes
+from server.store.tables import changes
+from server.timeutil import now_iso
 
 # The sequence behind the BIGSERIAL `changes.seq` (PostgreSQL names it table_column_seq).
 _SEQUENCE = "changes_seq_seq"
@@ -61,7 +61,7 @@ def emit(
 
 def emit_households(conn: Connection, household_ids: list[str], at: str | None = None) -> None:
     """`emit(conn, "household", id, id)` for many households in one round trip (bulk import)."""
-    from .bulk import insert_rows
+    from server.store.bulk import insert_rows
 
     at = at or now_iso()
     insert_rows(conn, changes, ("kind", "entity_id", "household_id", "enumerator_id", "at"),
@@ -72,7 +72,7 @@ def emit_many(
     conn: Connection, rows: list[tuple[str, str, str, int | None]], at: str | None = None
 ) -> None:
     """`emit` for many (kind, entity_id, household_id, enumerator_id) in one driver call."""
-    from .bulk import insert_rows
+    from server.store.bulk import insert_rows
 
     at = at or now_iso()
     insert_rows(conn, changes, ("kind", "entity_id", "household_id", "enumerator_id", "at"),

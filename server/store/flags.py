@@ -13,9 +13,9 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, or_, select, update
 
-from ..timeutil import now_iso
-from . import feed, jsoncol
-from .tables import flags, surveys
+from server.store import feed, jsoncol
+from server.store.tables import flags, surveys
+from server.timeutil import now_iso
 
 OPEN_STATES = ("open", "revisit")
 

@@ -7,9 +7,9 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from ..timeutil import now_iso
-from . import feed, jsoncol
-from .tables import household_versions, households, members
+from server.store import feed, jsoncol
+from server.store.tables import household_versions, households, members
+from server.timeutil import now_iso
 
 # Built once: every pushed survey reads its household through these, and building a
 # statement per call cost more than executing it.
@@ -187,7 +187,7 @@ def set_verification(
 
 def set_verification_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """`set_verification` for many households (dicts of household_id, state, survey_id, at)."""
-    from .bulk import update_rows
+    from server.store.bulk import update_rows
 
     update_rows(
         conn, households, ("verification_state", "verification_survey_id", "verification_at"),

@@ -24,7 +24,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
-from .tables import metadata
+from server.store.tables import metadata
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -94,7 +94,7 @@ def make_revision(message: str) -> Path:
     Read the result before committing it: autogenerate misses renames (it sees a drop and
     an add) and server-side defaults; data moves are written by hand.
     """
-    from .db import make_engine
+    from server.store.db import make_engine
 
     scripts = ScriptDirectory.from_config(alembic_config())
     head = scripts.get_current_head() or "0000"

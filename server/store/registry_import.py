@@ -17,8 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from . import bulk, feed, jsoncol
-from .tables import household_versions, households, members
+from server.store import bulk, feed, jsoncol
+from server.store.tables import household_versions, households, members
 
 # A member as the NIK index holds it: (member_id, nik, status).
 MemberRow = tuple[str, str | None, str]

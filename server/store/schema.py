@@ -13,8 +13,8 @@ import uuid
 
 from sqlalchemy import Connection, Engine, select
 
-from . import migrate
-from .tables import meta
+from server.store import migrate
+from server.store.tables import meta
 
 
 def create_all(engine: Engine, *, new_instance: bool = False) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from . import jsoncol
-from .tables import devices, surveys
+from server.store import jsoncol
+from server.store.tables import devices, surveys
 
 # Built once: a push runs these for every survey, and building a statement per call
 # cost more than executing it.

@@ -14,8 +14,8 @@ from typing import Any
 from sqlalchemy import Connection, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..timeutil import now_iso
-from .tables import user_regions, users
+from server.store.tables import user_regions, users
+from server.timeutil import now_iso
 
 ROLES = ("enumerator", "supervisor", "admin")
 

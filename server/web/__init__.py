@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, redirect, url_for
 
-from . import errors, i18n, regions, session
+from server.web import errors, i18n, regions, session
 
 
 def register(app: Flask) -> None:
-    from . import (
+    from server.web import (
         admin_assignments,
         admin_users,
         auth,

@@ -12,14 +12,14 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import Connection
 
-from ..db import get_engine
-from ..store import assignments as assignment_store
-from ..store import audit
-from ..store import users as user_store
-from ..store.db import reading, transaction
-from . import forms, regions
-from .queries import admin as queries
-from .session import current_user, login_required
+from server.db import get_engine
+from server.store import assignments as assignment_store
+from server.store import audit
+from server.store import users as user_store
+from server.store.db import reading, transaction
+from server.web import forms, regions
+from server.web.queries import admin as queries
+from server.web.session import current_user, login_required
 
 bp = Blueprint("admin_assignments", __name__, url_prefix="/admin/penugasan")
 

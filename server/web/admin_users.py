@@ -11,13 +11,13 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..db import get_engine
-from ..store import audit
-from ..store import users as user_store
-from ..store.db import reading, transaction
-from . import forms, labels, regions
-from . import session as web_session
-from .session import current_user, login_required
+from server.db import get_engine
+from server.store import audit
+from server.store import users as user_store
+from server.store.db import reading, transaction
+from server.web import forms, labels, regions
+from server.web import session as web_session
+from server.web.session import current_user, login_required
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/pengguna")
 

@@ -19,12 +19,12 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from ..db import get_engine
-from ..store import users as user_store
-from ..store.db import transaction
-from . import session as web_session
-from . import throttle
-from .i18n import LANGUAGES
+from server.db import get_engine
+from server.store import users as user_store
+from server.store.db import transaction
+from server.web import session as web_session
+from server.web import throttle
+from server.web.i18n import LANGUAGES
 
 bp = Blueprint("auth", __name__)
 

@@ -12,10 +12,10 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from ..reconcile.diff import diff_households, get_at, members_by_id
-from ..reconcile.fields import ASSET_FIELDS, HOUSING_FIELDS, MEMBER_FIELDS, parse_path
-from ..reconcile.normalize import values_equal
-from . import labels, regions
+from server.reconcile.diff import diff_households, get_at, members_by_id
+from server.reconcile.fields import ASSET_FIELDS, HOUSING_FIELDS, MEMBER_FIELDS, parse_path
+from server.reconcile.normalize import values_equal
+from server.web import labels, regions
 
 TOP_ROWS = ("kk_number", "region_code", "address", "desil", "programs")
 

@@ -10,12 +10,12 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import Connection, Engine, select
 
-from ..db import get_engine
-from ..store.db import reading
-from ..store.tables import households
-from . import charts, labels, regions
-from .queries import dashboard as queries
-from .session import current_user, login_required
+from server.db import get_engine
+from server.store.db import reading
+from server.store.tables import households
+from server.web import charts, labels, regions
+from server.web.queries import dashboard as queries
+from server.web.session import current_user, login_required
 
 bp = Blueprint("dashboard", __name__)
 T = TypeVar("T")

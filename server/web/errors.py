@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, g, redirect, render_template, request, url_f
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from ..errors import ApiError
+from server.errors import ApiError
 
 log = logging.getLogger("verivali.web")
 

@@ -8,8 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from schemas.validators import IDENTIFIER
-
-from . import regions
+from server.web import regions
 
 USER_NAME = re.compile(r"[A-Za-z0-9._-]{2,64}")
 PASSWORD_MIN = 10

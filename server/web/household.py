@@ -13,17 +13,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection
 
-from ..db import get_engine
-from ..errors import Conflict, ValidationFailed
-from ..reconcile.diff import diff_households
-from ..reconcile.fields import PathError
-from ..review import accept_survey, resolve_flag
-from ..store import flags as flag_store
-from ..store import households as household_store
-from ..store.db import reading, run_transaction
-from . import compare, labels, regions
-from .queries import household as queries
-from .session import current_user, login_required
+from server.db import get_engine
+from server.errors import Conflict, ValidationFailed
+from server.reconcile.diff import diff_households
+from server.reconcile.fields import PathError
+from server.review import accept_survey, resolve_flag
+from server.store import flags as flag_store
+from server.store import households as household_store
+from server.store.db import reading, run_transaction
+from server.web import compare, labels, regions
+from server.web.queries import household as queries
+from server.web.session import current_user, login_required
 
 bp = Blueprint("household", __name__)
 

@@ -12,8 +12,8 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from ..reconcile.fields import PathError, parse_path
-from .i18n import format_day
+from server.reconcile.fields import PathError, parse_path
+from server.web.i18n import format_day
 
 RULE_LABELS = {
     "FIELD_CHANGED": _l("Ketidaksesuaian Data"),

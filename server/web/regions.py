@@ -13,8 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, true
 
 from schemas.validators import region_name
-
-from ..store import users as user_store
+from server.store import users as user_store
 
 _PREFIX = re.compile(r"[0-9]{2}(?:[0-9]{2}(?:[0-9]{2}(?:[0-9]{4})?)?)?")
 

@@ -24,9 +24,9 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
-from ..db import get_engine
-from ..store import users as user_store
-from ..store.db import reading
+from server.db import get_engine
+from server.store import users as user_store
+from server.store.db import reading
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ..store import audit, jsoncol
-from ..store.tables import audit_log
+from server.store import audit, jsoncol
+from server.store.tables import audit_log
 
 FAILED = "signin.failed"
 LOCKED = "signin.locked"

@@ -25,8 +25,8 @@ def create_app(home: Path, config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config or {})
 
-    from . import labels
-    from .views import bp
+    from sync_agent.capture import labels
+    from sync_agent.capture.views import bp
 
     app.register_blueprint(bp)
     app.jinja_env.globals["L"] = labels

@@ -13,8 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas import enums
-
-from .labels import ASSET_COUNTS, HOUSING
+from sync_agent.capture.labels import ASSET_COUNTS, HOUSING
 
 MEMBER_FIELDS = ("member_id", "nik", "name", "sex", "birth_date", "relationship",
                  "marital_status", "education", "occupation", "disability", "status")

@@ -8,11 +8,10 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 
 from schemas.validators import region_name
-
-from ..home import open_initialised
-from ..record import SurveyInvalid, local_now, new_household_id, record_survey
-from ..store import Store
-from . import forms
+from sync_agent.capture import forms
+from sync_agent.home import open_initialised
+from sync_agent.record import SurveyInvalid, local_now, new_household_id, record_survey
+from sync_agent.store import Store
 
 bp = Blueprint("capture", __name__)
 

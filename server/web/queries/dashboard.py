@@ -12,10 +12,10 @@ from typing import Any
 
 from sqlalchemy import Connection, case, func, literal, select
 
-from ...store import flags as flag_store
-from ...store.tables import assignments, devices, flags, households, surveys, users
-from ..regions import in_prefix
-from .queue import region_conditions, walks_in_order
+from server.store import flags as flag_store
+from server.store.tables import assignments, devices, flags, households, surveys, users
+from server.web.queries.queue import region_conditions, walks_in_order
+from server.web.regions import in_prefix
 
 PROGRESS_KEYS = ("households", "assigned", "visited", "verified", "flagged", "not_found",
                  "open_flags")

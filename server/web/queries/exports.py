@@ -11,11 +11,11 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, select
 
-from ...reconcile.diff import diff_households
-from ...reconcile.fields import parse_path
-from ...store import jsoncol
-from ...store.tables import household_versions, households
-from ..regions import in_prefix
+from server.reconcile.diff import diff_households
+from server.reconcile.fields import parse_path
+from server.store import jsoncol
+from server.store.tables import household_versions, households
+from server.web.regions import in_prefix
 
 BATCH = 500
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
-from ...store import flags as flag_store
-from ...store import jsoncol
-from ...store.tables import audit_log, flags, households, surveys, users
+from server.store import flags as flag_store
+from server.store import jsoncol
+from server.store.tables import audit_log, flags, households, surveys, users
 
 
 def region_of(conn: Connection, household_id: str) -> str | None:

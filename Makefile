@@ -17,7 +17,7 @@ $(STAMP): setup.cfg pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python -m server.demo_setup --folder $(DEMO_DIR) --host $(HOST) --port $(PORT)
+	$(BIN)/python -m server.demo.setup --folder $(DEMO_DIR) --host $(HOST) --port $(PORT)
 
 test: $(STAMP)
 	$(BIN)/ruff check server sync_agent schemas tests bench

@@ -1,7 +1,7 @@
 """The field agent's figures: memory during a full sync, bytes per survey, `record` latency.
 
 A real `verivali-server serve` runs on a loopback port with 10,000 households of the
-synthetic regency (`server.demo_data`, no planted faults) assigned to one enumerator.
+synthetic regency (`server.demo.data`, no planted faults) assigned to one enumerator.
 The agent (a real `verivali-agent` process) pulls them all, 2,000 visits are recorded
 into its outbox (about 40 % observe a change), and then:
 
@@ -42,7 +42,7 @@ from push_ingest import (  # noqa: E402
     seed_households,
 )
 
-from server.demo_data import generate_households  # noqa: E402
+from server.demo.data import generate_households  # noqa: E402
 from sync_agent import sync  # noqa: E402
 from sync_agent.home import make_client  # noqa: E402
 from sync_agent.record import record_survey  # noqa: E402

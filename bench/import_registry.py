@@ -2,7 +2,7 @@
 
     python bench/import_registry.py [--households 100000] [--no-cli]
 
-1. Writes a synthetic regency (`server.demo_data`) to a temporary JSONL file.
+1. Writes a synthetic regency (`server.demo.data`) to a temporary JSONL file.
 2. Imports it into a fresh SQLite database with the real importer (full validation,
    versions, NIK index, pull feed), in a child process so its peak memory is its own.
 3. Measures the floor: plain `sqlite3` `executemany` of the same rows (no parsing
@@ -48,7 +48,7 @@ def _fresh_database(folder: Path, name: str) -> str:
 def child_import(source: Path, url: str) -> dict:
     from sqlalchemy import func, select
 
-    from server.importer import import_registry
+    from server.services.registry_import.run import import_registry
     from server.store.db import make_engine, reading
     from server.store.tables import members
 
@@ -163,8 +163,8 @@ def main() -> None:
         print(json.dumps(work(Path(source), url)))
         return
 
-    from server.demo_data import generate_households
-    from server.registry_files import write_jsonl
+    from server.demo.data import generate_households
+    from server.services.registry_import.files import write_jsonl
 
     with tempfile.TemporaryDirectory(prefix="verivali-bench-") as folder_name:
         folder = Path(folder_name)

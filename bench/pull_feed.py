@@ -25,7 +25,7 @@ from typing import Any
 import requests
 from push_ingest import add_enumerators, fresh_database, live_server, seed_households
 
-from server.demo_data import generate_households
+from server.demo.data import generate_households
 
 
 @dataclass

@@ -2,7 +2,7 @@
 
 A real `verivali-server serve` (waitress) runs on a loopback port; 20 client threads,
 each with its own requests session and token, push 1,000 surveys each in batches of
-100. Households come from the synthetic regency (`server.demo_data`, faults on) and are
+100. Households come from the synthetic regency (`server.demo.data`, faults on) and are
 seeded through the store. About 40 % of the visits observe a change (an occupation, a
 desil, a new baby, a death, a family not found), so flags are raised on the way.
 
@@ -36,7 +36,7 @@ from typing import Any
 
 import requests
 
-from server.demo_data import DEMO_AS_OF, generate_households
+from server.demo.data import DEMO_AS_OF, generate_households
 from server.store import assignments, users
 from server.store import households as household_store
 from server.store.db import make_engine, transaction

@@ -7,7 +7,7 @@ The database server is `VERIVALI_BENCH_POSTGRES_URL` (an admin URL; a database i
 and dropped there), else a throwaway cluster started here with `.ci/postgres.sh start
 --durable`: fsync and synchronous commit on, as a deployment runs.
 
-For each database, the same synthetic regency (`server.demo_data`, faults on) is
+For each database, the same synthetic regency (`server.demo.data`, faults on) is
 imported with the real importer, 50 enumerators get 1/50th of it each, and then 50
 client threads push one visit per household, in gzip batches of 50 (the agent's batch),
 over real HTTP on loopback. About 40 % of the visits observe a change, so flags are
@@ -49,9 +49,9 @@ for path in (REPO, REPO / "bench"):
 from push_ingest import add_enumerators, make_survey, percentile  # noqa: E402
 from sqlalchemy import func, select  # noqa: E402
 
-from server.demo_data import generate_households  # noqa: E402
-from server.importer import import_registry  # noqa: E402
-from server.registry_files import write_jsonl  # noqa: E402
+from server.demo.data import generate_households  # noqa: E402
+from server.services.registry_import.files import write_jsonl  # noqa: E402
+from server.services.registry_import.run import import_registry  # noqa: E402
 from server.store.db import make_engine  # noqa: E402
 from server.store.schema import create_all  # noqa: E402
 from server.store.tables import households as households_table  # noqa: E402

@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from server.demo_data import DEMO_AS_OF, generate_households
+from server.demo.data import DEMO_AS_OF, generate_households
 from server.store import feed, jsoncol
 from server.store.db import make_engine, transaction
 from server.store.schema import create_all

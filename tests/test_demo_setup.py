@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from server import demo_setup
+from server.demo import setup as demo_setup
 from server.store import assignments, users
 from server.store.db import make_engine, reading
 

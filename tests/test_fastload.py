@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 from marshmallow import Schema, ValidationError, fields, post_load
 
 from schemas import HouseholdSchema, SurveySchema
-from server.demo_data import generate_households
-from server.fastload import FastLoader
+from schemas.fastload import FastLoader
+from server.demo.data import generate_households
 
 DEMO = list(generate_households(400, seed=7))
 ODD_VALUES = [None, "", " ", 0, 1, -1, 7, 1.5, True, False, "x", "M", "F", "head", "PKH",

@@ -15,12 +15,12 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, func, select
 
-from server import importer as importer_module
-from server.demo_data import generate_households
-from server.import_check import Rejected
-from server.import_formats import ImportFileError, parse_programs
-from server.importer import ImportReport, import_registry
-from server.registry_files import CSV_COLUMNS, write_jsonl, write_member_csv
+from server.demo.data import generate_households
+from server.services.registry_import import run as importer_module
+from server.services.registry_import.check import Rejected
+from server.services.registry_import.files import CSV_COLUMNS, write_jsonl, write_member_csv
+from server.services.registry_import.formats import ImportFileError, parse_programs
+from server.services.registry_import.run import ImportReport, import_registry
 from server.store import households as household_store
 from server.store import jsoncol
 from server.store import registry_import as bulk_store

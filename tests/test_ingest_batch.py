@@ -16,8 +16,8 @@ from typing import Any
 
 from sqlalchemy import Engine, select
 
-from server.ingest import ingest_survey
-from server.ingest_batch import ingest_batch
+from server.services.ingest.batch import ingest_batch
+from server.services.ingest.single import ingest_survey
 from server.store import users as user_store
 from server.store.db import make_engine, reading, transaction
 from server.store.schema import create_all

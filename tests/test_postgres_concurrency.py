@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from server.errors import Conflict
-from server.ingest import ingest_survey
-from server.pull import pull
-from server.review import resolve_flag
+from server.services.ingest.single import ingest_survey
+from server.services.pull import pull
+from server.services.review import resolve_flag
 from server.store import feed
 from server.store import surveys as survey_store
 from server.store import users as user_store
@@ -229,7 +229,7 @@ def test_two_flags_of_one_household_accepted_at_once_both_apply(engine: Engine) 
 def test_same_push_from_two_requests_at_once_batch_path(engine: Engine) -> None:
     """The batch path: the second copy waits on the household locks, then its multi-row
     insert meets the first copy's rows and is redone item by item: all duplicates."""
-    from server.ingest_batch import ingest_batch
+    from server.services.ingest.batch import ingest_batch
 
     bases = [household(f"1811012001-{i:06d}") for i in range(1, 6)]
     seed(engine, *bases)

@@ -1,4 +1,4 @@
-"""`serve --workers N` (gunicorn) and `server.wsgi`, on whichever database the suite runs."""
+"""`serve --workers N` (gunicorn) and `server.serving.wsgi`, on whichever database the suite runs."""
 
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def test_workers_must_be_two_or_more(database_url: str) -> None:
 
 
 def test_wsgi_module_opens_nothing_on_import(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    code = "import server.wsgi, os; print(sorted(os.listdir('.')))"
+    code = "import server.serving.wsgi, os; print(sorted(os.listdir('.')))"
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                             text=True, env={**os.environ, "VERIVALI_DATABASE_URL": ""},
                             timeout=60)
@@ -62,7 +62,7 @@ def test_gunicorn_run_by_hand_on_server_wsgi(database_url: str) -> None:
     env = {**os.environ, "VERIVALI_DATABASE_URL": database_url, "VERIVALI_SECRET_KEY": "t"}
     process = subprocess.Popen(
         [str(BIN / "gunicorn"), "--workers", "2", "--bind", f"127.0.0.1:{port}",
-         "server.wsgi:app"],
+         "server.serving.wsgi:app"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
     )
     try:

@@ -5,11 +5,11 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 
 from schemas import FlagQuerySchema, ResolveSchema
+from server.api.auth import current_user, require
 from server.api.body import parse, parse_query
-from server.auth import current_user, require
-from server.db import get_engine
 from server.errors import ValidationFailed
-from server.review import resolve_flag
+from server.http.engine import get_engine
+from server.services.review import resolve_flag
 from server.store import flags as flag_store
 from server.store.db import reading, run_transaction
 

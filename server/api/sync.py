@@ -8,11 +8,11 @@ from flask import Blueprint, jsonify, request
 from sqlalchemy import Connection
 
 from schemas import PullQuerySchema, PushRequestSchema
+from server.api.auth import current_user, require
 from server.api.body import parse, parse_query
-from server.auth import current_user, require
-from server.db import get_engine
-from server.ingest_batch import ingest_batch
-from server.pull import pull
+from server.http.engine import get_engine
+from server.services.ingest.batch import ingest_batch
+from server.services.pull import pull
 from server.store import surveys as survey_store
 from server.store.db import reading, run_transaction, transaction
 from server.timeutil import now_iso

@@ -12,13 +12,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import Connection
 
-from server.db import get_engine
+from server.http.engine import get_engine
 from server.store import assignments as assignment_store
 from server.store import audit
 from server.store import users as user_store
 from server.store.db import reading, transaction
+from server.store.pages import admin as queries
 from server.web import forms, regions
-from server.web.queries import admin as queries
 from server.web.session import current_user, login_required
 
 bp = Blueprint("admin_assignments", __name__, url_prefix="/admin/penugasan")

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from server.db import get_engine
+from server.http.engine import get_engine
 from server.store import audit
 from server.store import users as user_store
 from server.store.db import reading, transaction

@@ -19,7 +19,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from server.db import get_engine
+from server.http.engine import get_engine
 from server.store import users as user_store
 from server.store.db import transaction
 from server.web import session as web_session

@@ -10,11 +10,11 @@ from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy import Connection, Engine, select
 
-from server.db import get_engine
+from server.http.engine import get_engine
 from server.store.db import reading
+from server.store.pages import dashboard as queries
 from server.store.tables import households
 from server.web import charts, labels, regions
-from server.web.queries import dashboard as queries
 from server.web.session import current_user, login_required
 
 bp = Blueprint("dashboard", __name__)

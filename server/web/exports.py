@@ -17,12 +17,12 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
 from flask_babel import gettext as _
 
-from server.db import get_engine
+from server.http.engine import get_engine
 from server.store import audit
 from server.store.db import reading, transaction
+from server.store.pages import exports as queries
 from server.web import regions
 from server.web.i18n import local_iso, zone_for
-from server.web.queries import exports as queries
 from server.web.session import current_user, login_required
 
 bp = Blueprint("exports", __name__)

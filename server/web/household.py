@@ -1,6 +1,6 @@
 """One household: registry and field side by side, the decisions, and their history.
 
-Decisions go through `server.review` (the same code as the API's resolve), inside one
+Decisions go through `server.services.review` (the same code as the API's resolve), inside one
 transaction each; this module only checks the form, the role and the region.
 """
 
@@ -13,16 +13,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection
 
-from server.db import get_engine
 from server.errors import Conflict, ValidationFailed
+from server.http.engine import get_engine
 from server.reconcile.diff import diff_households
 from server.reconcile.fields import PathError
-from server.review import accept_survey, resolve_flag
+from server.services.review import accept_survey, resolve_flag
 from server.store import flags as flag_store
 from server.store import households as household_store
 from server.store.db import reading, run_transaction
+from server.store.pages import household as queries
 from server.web import compare, labels, regions
-from server.web.queries import household as queries
 from server.web.session import current_user, login_required
 
 bp = Blueprint("household", __name__)

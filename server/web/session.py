@@ -24,7 +24,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
-from server.db import get_engine
+from server.http.engine import get_engine
 from server.store import users as user_store
 from server.store.db import reading
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from server.demo_data import DEMO_AS_OF, FAULT_EVERY, FAULT_KINDS, FAULT_RULES, generate_labelled
+from server.demo.data import DEMO_AS_OF, FAULT_EVERY, FAULT_KINDS, FAULT_RULES, generate_labelled
 from server.store import households as household_store
 from server.store.db import transaction
 from server.store.tables import flags

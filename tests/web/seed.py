@@ -1,6 +1,6 @@
 """Test data for the web pages: users with passwords, households, real surveys, bulk flags.
 
-Surveys go through the real ingest (`server.ingest.ingest_survey`), so their flags are
+Surveys go through the real ingest (`server.services.ingest.single.ingest_survey`), so their flags are
 the ones the reconciliation raises; `bulk_flags` inserts rows directly when a test only
 needs many of them (paging, counts).
 """
@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
-from server.ingest import ingest_survey
+from server.services.ingest.single import ingest_survey
 from server.store import assignments, jsoncol
 from server.store import users as user_store
 from server.store.db import transaction

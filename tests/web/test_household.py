@@ -1,4 +1,4 @@
-"""The household page and the decisions taken on it (through server.review)."""
+"""The household page and the decisions taken on it (through server.services.review)."""
 
 from __future__ import annotations
 
@@ -134,7 +134,7 @@ def test_stored_html_is_escaped(client, engine, world):  # type: ignore[no-untyp
 
     item = make_survey(world["a2"], change=change)
     item["notes"] = "<img src=x onerror=alert(1)>"
-    from server.ingest import ingest_survey
+    from server.services.ingest.single import ingest_survey
     from server.store.db import transaction
 
     with transaction(engine) as conn:
@@ -148,7 +148,7 @@ def test_stored_html_is_escaped(client, engine, world):  # type: ignore[no-untyp
 
 
 def test_new_household_proposal_is_shown_and_accepted(client, engine, world):  # type: ignore[no-untyped-def]
-    from server.ingest import ingest_survey
+    from server.services.ingest.single import ingest_survey
     from server.store.db import transaction
     from tests.factories import household
 

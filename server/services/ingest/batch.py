@@ -29,7 +29,7 @@ from sqlalchemy import Connection, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from schemas import flatten_errors
-from server.ingest import (
+from server.services.ingest.single import (
     BAD_BASE,
     NOT_ASSIGNED,
     _rejected,

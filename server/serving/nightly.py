@@ -8,7 +8,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from sqlalchemy import Engine
 
-from server.scan import scan_registry
+from server.services.scan import scan_registry
 
 log = logging.getLogger("verivali.scan")
 

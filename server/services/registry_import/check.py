@@ -13,10 +13,10 @@ from typing import Any
 from marshmallow import ValidationError
 
 from schemas import HouseholdSchema, flatten_errors
+from schemas.fastload import FastLoader
 from schemas.household import AssetsSchema, HousingSchema, MemberSchema
-from server import member_ids
-from server.fastload import FastLoader
-from server.import_formats import Problem, RawRecord, parse_jsonl_line
+from server.services.registry_import import member_ids
+from server.services.registry_import.formats import Problem, RawRecord, parse_jsonl_line
 from server.store import jsoncol
 from server.store.registry_import import StoredForm
 

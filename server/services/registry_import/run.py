@@ -36,9 +36,9 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from server import member_ids
-from server.import_check import Outcome, Rejected, Valid, check_chunk, stored_form
-from server.import_formats import (
+from server.services.registry_import import member_ids
+from server.services.registry_import.check import Outcome, Rejected, Valid, check_chunk, stored_form
+from server.services.registry_import.formats import (
     ImportFileError,
     Problem,
     detect_format,

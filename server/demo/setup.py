@@ -1,6 +1,6 @@
 """`make demo`: a working regency on this machine in one command, then the server.
 
-    python -m server.demo_setup --folder demo --host 127.0.0.1 --port 5000
+    python -m server.demo.setup --folder demo --host 127.0.0.1 --port 5000
 
 The first run makes `FOLDER/verivali.db` (embedded SQLite), imports a synthetic
 Kabupaten Mesuji of about 2,000 households (`demo_data`), creates the users `admin`,
@@ -25,9 +25,9 @@ from pathlib import Path
 
 from sqlalchemy import Engine, func, select
 
-from server.demo_data import generate_households
-from server.importer import import_registry
-from server.registry_files import write_jsonl
+from server.demo.data import generate_households
+from server.services.registry_import.files import write_jsonl
+from server.services.registry_import.run import import_registry
 from server.store import assignments as assignment_store
 from server.store import users as user_store
 from server.store.db import make_engine, reading, transaction

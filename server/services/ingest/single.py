@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from schemas import SurveySchema, flatten_errors, known_village
-from server.fastload import FastLoader
+from schemas.fastload import FastLoader
 from server.reconcile.engine import RuleContext, reconcile_survey, survey_state
 from server.reconcile.rules import OBSERVATION_RULES
 from server.store import assignments, jsoncol

@@ -1,6 +1,6 @@
 """Who the demo regency's people are: names, schooling, work and answer tables.
 
-`server.demo_data` builds households; this module holds the vocabulary it draws from
+`server.demo.data` builds households; this module holds the vocabulary it draws from
 and `Draws`, the fast drawing helpers it builds on.
 
 Mesuji is settled by Lampung and Ogan families and by Javanese transmigrants, so the

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from schemas import known_village
-from server.auth import may_see_region
+from server.api.auth import may_see_region
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.reconcile.engine import RuleContext, apply_flag, still_true
 from server.reconcile.fields import PathError

@@ -20,7 +20,7 @@ from sqlalchemy import Engine
 
 from schemas import MAX_PUSH_BATCH
 from schemas.bundle import BundleError, bundle_key, key_id, open_envelope, seal, verify
-from server.ingest import ingest_survey
+from server.services.ingest.single import ingest_survey
 from server.store import surveys as survey_store
 from server.store import users as user_store
 from server.store.db import reading, transaction

@@ -1,4 +1,4 @@
-"""The app for a WSGI server run by hand: `gunicorn server.wsgi:app`.
+"""The app for a WSGI server run by hand: `gunicorn server.serving.wsgi:app`.
 
 `verivali-server serve --workers N` is the usual way (it sets gunicorn up as documented
 in docs/deployment.md); this module is for operators who keep their own gunicorn or

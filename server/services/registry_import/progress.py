@@ -17,8 +17,8 @@ from typing import IO
 import click
 from sqlalchemy import Engine
 
-from server.import_check import Rejected
-from server.importer import ImportReport, import_registry
+from server.services.registry_import.check import Rejected
+from server.services.registry_import.run import ImportReport, import_registry
 
 REJECT_COLUMNS = ("line", "household_id", "field", "message")
 

@@ -1,0 +1,1 @@
+"""The demo regency: synthetic households (`data`, `names`) and `make demo` (`setup`)."""

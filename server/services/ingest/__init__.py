@@ -1,0 +1,1 @@
+"""Taking surveys from the field: one at a time (`single`) or a whole push (`batch`)."""

@@ -1,0 +1,1 @@
+"""Bringing a DTSEN extract into the registry: formats, checks, member ids, the run itself."""

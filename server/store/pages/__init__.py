@@ -1,0 +1,1 @@
+"""The supervisor pages' read queries: one module per page, each returning plain rows."""

@@ -1,1 +1,0 @@
-"""Database reads of the supervisor pages, one module per page (SQLAlchemy Core)."""

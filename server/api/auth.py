@@ -49,12 +49,3 @@ def require(*roles: str) -> Callable[[F], F]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
-
-
-def may_see_region(user: dict[str, Any], region_code: str) -> bool:
-    """Admins see every region; supervisors their prefixes; enumerators go by assignment."""
-    if user["role"] == "admin":
-        return not user["regions"] or user_store.region_allows(user["regions"], region_code)
-    if user["role"] == "supervisor":
-        return user_store.region_allows(user["regions"], region_code)
-    return False

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 
-from server.api.auth import current_user, may_see_region, require
+from server.api.auth import current_user, require
 from server.errors import Forbidden, NotFound
 from server.http.engine import get_engine
+from server.services.access import may_see_region
 from server.store import assignments
 from server.store import households as household_store
 from server.store.db import reading

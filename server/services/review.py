@@ -13,11 +13,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from schemas import known_village
-from server.api.auth import may_see_region
 from server.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from server.reconcile.engine import RuleContext, apply_flag, still_true
 from server.reconcile.fields import PathError
 from server.reconcile.rules import APPLICABLE_RULES
+from server.services.access import may_see_region
 from server.store import assignments, audit
 from server.store import flags as flag_store
 from server.store import households as household_store

@@ -132,8 +132,3 @@ def check_password(conn: Connection, name: str, password: str) -> dict[str, Any]
     if user is None or not user["active"] or not user["password_hash"]:
         return None
     return user if check_password_hash(user["password_hash"], password) else None
-
-
-def region_allows(regions: list[str], region_code: str) -> bool:
-    """A region given to a user is a code prefix: `1811` covers the whole regency."""
-    return any(region_code.startswith(prefix) for prefix in regions)

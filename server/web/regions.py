@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, true
 
 from schemas.validators import region_name
-from server.store import users as user_store
+from server.services.access import region_allows
 
 _PREFIX = re.compile(r"[0-9]{2}(?:[0-9]{2}(?:[0-9]{2}(?:[0-9]{4})?)?)?")
 
@@ -37,7 +37,7 @@ def scope(user: dict[str, Any]) -> list[str] | None:
 
 def may_read(user: dict[str, Any], region_code: str) -> bool:
     prefixes = scope(user)
-    return prefixes is None or user_store.region_allows(prefixes, region_code)
+    return prefixes is None or region_allows(prefixes, region_code)
 
 
 def may_read_prefix(user: dict[str, Any], prefix: str) -> bool:

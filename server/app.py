@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import logging
-import os
-import secrets
+from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, jsonify, request
@@ -12,26 +11,28 @@ from werkzeug.exceptions import HTTPException
 
 from server.errors import HTTP_CODES, ApiError
 from server.http import compression
-from server.store.db import database_url, make_engine
+from server.settings import Settings, load_settings
+from server.store.db import make_engine
 
 log = logging.getLogger("verivali.server")
 
 API_PREFIX = "/api/v1"
 
 
-def create_app(config: dict[str, Any] | None = None) -> Flask:
+def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
+    """An app run with `config`: the settings, else those of the environment.
+
+    A mapping of Flask config keys (`DATABASE_URL`, `SECRET_KEY`, `TESTING`, ...) is laid
+    over the environment's settings: that is how tests make an app.
+    """
+    settings = config if isinstance(config, Settings) else load_settings()
     app = Flask(__name__, template_folder="web/templates", static_folder="web/static")
-    app.config.from_mapping(
-        DATABASE_URL=None,
-        SECRET_KEY=os.environ.get("VERIVALI_SECRET_KEY") or secrets.token_hex(32),
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,  # compressed body
-        MAX_INFLATED_BYTES=64 * 1024 * 1024,
-        JSON_SORT_KEYS=False,
-    )
-    if config:
+    app.config.from_mapping(settings.flask_config(), JSON_SORT_KEYS=False)
+    if isinstance(config, Mapping):
         app.config.from_mapping(config)
     app.json.sort_keys = False
-    app.extensions["verivali_engine"] = make_engine(database_url(app.config["DATABASE_URL"]))
+    url = app.config["DATABASE_URL"] or settings.database_url
+    app.extensions["verivali_engine"] = make_engine(url)
     _register_blueprints(app)
     _register_error_handlers(app)
     compression.enable(app)

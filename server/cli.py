@@ -16,10 +16,11 @@ from marshmallow import ValidationError
 from sqlalchemy import Engine
 
 from schemas import normalize_region_prefix
+from server.settings import Settings, SettingsError, load_settings
 from server.store import assignments as assignment_store
 from server.store import households as household_store
 from server.store import users as user_store
-from server.store.db import database_url, make_engine, transaction
+from server.store.db import make_engine, transaction
 from server.store.schema import create_all
 
 
@@ -29,7 +30,6 @@ def database_option(command: Callable[..., Any]) -> Callable[..., Any]:
     @click.option(
         "--database",
         "database",
-        envvar="VERIVALI_DATABASE_URL",
         default=None,
         metavar="URL",
         help="SQLAlchemy URL (default: sqlite file verivali.db in the current folder; "
@@ -37,9 +37,17 @@ def database_option(command: Callable[..., Any]) -> Callable[..., Any]:
     )
     @functools.wraps(command)
     def wrapped(*args: Any, database: str | None, **kwargs: Any) -> Any:
-        return command(*args, database=database_url(database), **kwargs)
+        return command(*args, database=settings_for(database).database_url, **kwargs)
 
     return wrapped
+
+
+def settings_for(database: str | None) -> Settings:
+    """The environment's settings, with `--database` (when given) winning over its variable."""
+    try:
+        return load_settings(database_url=database)
+    except SettingsError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 def engine_for(url: str) -> Engine:
@@ -336,15 +344,16 @@ def serve(
     host: str, port: int, threads: int, workers: int | None, nightly_scan: bool, database: str
 ) -> None:
     """Run the server: waitress in one process (also on Windows), or gunicorn with --workers."""
+    settings = settings_for(database)
     if workers is not None:
-        _serve_with_gunicorn(database, host, port, workers, threads, nightly_scan)
+        _serve_with_gunicorn(settings, host, port, workers, threads, nightly_scan)
         return
     from waitress import serve as waitress_serve
 
     from server.app import create_app
     from server.serving.nightly import start_nightly_scan
 
-    app = create_app({"DATABASE_URL": database})
+    app = create_app(settings)
     scheduler = start_nightly_scan(app.extensions["verivali_engine"]) if nightly_scan else None
     click.echo(f"Verivali server on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     try:
@@ -355,9 +364,9 @@ def serve(
 
 
 def _serve_with_gunicorn(
-    database: str, host: str, port: int, workers: int, threads: int, nightly_scan: bool
+    settings: Settings, host: str, port: int, workers: int, threads: int, nightly_scan: bool
 ) -> None:
-    if database.startswith("sqlite"):
+    if settings.database_url.startswith("sqlite"):
         click.echo("note: several workers on SQLite take turns writing; PostgreSQL lets "
                    "them write side by side", err=True)
     try:
@@ -368,7 +377,7 @@ def _serve_with_gunicorn(
         ) from exc
     click.echo(f"Verivali server on http://{host}:{port}/ with {workers} gunicorn workers",
                err=True)
-    serve_with_gunicorn(database, host=host, port=port, workers=workers, threads=threads,
+    serve_with_gunicorn(settings, host=host, port=port, workers=workers, threads=threads,
                         nightly_scan=nightly_scan)
 
 

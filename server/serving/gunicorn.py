@@ -10,8 +10,6 @@ holds none at all: the nightly scan runs as a `verivali-server scan` child proce
 from __future__ import annotations
 
 import logging
-import os
-import secrets
 import subprocess
 import sys
 from typing import Any
@@ -19,14 +17,16 @@ from typing import Any
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from server.settings import Settings, child_environment
+
 log = logging.getLogger("verivali.serving")
 
 
 class GunicornServer(BaseApplication):  # type: ignore[misc]
     """gunicorn configured from our command line instead of its own."""
 
-    def __init__(self, config: dict[str, Any], options: dict[str, Any]):
-        self.app_config = config
+    def __init__(self, settings: Settings, options: dict[str, Any]):
+        self.settings = settings
         self.options = options
         super().__init__()
 
@@ -37,11 +37,11 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
     def load(self) -> Flask:
         from server.app import create_app
 
-        return create_app(self.app_config)
+        return create_app(self.settings)
 
 
 def serve_with_gunicorn(
-    database: str,
+    settings: Settings,
     *,
     host: str,
     port: int,
@@ -51,9 +51,8 @@ def serve_with_gunicorn(
     timeout: int = 120,
 ) -> None:
     """Run until SIGTERM or Ctrl+C; workers finish the requests they hold first."""
-    # Web sign-in cookies are signed with SECRET_KEY: every worker needs the same one.
-    secret = os.environ.get("VERIVALI_SECRET_KEY") or secrets.token_hex(32)
-    config = {"DATABASE_URL": database, "SECRET_KEY": secret}
+    # Web sign-in cookies are signed with the secret key: every worker needs the same one,
+    # so the settings are made once, here in the master, and inherited by each worker.
     options: dict[str, Any] = {
         "bind": f"{host}:{port}",
         "workers": workers,
@@ -70,11 +69,11 @@ def serve_with_gunicorn(
         "forwarded_allow_ips": "127.0.0.1,::1",
     }
     if nightly_scan:
-        options["when_ready"] = lambda _arbiter: _start_nightly_scan(database)
-    GunicornServer(config, options).run()
+        options["when_ready"] = lambda _arbiter: _start_nightly_scan(settings)
+    GunicornServer(settings, options).run()
 
 
-def _start_nightly_scan(database: str) -> None:
+def _start_nightly_scan(settings: Settings) -> None:
     """In the master: schedule the scan as a child process, never in a worker.
 
     A scan per worker would run N times; a database connection in the master would be
@@ -85,16 +84,16 @@ def _start_nightly_scan(database: str) -> None:
 
     scheduler = BackgroundScheduler(daemon=True)
     scheduler.add_job(
-        _scan_in_child, CronTrigger(hour=1, minute=0), args=[database], id="registry-scan",
+        _scan_in_child, CronTrigger(hour=1, minute=0), args=[settings], id="registry-scan",
         max_instances=1, coalesce=True, misfire_grace_time=3600,
     )
     scheduler.start()
 
 
-def _scan_in_child(database: str) -> None:
-    env = {**os.environ, "VERIVALI_DATABASE_URL": database}
+def _scan_in_child(settings: Settings) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "server.cli", "scan"], env=env, capture_output=True, text=True
+        [sys.executable, "-m", "server.cli", "scan"], env=child_environment(settings),
+        capture_output=True, text=True,
     )
     if result.returncode != 0:
         log.error("nightly scan failed: %s", result.stderr.strip()[-2000:])

@@ -2,9 +2,10 @@
 
 `verivali-server serve --workers N` is the usual way (it sets gunicorn up as documented
 in docs/deployment.md); this module is for operators who keep their own gunicorn or
-uWSGI configuration. The database comes from `VERIVALI_DATABASE_URL`, the cookie secret
-from `VERIVALI_SECRET_KEY` (set it: with several workers each would otherwise pick its
-own and sign-ins would not survive from one request to the next).
+uWSGI configuration. The settings come from the environment (server/settings.py): the
+database from `VERIVALI_DATABASE_URL`, the cookie secret from `VERIVALI_SECRET_KEY` (set
+it: with several workers each would otherwise pick its own and sign-ins would not
+survive from one request to the next).
 
 The app is made on first access, not at import, so importing this module (a test, a
 linter) opens nothing and reads no environment.
@@ -21,9 +22,9 @@ _app: Flask | None = None
 
 def make_app() -> Flask:
     from server.app import create_app
-    from server.store.db import database_url
+    from server.settings import load_settings
 
-    return create_app({"DATABASE_URL": database_url()})
+    return create_app(load_settings())
 
 
 def __getattr__(name: str) -> Any:

@@ -8,7 +8,6 @@ COMMITTED), each write transaction first marking its place in the change feed.
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -24,8 +23,7 @@ DEFAULT_DATABASE_FILE = "verivali.db"
 
 
 def database_url(url: str | None = None) -> str:
-    """`--database`, else `VERIVALI_DATABASE_URL`, else a SQLite file in the current folder."""
-    url = url or os.environ.get("VERIVALI_DATABASE_URL")
+    """`url`, else a SQLite file in the current folder (the settings pass the configured one)."""
     if url:
         return url
     return f"sqlite:///{Path(DEFAULT_DATABASE_FILE).resolve()}"

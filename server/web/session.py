@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import os
 import secrets
 from collections.abc import Callable
 from datetime import timedelta
@@ -50,19 +49,13 @@ def is_https() -> bool:
     return False
 
 
-def _env_flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
 def configure(app: Flask) -> None:
     app.session_interface = WebSessionInterface()
     app.config["SESSION_COOKIE_NAME"] = app.config.get("VERIVALI_SESSION_COOKIE", "verivali_web")
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     if not app.config.get("SESSION_COOKIE_SAMESITE"):
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    app.config.setdefault(
-        "VERIVALI_TRUST_FORWARDED_PROTO", _env_flag("VERIVALI_TRUST_FORWARDED_PROTO")
-    )
+    app.config.setdefault("VERIVALI_TRUST_FORWARDED_PROTO", False)  # server/settings.py
     hours = int(app.config.get("VERIVALI_SESSION_HOURS", 10))
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=hours)
     app.jinja_env.globals["csrf_token"] = csrf_token

@@ -76,7 +76,6 @@ def _home(ctx: click.Context) -> Path:
 @click.option(
     "--home",
     type=click.Path(file_okay=False, path_type=Path),
-    envvar="VERIVALI_AGENT_HOME",
     default=None,
     help="Folder of this laptop's agent data (default: the user's data folder; "
     "env VERIVALI_AGENT_HOME).",

@@ -22,7 +22,10 @@ IS_WINDOWS = sys.platform.startswith("win")
 
 
 def default_home() -> Path:
-    """`VERIVALI_AGENT_HOME`, else the user's data folder (e.g. %LOCALAPPDATA% on Windows)."""
+    """`VERIVALI_AGENT_HOME`, else the user's data folder (e.g. %LOCALAPPDATA% on Windows).
+
+    The agent's one reading of the environment (tests/test_settings.py keeps it the only one).
+    """
     env = os.environ.get(HOME_ENV)
     if env:
         return Path(env)

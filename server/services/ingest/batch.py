@@ -5,7 +5,7 @@ is a network round trip and a parse on the server, and 50 laptops pushing at onc
 more time on those than on reconciliation. Here the surveys of one push that stand
 alone (one per household in the batch, no parent in play, not a new-household
 proposal) are read in a handful of queries for the whole batch, decided in memory by
-the very same `ingest.decide`, and written with one multi-row statement per table.
+the very same `core.decide`, and written with one multi-row statement per table.
 
 Everything else (a parent and its child in one push, two visits of one household, a
 proposal, a survey already stored) goes through `ingest_survey` as before, in request
@@ -29,17 +29,16 @@ from sqlalchemy import Connection, select, tuple_
 from sqlalchemy.exc import IntegrityError
 
 from schemas import flatten_errors
-from server.services.ingest.single import (
+from server.services.ingest.core import (
     BAD_BASE,
     NOT_ASSIGNED,
-    _rejected,
-    _repeat,
-    _schema,
     decide,
-    ingest_survey,
     nik_lookup,
-    verification_of,
+    rejected,
+    repeat,
+    survey_loader,
 )
+from server.services.ingest.single import ingest_survey, verification_of
 from server.store import feed, jsoncol
 from server.store import flags as flag_store
 from server.store import households as household_store
@@ -67,10 +66,10 @@ def ingest_batch(
     loaded: list[_Item] = []
     for index, item in enumerate(items):
         try:
-            survey = _schema.load(item)
+            survey = survey_loader.load(item)
         except ValidationError as exc:
             raw_id = item.get("survey_id") if isinstance(item, dict) else None
-            results[index] = _rejected(raw_id if isinstance(raw_id, str) else None,
+            results[index] = rejected(raw_id if isinstance(raw_id, str) else None,
                                        flatten_errors(exc.messages))
             continue
         loaded.append(_Item(index, survey, jsoncol.dumps(survey)))
@@ -100,7 +99,7 @@ def _split(
     for item in loaded:
         existing = stored.get(item.survey["survey_id"])
         if existing is not None:
-            results[item.index] = _repeat(existing, item.digest, item.survey["survey_id"])
+            results[item.index] = repeat(existing, item.digest, item.survey["survey_id"])
         else:
             fresh.append(item)
     households_seen = Counter(i.survey["household_id"] for i in fresh)
@@ -148,13 +147,13 @@ def _ingest_alone(
         survey = item.survey
         household_id = survey["household_id"]
         if household_id not in assigned:
-            answers.append(_rejected(survey["survey_id"], {"household_id": [NOT_ASSIGNED]}))
+            answers.append(rejected(survey["survey_id"], {"household_id": [NOT_ASSIGNED]}))
             continue
         body, version = current[household_id]
         base = body if survey["base_version"] == version else bases.get(
             (household_id, survey["base_version"]))
         if base is None:
-            answers.append(_rejected(survey["survey_id"], {"base_version": [BAD_BASE]}))
+            answers.append(rejected(survey["survey_id"], {"base_version": [BAD_BASE]}))
             continue
         child = children.get(survey["survey_id"])
         if child is not None:

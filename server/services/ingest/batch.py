@@ -19,7 +19,6 @@ same households queue instead of deadlocking.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
@@ -55,7 +54,7 @@ class _Item:
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()  # = content_hash
+        return jsoncol.text_hash(self.text)
 
 
 def ingest_batch(

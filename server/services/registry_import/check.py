@@ -6,7 +6,6 @@ registry import spends most of its time here, not in the database.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -55,7 +54,7 @@ def stored_form(body: dict[str, Any]) -> StoredForm:
         household_id=body["household_id"],
         region_code=body["region_code"],
         text=text,
-        digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),  # = jsoncol.content_hash
+        digest=jsoncol.text_hash(text),
         members=[(m["member_id"], m.get("nik"), m.get("status", "alive"))
                  for m in body["members"]],
     )

@@ -31,6 +31,7 @@ from schemas import flatten_errors
 from server.services.ingest.core import (
     BAD_BASE,
     NOT_ASSIGNED,
+    accepted,
     decide,
     nik_lookup,
     rejected,
@@ -41,6 +42,7 @@ from server.services.ingest.single import ingest_survey, verification_of
 from server.store import feed, jsoncol
 from server.store import flags as flag_store
 from server.store import households as household_store
+from server.store import surveys as survey_store
 from server.store.bulk import insert_rows
 from server.store.tables import assignments, flags, household_versions, households, surveys
 from server.timeutil import now_iso
@@ -256,25 +258,12 @@ class _Writes:
         self.flags.extend(rows)
         self.feed.extend(("flag", row["flag_id"], row["household_id"], self.enumerator_id)
                          for row in rows)
-        result = {"survey_id": survey["survey_id"], "status": "accepted", "state": state,
-                  "flags": [flag_store.to_dict(row) for row in rows], "errors": None}
-        self.surveys.append({
-            "survey_id": survey["survey_id"],
-            "household_id": survey["household_id"],
-            "enumerator_id": self.enumerator_id,
-            "device_id": self.device_id,
-            "device_seq": survey["device_seq"],
-            "base_version": survey["base_version"],
-            "parent_survey_id": survey["parent_survey_id"],
-            "outcome": survey["outcome"],
-            "completed_at": survey["completed_at"],
-            "content_hash": item.digest,
-            "body": item.text,
-            "state": state,
-            "result": jsoncol.dumps(result),
-            "superseded_by": child,
-            "received_at": self.at,
-        })
+        result = accepted(survey["survey_id"], state, [flag_store.to_dict(row) for row in rows])
+        self.surveys.append(survey_store.new_row(
+            survey, text=item.text, digest=item.digest, enumerator_id=self.enumerator_id,
+            device_id=self.device_id, state=state, result=result, superseded_by=child,
+            received_at=self.at,
+        ))
         verification = verification_of(survey, state) if state != "superseded" else None
         if verification is not None:
             self.verifications.append({
@@ -283,9 +272,9 @@ class _Writes:
         return result
 
     def flush(self, conn: Connection) -> None:
-        for table, rows in ((flags, self.flags), (surveys, self.surveys)):
-            if rows:
-                columns = list(rows[0])
-                insert_rows(conn, table, columns, [tuple(r[c] for c in columns) for r in rows])
+        if self.flags:
+            columns = list(self.flags[0])
+            insert_rows(conn, flags, columns, [tuple(r[c] for c in columns) for r in self.flags])
+        survey_store.insert_many(conn, self.surveys)
         feed.emit_many(conn, self.feed)
         household_store.set_verification_many(conn, self.verifications)

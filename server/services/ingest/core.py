@@ -30,6 +30,12 @@ BAD_BASE = "Versi dasar ini tidak pernah ada untuk keluarga ini."
 BAD_PARENT = "Kunjungan induk milik keluarga atau perangkat lain."
 
 
+def accepted(survey_id: str, state: str, flags: list[dict[str, Any]]) -> dict[str, Any]:
+    """The push result of a stored survey (also kept with it, for a repeat's answer)."""
+    return {"survey_id": survey_id, "status": "accepted", "state": state, "flags": flags,
+            "errors": None}
+
+
 def rejected(survey_id: str | None, errors: dict[str, list[str]]) -> dict[str, Any]:
     """The push result of a refused survey."""
     return {"survey_id": survey_id, "status": "rejected", "state": None, "flags": [],

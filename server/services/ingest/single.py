@@ -22,6 +22,7 @@ from server.services.ingest.core import (
     NEW_EXISTS,
     NEW_OUTSIDE,
     NOT_ASSIGNED,
+    accepted,
     decide,
     nik_lookup,
     rejected,
@@ -54,13 +55,14 @@ def ingest_survey(
     except ValidationError as exc:
         return rejected(survey_id, flatten_errors(exc.messages))
     survey_id = survey["survey_id"]
-    digest = jsoncol.content_hash(survey)
+    text = jsoncol.dumps(survey)
+    digest = jsoncol.text_hash(text)
     existing = survey_store.get(conn, survey_id)
     if existing is not None:
         return repeat(existing, digest, survey_id)
     savepoint = conn.begin_nested()
     try:
-        result = _store(conn, user, device_id, survey, digest)
+        result = _store(conn, user, device_id, survey, text, digest)
         savepoint.commit()
         return result
     except SurveyRefused as exc:
@@ -76,7 +78,12 @@ def ingest_survey(
 
 
 def _store(
-    conn: Connection, user: dict[str, Any], device_id: str, survey: dict[str, Any], digest: str
+    conn: Connection,
+    user: dict[str, Any],
+    device_id: str,
+    survey: dict[str, Any],
+    text: str,
+    digest: str,
 ) -> dict[str, Any]:
     household_id = survey["household_id"]
     base, current, region = _check_household(conn, user, survey)
@@ -101,32 +108,14 @@ def _store(
         enumerator_id=user["user_id"],
     )
     at = now_iso()
-    result = {
-        "survey_id": survey["survey_id"],
-        "status": "accepted",
-        "state": state,
-        "flags": raised,
-        "errors": None,
-    }
+    result = accepted(survey["survey_id"], state, raised)
     survey_store.insert(
         conn,
-        {
-            "survey_id": survey["survey_id"],
-            "household_id": household_id,
-            "enumerator_id": user["user_id"],
-            "device_id": device_id,
-            "device_seq": survey["device_seq"],
-            "base_version": survey["base_version"],
-            "parent_survey_id": survey["parent_survey_id"],
-            "outcome": survey["outcome"],
-            "completed_at": survey["completed_at"],
-            "content_hash": digest,
-            "body": jsoncol.dumps(survey),
-            "state": state,
-            "result": jsoncol.dumps(result),
-            "superseded_by": child,
-            "received_at": at,
-        },
+        survey_store.new_row(
+            survey, text=text, digest=digest, enumerator_id=user["user_id"],
+            device_id=device_id, state=state, result=result, superseded_by=child,
+            received_at=at,
+        ),
     )
     if current is not None and state != "superseded":
         _update_verification(conn, survey, state)

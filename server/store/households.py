@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select, tuple_
 
 from server.store import feed, jsoncol
 from server.store.tables import household_versions, households, members
@@ -76,6 +76,38 @@ def lock(conn: Connection, household_id: str) -> None:
     already covers it (FOR UPDATE is not rendered there).
     """
     conn.execute(_LOCK, {"id_": household_id})
+
+
+def lock_bodies(
+    conn: Connection, household_ids: list[str]
+) -> dict[str, tuple[dict[str, Any], int]]:
+    """`get_body(for_update=True)` of many households, locked in household_id order so two
+    transactions locking overlapping sets queue instead of deadlocking."""
+    if not household_ids:
+        return {}
+    rows = conn.execute(
+        select(households.c.household_id, households.c.body, households.c.version)
+        .where(households.c.household_id.in_(household_ids))
+        .order_by(households.c.household_id)
+        .with_for_update()
+    )
+    return {r.household_id: (jsoncol.loads(r.body), r.version) for r in rows}
+
+
+def get_versions(
+    conn: Connection, wanted: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """`get_version` of many (household_id, version) pairs in one query; missing ones left out."""
+    pairs = sorted(set(wanted))
+    if not pairs:
+        return {}
+    rows = conn.execute(
+        select(household_versions.c.household_id, household_versions.c.version,
+               household_versions.c.body)
+        .where(tuple_(household_versions.c.household_id, household_versions.c.version)
+               .in_(pairs))
+    )
+    return {(r.household_id, r.version): jsoncol.loads(r.body) for r in rows}
 
 
 def get_version(conn: Connection, household_id: str, version: int) -> dict[str, Any] | None:

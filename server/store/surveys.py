@@ -80,6 +80,31 @@ def child_of(conn: Connection, survey_id: str) -> str | None:
     return conn.execute(_CHILD_OF, {"survey_id": survey_id}).scalar()
 
 
+def answers_of(conn: Connection, survey_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The content hash and first answer of each survey already stored, by survey_id."""
+    if not survey_ids:
+        return {}
+    rows = conn.execute(
+        select(surveys.c.survey_id, surveys.c.content_hash, surveys.c.result)
+        .where(surveys.c.survey_id.in_(survey_ids))
+    )
+    return {r.survey_id: {"content_hash": r.content_hash, "result": jsoncol.loads(r.result)}
+            for r in rows}
+
+
+def children_of(conn: Connection, survey_ids: list[str]) -> dict[str, str]:
+    """`child_of` for many surveys in one query: parent survey_id -> a stored child."""
+    children: dict[str, str] = {}
+    rows = conn.execute(
+        select(surveys.c.parent_survey_id, surveys.c.survey_id)
+        .where(surveys.c.parent_survey_id.in_(survey_ids))
+        .order_by(surveys.c.survey_id)
+    )
+    for row in rows:
+        children.setdefault(row.parent_survey_id, row.survey_id)
+    return children
+
+
 def mark_superseded(conn: Connection, survey_id: str, by: str) -> None:
     conn.execute(
         update(surveys)

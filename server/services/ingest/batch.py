@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from schemas import flatten_errors
@@ -39,12 +39,10 @@ from server.services.ingest.core import (
     survey_loader,
 )
 from server.services.ingest.single import ingest_survey, verification_of
-from server.store import feed, jsoncol
+from server.store import assignments, feed, jsoncol
 from server.store import flags as flag_store
 from server.store import households as household_store
 from server.store import surveys as survey_store
-from server.store.bulk import insert_rows
-from server.store.tables import assignments, flags, household_versions, households, surveys
 from server.timeutil import now_iso
 
 
@@ -95,7 +93,7 @@ def _split(
     conn: Connection, loaded: list[_Item], results: list[dict[str, Any] | None]
 ) -> tuple[list[_Item], list[_Item]]:
     """Answer the repeats; part the rest into (stands alone, goes item by item)."""
-    stored = _stored_surveys(conn, [i.survey["survey_id"] for i in loaded])
+    stored = survey_store.answers_of(conn, [i.survey["survey_id"] for i in loaded])
     fresh = []
     for item in loaded:
         existing = stored.get(item.survey["survey_id"])
@@ -120,26 +118,15 @@ def _split(
     return alone, slow
 
 
-def _stored_surveys(conn: Connection, survey_ids: list[str]) -> dict[str, dict[str, Any]]:
-    if not survey_ids:
-        return {}
-    rows = conn.execute(
-        select(surveys.c.survey_id, surveys.c.content_hash, surveys.c.result)
-        .where(surveys.c.survey_id.in_(survey_ids))
-    )
-    return {r.survey_id: {"content_hash": r.content_hash, "result": jsoncol.loads(r.result)}
-            for r in rows}
-
-
 def _ingest_alone(
     conn: Connection, user: dict[str, Any], device_id: str, alone: list[_Item]
 ) -> list[dict[str, Any]]:
     household_ids = sorted({i.survey["household_id"] for i in alone})
-    assigned = _ever_assigned(conn, user["user_id"], household_ids)
-    current = _lock_current(conn, [h for h in household_ids if h in assigned])
+    assigned = assignments.ever_assigned(conn, user["user_id"], household_ids)
+    current = household_store.lock_bodies(conn, [h for h in household_ids if h in assigned])
     bases = _base_versions(conn, [i.survey for i in alone], current)
-    children = _stored_children(conn, [i.survey["survey_id"] for i in alone])
-    open_flags = _open_flags(conn, list(current))
+    children = survey_store.children_of(conn, [i.survey["survey_id"] for i in alone])
+    open_flags = flag_store.open_for_households(conn, list(current))
     nik_holders = nik_lookup(conn, [i.survey for i in alone if i.survey["survey_id"]
                                      not in children])
     writes = _Writes(user["user_id"], device_id)
@@ -167,75 +154,14 @@ def _ingest_alone(
     return answers
 
 
-def _ever_assigned(conn: Connection, user_id: int, household_ids: list[str]) -> set[str]:
-    """Households ever assigned to the user (cancelled too: a visit made stays welcome)."""
-    return set(conn.execute(
-        select(assignments.c.household_id).distinct().where(
-            assignments.c.enumerator_id == user_id,
-            assignments.c.household_id.in_(household_ids),
-        )
-    ).scalars())
-
-
-def _lock_current(
-    conn: Connection, household_ids: list[str]
-) -> dict[str, tuple[dict[str, Any], int]]:
-    if not household_ids:
-        return {}
-    rows = conn.execute(
-        select(households.c.household_id, households.c.body, households.c.version)
-        .where(households.c.household_id.in_(household_ids))
-        .order_by(households.c.household_id)
-        .with_for_update()
-    )
-    return {r.household_id: (jsoncol.loads(r.body), r.version) for r in rows}
-
-
 def _base_versions(
     conn: Connection, batch: list[dict[str, Any]], current: dict[str, tuple[dict, int]]
 ) -> dict[tuple[str, int], dict[str, Any]]:
     """The older versions surveys were recorded against (most were shown the latest)."""
-    wanted = {(s["household_id"], s["base_version"]) for s in batch
-              if s["household_id"] in current and s["base_version"] != current[s["household_id"]][1]}
-    if not wanted:
-        return {}
-    rows = conn.execute(
-        select(household_versions.c.household_id, household_versions.c.version,
-               household_versions.c.body)
-        .where(tuple_(household_versions.c.household_id, household_versions.c.version)
-               .in_(sorted(wanted)))
-    )
-    return {(r.household_id, r.version): jsoncol.loads(r.body) for r in rows}
-
-
-def _stored_children(conn: Connection, survey_ids: list[str]) -> dict[str, str]:
-    """Surveys already stored that name one of these as their parent (arrived first)."""
-    children: dict[str, str] = {}
-    rows = conn.execute(
-        select(surveys.c.parent_survey_id, surveys.c.survey_id)
-        .where(surveys.c.parent_survey_id.in_(survey_ids))
-        .order_by(surveys.c.survey_id)
-    )
-    for row in rows:
-        children.setdefault(row.parent_survey_id, row.survey_id)
-    return children
-
-
-def _open_flags(conn: Connection, household_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Open flags per household, oldest first, with the device of the survey behind each."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    if not household_ids:
-        return found
-    rows = conn.execute(
-        select(flags, surveys.c.device_id)
-        .outerjoin(surveys, surveys.c.survey_id == flags.c.survey_id)
-        .where(flags.c.household_id.in_(household_ids), flags.c.status == "open")
-        .order_by(flags.c.household_id, flags.c.created_at, flags.c.flag_id)
-    ).mappings()
-    for row in rows:
-        found.setdefault(row["household_id"], []).append(
-            {**flag_store.to_dict(row), "device_id": row["device_id"]})
-    return found
+    return household_store.get_versions(conn, (
+        (s["household_id"], s["base_version"]) for s in batch
+        if s["household_id"] in current and s["base_version"] != current[s["household_id"]][1]
+    ))
 
 
 class _Writes:
@@ -272,9 +198,7 @@ class _Writes:
         return result
 
     def flush(self, conn: Connection) -> None:
-        if self.flags:
-            columns = list(self.flags[0])
-            insert_rows(conn, flags, columns, [tuple(r[c] for c in columns) for r in self.flags])
+        flag_store.insert_many(conn, self.flags)
         survey_store.insert_many(conn, self.surveys)
         feed.emit_many(conn, self.feed)
         household_store.set_verification_many(conn, self.verifications)

@@ -16,11 +16,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from sync_agent.schema import SCHEMA_VERSION, apply_migrations
 
@@ -45,10 +45,28 @@ def dumps(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
+class Unsent(NamedTuple):
+    """A survey waiting in the outbox, as a push sends it."""
+
+    survey_id: str
+    device_seq: int
+    body: str  # the JSON stored by `add_survey`
+
+
+def _named(
+    conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()
+) -> sqlite3.Cursor:
+    """`conn.execute` with rows read by column name; the connection's own rows stay tuples
+    (sqlite-utils shares it)."""
+    cursor = conn.cursor()
+    cursor.row_factory = sqlite3.Row
+    return cursor.execute(sql, params)
+
+
 def _connect(path: Path) -> sqlite3.Connection:
     conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
     conn.execute("PRAGMA busy_timeout=30000")
-    mode = conn.execute("PRAGMA journal_mode=WAL").fetchone()[0]
+    mode = _named(conn, "PRAGMA journal_mode=WAL").fetchone()["journal_mode"]
     if str(mode).lower() != "wal":
         raise StoreError(f"cannot switch the local store to WAL mode (got {mode})")
     conn.execute("PRAGMA synchronous=FULL")
@@ -86,7 +104,7 @@ class Store:
     # -- schema -----------------------------------------------------------------
 
     def _ensure_schema(self) -> None:
-        version = self.conn.execute("PRAGMA user_version").fetchone()[0]
+        version = _named(self.conn, "PRAGMA user_version").fetchone()["user_version"]
         if version > SCHEMA_VERSION:
             raise StoreError(
                 f"local store {self.path} was written by a newer agent (schema {version}); "
@@ -117,13 +135,13 @@ class Store:
         self.conn.execute("COMMIT")
 
     def integrity_ok(self) -> bool:
-        return self.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        return _named(self.conn, "PRAGMA integrity_check").fetchone()["integrity_check"] == "ok"
 
     # -- config -----------------------------------------------------------------
 
     def get(self, key: str, default: str | None = None) -> str | None:
-        row = self.conn.execute("SELECT value FROM config WHERE key = ?", [key]).fetchone()
-        return row[0] if row and row[0] is not None else default
+        row = _named(self.conn, "SELECT value FROM config WHERE key = ?", [key]).fetchone()
+        return row["value"] if row and row["value"] is not None else default
 
     def put(self, key: str, value: str | None) -> None:
         self.conn.execute(
@@ -142,13 +160,14 @@ class Store:
 
     def household(self, household_id: str) -> dict[str, Any] | None:
         """The pulled copy with `version`, or None when it was never pulled."""
-        row = self.conn.execute(
-            "SELECT body, version FROM households WHERE household_id = ?", [household_id]
+        row = _named(
+            self.conn, "SELECT body, version FROM households WHERE household_id = ?",
+            [household_id],
         ).fetchone()
         if row is None:
             return None
-        body = json.loads(row[0])
-        body["version"] = row[1]
+        body = json.loads(row["body"])
+        body["version"] = row["version"]
         return body
 
     def save_base(self, household_id: str, version: int, body: dict[str, Any]) -> None:
@@ -160,11 +179,11 @@ class Store:
         )
 
     def base(self, household_id: str, version: int) -> dict[str, Any] | None:
-        row = self.conn.execute(
-            "SELECT body FROM base_snapshots WHERE household_id = ? AND version = ?",
+        row = _named(
+            self.conn, "SELECT body FROM base_snapshots WHERE household_id = ? AND version = ?",
             [household_id, version],
         ).fetchone()
-        return json.loads(row[0]) if row else None
+        return json.loads(row["body"]) if row else None
 
     def apply_pull_page(self, changes: list[dict[str, Any]], generation: int) -> tuple[int, int]:
         """Store one pulled page (inside the caller's transaction); returns (households, others)."""
@@ -250,28 +269,31 @@ class Store:
         return out
 
     def assigned_count(self) -> int:
-        return self.conn.execute(
-            "SELECT count(*) FROM households h WHERE NOT EXISTS (SELECT 1 FROM assignments a "
-            "WHERE a.household_id = h.household_id) OR EXISTS (SELECT 1 FROM assignments a "
-            "WHERE a.household_id = h.household_id AND a.status != 'cancelled')"
-        ).fetchone()[0]
+        return _named(
+            self.conn,
+            "SELECT count(*) AS n FROM households h WHERE NOT EXISTS (SELECT 1 FROM assignments "
+            "a WHERE a.household_id = h.household_id) OR EXISTS (SELECT 1 FROM assignments a "
+            "WHERE a.household_id = h.household_id AND a.status != 'cancelled')",
+        ).fetchone()["n"]
 
     def assigned_villages(self) -> list[str]:
         """Villages where this enumerator has an assignment: where a new household may lie."""
-        rows = self.conn.execute(
+        rows = _named(
+            self.conn,
             "SELECT DISTINCT h.region_code FROM households h JOIN assignments a "
             "ON a.household_id = h.household_id WHERE a.status != 'cancelled' "
-            "AND h.region_code IS NOT NULL ORDER BY h.region_code"
+            "AND h.region_code IS NOT NULL ORDER BY h.region_code",
         ).fetchall()
-        return [r[0] for r in rows]
+        return [r["region_code"] for r in rows]
 
     def open_flags(self) -> list[dict[str, Any]]:
         marks = ",".join("?" * len(OPEN_FLAG_STATES))
-        rows = self.conn.execute(
+        rows = _named(
+            self.conn,
             f"SELECT body FROM flags WHERE status IN ({marks}) ORDER BY household_id, flag_id",
             list(OPEN_FLAG_STATES),
         ).fetchall()
-        return [json.loads(r[0]) for r in rows]
+        return [json.loads(r["body"]) for r in rows]
 
     # -- outbox -----------------------------------------------------------------
 
@@ -288,12 +310,13 @@ class Store:
 
     def unsent_survey_of(self, household_id: str) -> str | None:
         """The latest survey of this household the server has not acknowledged yet."""
-        row = self.conn.execute(
+        row = _named(
+            self.conn,
             "SELECT survey_id FROM outbox WHERE household_id = ? AND state IN ('pending', 'sent') "
             "ORDER BY device_seq DESC LIMIT 1",
             [household_id],
         ).fetchone()
-        return row[0] if row else None
+        return row["survey_id"] if row else None
 
     def survey(self, survey_id: str) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM outbox WHERE survey_id = ?", [survey_id]))
@@ -308,13 +331,15 @@ class Store:
             params.append(limit)
         return [_outbox_row(r) for r in self.db.query(sql, params)]
 
-    def next_batch(self, size: int, after_seq: int = 0) -> list[tuple[str, int, str]]:
-        """(survey_id, device_seq, body JSON) of the next unsent surveys, oldest first."""
-        return self.conn.execute(
+    def next_batch(self, size: int, after_seq: int = 0) -> list[Unsent]:
+        """The next unsent surveys, oldest first."""
+        rows = _named(
+            self.conn,
             "SELECT survey_id, device_seq, body FROM outbox WHERE state IN ('pending', 'sent') "
             "AND device_seq > ? ORDER BY device_seq LIMIT ?",
             [after_seq, size],
         ).fetchall()
+        return [Unsent(r["survey_id"], r["device_seq"], r["body"]) for r in rows]
 
     def mark_sent(self, survey_ids: list[str]) -> None:
         at = now_iso()
@@ -363,9 +388,9 @@ class Store:
         return out
 
     def pending_count(self) -> int:
-        return self.conn.execute(
-            "SELECT count(*) FROM outbox WHERE state IN ('pending', 'sent')"
-        ).fetchone()[0]
+        return _named(
+            self.conn, "SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'sent')"
+        ).fetchone()["n"]
 
     # -- sync log ---------------------------------------------------------------
 

@@ -77,10 +77,10 @@ def push(store: Store, client: Client, batch_size: int = DEFAULT_BATCH, report: 
         batch = store.next_batch(batch_size, after_seq)
         if not batch:
             return report
-        survey_ids = [row[0] for row in batch]
+        survey_ids = [row.survey_id for row in batch]
         with store.write():
             store.mark_sent(survey_ids)
-        surveys = [json.loads(row[2]) for row in batch]
+        surveys = [json.loads(row.body) for row in batch]
         results = client.push(surveys, pending=store.pending_count())
         with store.write():
             for result in results:
@@ -90,7 +90,7 @@ def push(store: Store, client: Client, batch_size: int = DEFAULT_BATCH, report: 
             store.put("last_push_at", now_iso())
         report.pushed += len(batch)
         report.batches += 1
-        after_seq = batch[-1][1]
+        after_seq = batch[-1].device_seq
 
 
 def pull(store: Store, client: Client, page_size: int = DEFAULT_PAGE, report: Report | None = None) -> Report:

@@ -21,9 +21,9 @@ from server.services.registry_import.check import Rejected
 from server.services.registry_import.files import CSV_COLUMNS, write_jsonl, write_member_csv
 from server.services.registry_import.formats import ImportFileError, parse_programs
 from server.services.registry_import.run import ImportReport, import_registry
+from server.store import households as bulk_store
 from server.store import households as household_store
 from server.store import jsoncol
-from server.store import registry_import as bulk_store
 from server.store.db import reading
 from server.store.tables import changes, household_versions, households, members
 from tests.factories import household

@@ -107,6 +107,16 @@ def is_assigned(conn: Connection, enumerator_id: int, household_id: str, *, ever
     )
 
 
+def ever_assigned(conn: Connection, enumerator_id: int, household_ids: list[str]) -> set[str]:
+    """Those of `household_ids` ever assigned to the enumerator (`is_assigned(ever=True)`)."""
+    return set(conn.execute(
+        select(assignments.c.household_id).distinct().where(
+            assignments.c.enumerator_id == enumerator_id,
+            assignments.c.household_id.in_(household_ids),
+        )
+    ).scalars())
+
+
 def assigned_villages(conn: Connection, enumerator_id: int) -> set[str]:
     """Villages where the enumerator holds an open assignment (for new-household proposals)."""
     rows = conn.execute(

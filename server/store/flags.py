@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, or_, select, update
 
-from server.store import feed, jsoncol
+from server.store import bulk, feed, jsoncol
 from server.store.tables import flags, surveys
 from server.timeutil import now_iso
 
@@ -94,6 +94,13 @@ def insert_drafts(
     return [to_dict(row) for row in rows]
 
 
+def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Store `new_rows` in one driver call (a batched push); the caller tells the feed."""
+    if rows:
+        columns = list(rows[0])
+        bulk.insert_rows(conn, flags, columns, [tuple(r[c] for c in columns) for r in rows])
+
+
 def get(conn: Connection, flag_id: str) -> dict[str, Any] | None:
     row = conn.execute(select(flags).where(flags.c.flag_id == flag_id)).mappings().first()
     return to_dict(row) if row else None
@@ -115,6 +122,25 @@ def open_for_household(conn: Connection, household_id: str) -> list[dict[str, An
     rows = conn.execute(_OPEN_FOR_HOUSEHOLD, {"household_id_": household_id}).mappings()
     found = [{**to_dict(r), "device_id": r["device_id"]} for r in rows]
     return sorted(found, key=lambda flag: (flag["created_at"], flag["flag_id"]))
+
+
+def open_for_households(
+    conn: Connection, household_ids: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """`open_for_household` of many households in one query, by household_id."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    if not household_ids:
+        return found
+    rows = conn.execute(
+        select(flags, surveys.c.device_id)
+        .outerjoin(surveys, surveys.c.survey_id == flags.c.survey_id)
+        .where(flags.c.household_id.in_(household_ids), flags.c.status == "open")
+        .order_by(flags.c.household_id, flags.c.created_at, flags.c.flag_id)
+    ).mappings()
+    for row in rows:
+        found.setdefault(row["household_id"], []).append(
+            {**to_dict(row), "device_id": row["device_id"]})
+    return found
 
 
 def for_survey(conn: Connection, survey_id: str) -> list[dict[str, Any]]:

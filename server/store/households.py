@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, select, tuple_
 
-from server.store import feed, jsoncol
+from server.store import bulk, feed, jsoncol
 from server.store.tables import household_versions, households, members
 from server.timeutil import now_iso
 
@@ -21,6 +22,9 @@ _LOCK = select(households.c.household_id).where(households.c.household_id == _ID
 _VERSION_BODY = select(household_versions.c.body).where(
     household_versions.c.household_id == _ID,
     household_versions.c.version == bindparam("version_"),
+)
+_VERSION_HASH = select(households.c.version, households.c.content_hash).where(
+    households.c.household_id == _ID
 )
 _REGION = select(households.c.region_code).where(households.c.household_id == _ID)
 _SET_VERIFICATION = (
@@ -78,6 +82,38 @@ def lock(conn: Connection, household_id: str) -> None:
     conn.execute(_LOCK, {"id_": household_id})
 
 
+def lock_bodies(
+    conn: Connection, household_ids: list[str]
+) -> dict[str, tuple[dict[str, Any], int]]:
+    """`get_body(for_update=True)` of many households, locked in household_id order so two
+    transactions locking overlapping sets queue instead of deadlocking."""
+    if not household_ids:
+        return {}
+    rows = conn.execute(
+        select(households.c.household_id, households.c.body, households.c.version)
+        .where(households.c.household_id.in_(household_ids))
+        .order_by(households.c.household_id)
+        .with_for_update()
+    )
+    return {r.household_id: (jsoncol.loads(r.body), r.version) for r in rows}
+
+
+def get_versions(
+    conn: Connection, wanted: Iterable[tuple[str, int]]
+) -> dict[tuple[str, int], dict[str, Any]]:
+    """`get_version` of many (household_id, version) pairs in one query; missing ones left out."""
+    pairs = sorted(set(wanted))
+    if not pairs:
+        return {}
+    rows = conn.execute(
+        select(household_versions.c.household_id, household_versions.c.version,
+               household_versions.c.body)
+        .where(tuple_(household_versions.c.household_id, household_versions.c.version)
+               .in_(pairs))
+    )
+    return {(r.household_id, r.version): jsoncol.loads(r.body) for r in rows}
+
+
 def get_version(conn: Connection, household_id: str, version: int) -> dict[str, Any] | None:
     body = conn.execute(_VERSION_BODY, {"id_": household_id, "version_": version}).scalar()
     return jsoncol.loads(body)
@@ -98,6 +134,34 @@ def _view(row: Any) -> dict[str, Any]:
     return household
 
 
+# A member as the NIK index holds it: (member_id, nik, status).
+MemberRow = tuple[str, str | None, str]
+
+
+@dataclass(slots=True)
+class StoredForm:
+    """A validated household in the form it is stored: canonical text, hash, NIK index."""
+
+    household_id: str
+    region_code: str
+    text: str
+    digest: str
+    members: list[MemberRow]
+
+
+def stored_form(body: dict[str, Any]) -> StoredForm:
+    """The canonical JSON, its hash and the NIK index rows of a household body (pure)."""
+    text = jsoncol.dumps(body)
+    return StoredForm(
+        household_id=body["household_id"],
+        region_code=body["region_code"],
+        text=text,
+        digest=jsoncol.text_hash(text),
+        members=[(m["member_id"], m.get("nik"), m.get("status", "alive"))
+                 for m in body["members"]],
+    )
+
+
 def save_version(
     conn: Connection,
     household: dict[str, Any],
@@ -106,74 +170,67 @@ def save_version(
     source_id: str | None = None,
     actor: str | None = None,
 ) -> int | None:
-    """Store `household` as its next version; None when it equals the current one.
-
-    Also keeps the members' NIK index current and tells the pull feed.
-    """
-    body = {k: v for k, v in household.items() if k not in ("version", "verification")}
-    digest = jsoncol.content_hash(body)
-    household_id = body["household_id"]
-    current = conn.execute(
-        select(households.c.version, households.c.content_hash).where(
-            households.c.household_id == household_id
-        )
-    ).first()
-    if current is not None and current.content_hash == digest:
+    """Store `household` as its next version; None when it equals the current one."""
+    form = stored_form({k: v for k, v in household.items() if k not in ("version", "verification")})
+    current = conn.execute(_VERSION_HASH, {"id_": form.household_id}).first()
+    if current is not None and current.content_hash == form.digest:
         return None
-    at = now_iso()
-    text = jsoncol.dumps(body)
-    if current is None:
-        version = 1
+    new, changed = ([form], []) if current is None else ([], [(form, current.version)])
+    write_versions(conn, new, changed, at=now_iso(), source=source, source_id=source_id,
+                   actor=actor)
+    return 1 if current is None else current.version + 1
+
+
+def write_versions(
+    conn: Connection,
+    new: Iterable[StoredForm],
+    changed: Iterable[tuple[StoredForm, int]],
+    *,
+    at: str,
+    source: str,
+    source_id: str | None = None,
+    actor: str | None = None,
+) -> None:
+    """Store `new` households as version 1 and `changed` ones as (form, current version) + 1.
+
+    The one writer of household versions, for a review's one household and an import's
+    thousand alike: the row, its history entry, the members' NIK index (replaced) and
+    one pull-feed change per stored version, with one driver call per table.
+
+    Rows go in key order: the B-tree pages an insert touches are then mostly the ones the
+    previous insert touched (measured: a tenth off the time of a 100,000-household import).
+    """
+    new = sorted(new, key=lambda f: f.household_id)
+    changed = sorted(changed, key=lambda item: item[0].household_id)
+    bulk.insert_rows(
+        conn, households,
+        ("household_id", "region_code", "version", "body", "content_hash",
+         "verification_state", "updated_at"),
+        [(f.household_id, f.region_code, 1, f.text, f.digest, "unverified", at) for f in new],
+    )
+    if changed:
+        bulk.update_rows(
+            conn, households, ("region_code", "version", "body", "content_hash", "updated_at"),
+            "household_id",
+            [(f.region_code, version + 1, f.text, f.digest, at, f.household_id)
+             for f, version in changed],
+        )
         conn.execute(
-            households.insert().values(
-                household_id=household_id,
-                region_code=body["region_code"],
-                version=version,
-                body=text,
-                content_hash=digest,
-                verification_state="unverified",
-                updated_at=at,
+            members.delete().where(
+                members.c.household_id.in_([f.household_id for f, _ in changed])
             )
         )
-    else:
-        version = current.version + 1
-        conn.execute(
-            households.update()
-            .where(households.c.household_id == household_id)
-            .values(
-                region_code=body["region_code"],
-                version=version,
-                body=text,
-                content_hash=digest,
-                updated_at=at,
-            )
-        )
-        conn.execute(members.delete().where(members.c.household_id == household_id))
-    conn.execute(
-        household_versions.insert().values(
-            household_id=household_id,
-            version=version,
-            source=source,
-            source_id=source_id,
-            actor=actor,
-            at=at,
-            body=text,
-        )
+    stored = [(f, 1) for f in new] + [(f, version + 1) for f, version in changed]
+    bulk.insert_rows(
+        conn, household_versions,
+        ("household_id", "version", "source", "source_id", "actor", "at", "body"),
+        [(f.household_id, version, source, source_id, actor, at, f.text) for f, version in stored],
     )
-    conn.execute(
-        members.insert(),
-        [
-            {
-                "household_id": household_id,
-                "member_id": m["member_id"],
-                "nik": m.get("nik"),
-                "status": m.get("status", "alive"),
-            }
-            for m in body["members"]
-        ],
+    bulk.insert_rows(
+        conn, members, ("household_id", "member_id", "nik", "status"),
+        [(f.household_id, *member) for f, _ in stored for member in f.members],
     )
-    feed.emit(conn, "household", household_id, household_id)
-    return version
+    feed.emit_households(conn, [f.household_id for f, _ in stored], at)
 
 
 def set_verification(
@@ -187,9 +244,7 @@ def set_verification(
 
 def set_verification_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
     """`set_verification` for many households (dicts of household_id, state, survey_id, at)."""
-    from server.store.bulk import update_rows
-
-    update_rows(
+    bulk.update_rows(
         conn, households, ("verification_state", "verification_survey_id", "verification_at"),
         "household_id",
         [(r["state"], r["survey_id"], r["at"], r["household_id"]) for r in rows],

@@ -16,4 +16,9 @@ def loads(text: str | None) -> Any:
 
 
 def content_hash(value: Any) -> str:
-    return hashlib.sha256(dumps(value).encode("utf-8")).hexdigest()
+    return text_hash(dumps(value))
+
+
+def text_hash(text: str) -> str:
+    """`content_hash` of a value already encoded by `dumps`, for callers that keep the text."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from server.store import jsoncol
+from server.store import bulk, jsoncol
 from server.store.tables import devices, surveys
 
 # Built once: a push runs these for every survey, and building a statement per call
@@ -28,13 +28,81 @@ def get(conn: Connection, survey_id: str) -> dict[str, Any] | None:
     return survey
 
 
-def insert(conn: Connection, values: dict[str, Any]) -> None:
-    conn.execute(_INSERT, values)
+def new_row(
+    survey: dict[str, Any],
+    *,
+    text: str,
+    digest: str,
+    enumerator_id: int,
+    device_id: str,
+    state: str,
+    result: dict[str, Any],
+    superseded_by: str | None,
+    received_at: str,
+) -> dict[str, Any]:
+    """The stored row of an accepted survey, the same whichever ingest path stores it.
+
+    `text` is the survey's canonical JSON (`jsoncol.dumps`), `digest` its hash.
+    """
+    return {
+        "survey_id": survey["survey_id"],
+        "household_id": survey["household_id"],
+        "enumerator_id": enumerator_id,
+        "device_id": device_id,
+        "device_seq": survey["device_seq"],
+        "base_version": survey["base_version"],
+        "parent_survey_id": survey["parent_survey_id"],
+        "outcome": survey["outcome"],
+        "completed_at": survey["completed_at"],
+        "content_hash": digest,
+        "body": text,
+        "state": state,
+        "result": jsoncol.dumps(result),
+        "superseded_by": superseded_by,
+        "received_at": received_at,
+    }
+
+
+def insert(conn: Connection, row: dict[str, Any]) -> None:
+    """Store one `new_row`."""
+    conn.execute(_INSERT, row)
+
+
+def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Store many `new_row`s in one driver call (a batched push)."""
+    if rows:
+        columns = list(rows[0])
+        bulk.insert_rows(conn, surveys, columns, [tuple(r[c] for c in columns) for r in rows])
 
 
 def child_of(conn: Connection, survey_id: str) -> str | None:
     """The stored survey naming `survey_id` as its parent, if one arrived first."""
     return conn.execute(_CHILD_OF, {"survey_id": survey_id}).scalar()
+
+
+def answers_of(conn: Connection, survey_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The content hash and first answer of each survey already stored, by survey_id."""
+    if not survey_ids:
+        return {}
+    rows = conn.execute(
+        select(surveys.c.survey_id, surveys.c.content_hash, surveys.c.result)
+        .where(surveys.c.survey_id.in_(survey_ids))
+    )
+    return {r.survey_id: {"content_hash": r.content_hash, "result": jsoncol.loads(r.result)}
+            for r in rows}
+
+
+def children_of(conn: Connection, survey_ids: list[str]) -> dict[str, str]:
+    """`child_of` for many surveys in one query: parent survey_id -> a stored child."""
+    children: dict[str, str] = {}
+    rows = conn.execute(
+        select(surveys.c.parent_survey_id, surveys.c.survey_id)
+        .where(surveys.c.parent_survey_id.in_(survey_ids))
+        .order_by(surveys.c.survey_id)
+    )
+    for row in rows:
+        children.setdefault(row.parent_survey_id, row.survey_id)
+    return children
 
 
 def mark_superseded(conn: Connection, survey_id: str, by: str) -> None:

@@ -5,7 +5,7 @@ is a network round trip and a parse on the server, and 50 laptops pushing at onc
 more time on those than on reconciliation. Here the surveys of one push that stand
 alone (one per household in the batch, no parent in play, not a new-household
 proposal) are read in a handful of queries for the whole batch, decided in memory by
-the very same `ingest.decide`, and written with one multi-row statement per table.
+the very same `core.decide`, and written with one multi-row statement per table.
 
 Everything else (a parent and its child in one push, two visits of one household, a
 proposal, a survey already stored) goes through `ingest_survey` as before, in request
@@ -19,32 +19,30 @@ same households queue instead of deadlocking.
 
 from __future__ import annotations
 
-import hashlib
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import Connection, select, tuple_
+from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from schemas import flatten_errors
-from server.services.ingest.single import (
+from server.services.ingest.core import (
     BAD_BASE,
     NOT_ASSIGNED,
-    _rejected,
-    _repeat,
-    _schema,
+    accepted,
     decide,
-    ingest_survey,
     nik_lookup,
-    verification_of,
+    rejected,
+    repeat,
+    survey_loader,
 )
-from server.store import feed, jsoncol
+from server.services.ingest.single import ingest_survey, verification_of
+from server.store import assignments, feed, jsoncol
 from server.store import flags as flag_store
 from server.store import households as household_store
-from server.store.bulk import insert_rows
-from server.store.tables import assignments, flags, household_versions, households, surveys
+from server.store import surveys as survey_store
 from server.timeutil import now_iso
 
 
@@ -56,7 +54,7 @@ class _Item:
 
     @property
     def digest(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()  # = content_hash
+        return jsoncol.text_hash(self.text)
 
 
 def ingest_batch(
@@ -67,10 +65,10 @@ def ingest_batch(
     loaded: list[_Item] = []
     for index, item in enumerate(items):
         try:
-            survey = _schema.load(item)
+            survey = survey_loader.load(item)
         except ValidationError as exc:
             raw_id = item.get("survey_id") if isinstance(item, dict) else None
-            results[index] = _rejected(raw_id if isinstance(raw_id, str) else None,
+            results[index] = rejected(raw_id if isinstance(raw_id, str) else None,
                                        flatten_errors(exc.messages))
             continue
         loaded.append(_Item(index, survey, jsoncol.dumps(survey)))
@@ -95,12 +93,12 @@ def _split(
     conn: Connection, loaded: list[_Item], results: list[dict[str, Any] | None]
 ) -> tuple[list[_Item], list[_Item]]:
     """Answer the repeats; part the rest into (stands alone, goes item by item)."""
-    stored = _stored_surveys(conn, [i.survey["survey_id"] for i in loaded])
+    stored = survey_store.answers_of(conn, [i.survey["survey_id"] for i in loaded])
     fresh = []
     for item in loaded:
         existing = stored.get(item.survey["survey_id"])
         if existing is not None:
-            results[item.index] = _repeat(existing, item.digest, item.survey["survey_id"])
+            results[item.index] = repeat(existing, item.digest, item.survey["survey_id"])
         else:
             fresh.append(item)
     households_seen = Counter(i.survey["household_id"] for i in fresh)
@@ -120,26 +118,15 @@ def _split(
     return alone, slow
 
 
-def _stored_surveys(conn: Connection, survey_ids: list[str]) -> dict[str, dict[str, Any]]:
-    if not survey_ids:
-        return {}
-    rows = conn.execute(
-        select(surveys.c.survey_id, surveys.c.content_hash, surveys.c.result)
-        .where(surveys.c.survey_id.in_(survey_ids))
-    )
-    return {r.survey_id: {"content_hash": r.content_hash, "result": jsoncol.loads(r.result)}
-            for r in rows}
-
-
 def _ingest_alone(
     conn: Connection, user: dict[str, Any], device_id: str, alone: list[_Item]
 ) -> list[dict[str, Any]]:
     household_ids = sorted({i.survey["household_id"] for i in alone})
-    assigned = _ever_assigned(conn, user["user_id"], household_ids)
-    current = _lock_current(conn, [h for h in household_ids if h in assigned])
+    assigned = assignments.ever_assigned(conn, user["user_id"], household_ids)
+    current = household_store.lock_bodies(conn, [h for h in household_ids if h in assigned])
     bases = _base_versions(conn, [i.survey for i in alone], current)
-    children = _stored_children(conn, [i.survey["survey_id"] for i in alone])
-    open_flags = _open_flags(conn, list(current))
+    children = survey_store.children_of(conn, [i.survey["survey_id"] for i in alone])
+    open_flags = flag_store.open_for_households(conn, list(current))
     nik_holders = nik_lookup(conn, [i.survey for i in alone if i.survey["survey_id"]
                                      not in children])
     writes = _Writes(user["user_id"], device_id)
@@ -148,13 +135,13 @@ def _ingest_alone(
         survey = item.survey
         household_id = survey["household_id"]
         if household_id not in assigned:
-            answers.append(_rejected(survey["survey_id"], {"household_id": [NOT_ASSIGNED]}))
+            answers.append(rejected(survey["survey_id"], {"household_id": [NOT_ASSIGNED]}))
             continue
         body, version = current[household_id]
         base = body if survey["base_version"] == version else bases.get(
             (household_id, survey["base_version"]))
         if base is None:
-            answers.append(_rejected(survey["survey_id"], {"base_version": [BAD_BASE]}))
+            answers.append(rejected(survey["survey_id"], {"base_version": [BAD_BASE]}))
             continue
         child = children.get(survey["survey_id"])
         if child is not None:
@@ -167,75 +154,14 @@ def _ingest_alone(
     return answers
 
 
-def _ever_assigned(conn: Connection, user_id: int, household_ids: list[str]) -> set[str]:
-    """Households ever assigned to the user (cancelled too: a visit made stays welcome)."""
-    return set(conn.execute(
-        select(assignments.c.household_id).distinct().where(
-            assignments.c.enumerator_id == user_id,
-            assignments.c.household_id.in_(household_ids),
-        )
-    ).scalars())
-
-
-def _lock_current(
-    conn: Connection, household_ids: list[str]
-) -> dict[str, tuple[dict[str, Any], int]]:
-    if not household_ids:
-        return {}
-    rows = conn.execute(
-        select(households.c.household_id, households.c.body, households.c.version)
-        .where(households.c.household_id.in_(household_ids))
-        .order_by(households.c.household_id)
-        .with_for_update()
-    )
-    return {r.household_id: (jsoncol.loads(r.body), r.version) for r in rows}
-
-
 def _base_versions(
     conn: Connection, batch: list[dict[str, Any]], current: dict[str, tuple[dict, int]]
 ) -> dict[tuple[str, int], dict[str, Any]]:
     """The older versions surveys were recorded against (most were shown the latest)."""
-    wanted = {(s["household_id"], s["base_version"]) for s in batch
-              if s["household_id"] in current and s["base_version"] != current[s["household_id"]][1]}
-    if not wanted:
-        return {}
-    rows = conn.execute(
-        select(household_versions.c.household_id, household_versions.c.version,
-               household_versions.c.body)
-        .where(tuple_(household_versions.c.household_id, household_versions.c.version)
-               .in_(sorted(wanted)))
-    )
-    return {(r.household_id, r.version): jsoncol.loads(r.body) for r in rows}
-
-
-def _stored_children(conn: Connection, survey_ids: list[str]) -> dict[str, str]:
-    """Surveys already stored that name one of these as their parent (arrived first)."""
-    children: dict[str, str] = {}
-    rows = conn.execute(
-        select(surveys.c.parent_survey_id, surveys.c.survey_id)
-        .where(surveys.c.parent_survey_id.in_(survey_ids))
-        .order_by(surveys.c.survey_id)
-    )
-    for row in rows:
-        children.setdefault(row.parent_survey_id, row.survey_id)
-    return children
-
-
-def _open_flags(conn: Connection, household_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
-    """Open flags per household, oldest first, with the device of the survey behind each."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    if not household_ids:
-        return found
-    rows = conn.execute(
-        select(flags, surveys.c.device_id)
-        .outerjoin(surveys, surveys.c.survey_id == flags.c.survey_id)
-        .where(flags.c.household_id.in_(household_ids), flags.c.status == "open")
-        .order_by(flags.c.household_id, flags.c.created_at, flags.c.flag_id)
-    ).mappings()
-    for row in rows:
-        found.setdefault(row["household_id"], []).append(
-            {**flag_store.to_dict(row), "device_id": row["device_id"]})
-    return found
+    return household_store.get_versions(conn, (
+        (s["household_id"], s["base_version"]) for s in batch
+        if s["household_id"] in current and s["base_version"] != current[s["household_id"]][1]
+    ))
 
 
 class _Writes:
@@ -258,25 +184,12 @@ class _Writes:
         self.flags.extend(rows)
         self.feed.extend(("flag", row["flag_id"], row["household_id"], self.enumerator_id)
                          for row in rows)
-        result = {"survey_id": survey["survey_id"], "status": "accepted", "state": state,
-                  "flags": [flag_store.to_dict(row) for row in rows], "errors": None}
-        self.surveys.append({
-            "survey_id": survey["survey_id"],
-            "household_id": survey["household_id"],
-            "enumerator_id": self.enumerator_id,
-            "device_id": self.device_id,
-            "device_seq": survey["device_seq"],
-            "base_version": survey["base_version"],
-            "parent_survey_id": survey["parent_survey_id"],
-            "outcome": survey["outcome"],
-            "completed_at": survey["completed_at"],
-            "content_hash": item.digest,
-            "body": item.text,
-            "state": state,
-            "result": jsoncol.dumps(result),
-            "superseded_by": child,
-            "received_at": self.at,
-        })
+        result = accepted(survey["survey_id"], state, [flag_store.to_dict(row) for row in rows])
+        self.surveys.append(survey_store.new_row(
+            survey, text=item.text, digest=item.digest, enumerator_id=self.enumerator_id,
+            device_id=self.device_id, state=state, result=result, superseded_by=child,
+            received_at=self.at,
+        ))
         verification = verification_of(survey, state) if state != "superseded" else None
         if verification is not None:
             self.verifications.append({
@@ -285,9 +198,7 @@ class _Writes:
         return result
 
     def flush(self, conn: Connection) -> None:
-        for table, rows in ((flags, self.flags), (surveys, self.surveys)):
-            if rows:
-                columns = list(rows[0])
-                insert_rows(conn, table, columns, [tuple(r[c] for c in columns) for r in rows])
+        flag_store.insert_many(conn, self.flags)
+        survey_store.insert_many(conn, self.surveys)
         feed.emit_many(conn, self.feed)
         household_store.set_verification_many(conn, self.verifications)

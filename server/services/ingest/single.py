@@ -9,39 +9,38 @@ the write, decides between two copies arriving at once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import date
 from typing import Any
 
 from marshmallow import ValidationError
 from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
-from schemas import SurveySchema, flatten_errors, known_village
-from schemas.fastload import FastLoader
-from server.reconcile.engine import RuleContext, reconcile_survey, survey_state
-from server.reconcile.rules import OBSERVATION_RULES
+from schemas import flatten_errors
+from server.services.ingest.core import (
+    BAD_BASE,
+    BAD_PARENT,
+    NEW_EXISTS,
+    NEW_OUTSIDE,
+    NOT_ASSIGNED,
+    accepted,
+    decide,
+    nik_lookup,
+    rejected,
+    repeat,
+    survey_loader,
+)
 from server.store import assignments, jsoncol
 from server.store import flags as flag_store
 from server.store import households as household_store
 from server.store import surveys as survey_store
 from server.timeutil import now_iso
 
-# Compiled for valid input (the common case); anything doubtful goes to marshmallow,
-# so a rejection carries marshmallow's own messages (server/fastload.py).
-_schema = FastLoader(SurveySchema())
 
-NOT_ASSIGNED = "Keluarga ini tidak pernah ditugaskan kepada Anda."
-NEW_OUTSIDE = "Usulan baru harus berada di desa tempat Anda mendapat tugas."
-NEW_EXISTS = "household_id usulan baru sudah ada di DTSEN."
-ID_REUSED = "survey_id ini sudah dipakai untuk isi kunjungan yang lain."
-BAD_BASE = "Versi dasar ini tidak pernah ada untuk keluarga ini."
-BAD_PARENT = "Kunjungan induk milik keluarga atau perangkat lain."
+class SurveyRefused(Exception):
+    """Raised inside the savepoint when a survey may not be stored; becomes `rejected`."""
 
-
-class Rejected(Exception):
     def __init__(self, errors: dict[str, list[str]]):
-        super().__init__("rejected")
+        super().__init__("survey refused")
         self.errors = errors
 
 
@@ -52,44 +51,39 @@ def ingest_survey(
     survey_id = item.get("survey_id") if isinstance(item, dict) else None
     survey_id = survey_id if isinstance(survey_id, str) else None
     try:
-        survey = _schema.load(item)
+        survey = survey_loader.load(item)
     except ValidationError as exc:
-        return _rejected(survey_id, flatten_errors(exc.messages))
+        return rejected(survey_id, flatten_errors(exc.messages))
     survey_id = survey["survey_id"]
-    digest = jsoncol.content_hash(survey)
+    text = jsoncol.dumps(survey)
+    digest = jsoncol.text_hash(text)
     existing = survey_store.get(conn, survey_id)
     if existing is not None:
-        return _repeat(existing, digest, survey_id)
+        return repeat(existing, digest, survey_id)
     savepoint = conn.begin_nested()
     try:
-        result = _store(conn, user, device_id, survey, digest)
+        result = _store(conn, user, device_id, survey, text, digest)
         savepoint.commit()
         return result
-    except Rejected as exc:
+    except SurveyRefused as exc:
         savepoint.rollback()
-        return _rejected(survey_id, exc.errors)
+        return rejected(survey_id, exc.errors)
     except IntegrityError:
         # The same survey_id landed from another request in the meantime.
         savepoint.rollback()
         existing = survey_store.get(conn, survey_id)
         if existing is None:
             raise
-        return _repeat(existing, digest, survey_id)
-
-
-def _repeat(existing: dict[str, Any], digest: str, survey_id: str) -> dict[str, Any]:
-    if existing["content_hash"] != digest:
-        return _rejected(survey_id, {"survey_id": [ID_REUSED]})
-    return {**existing["result"], "status": "duplicate"}
-
-
-def _rejected(survey_id: str | None, errors: dict[str, list[str]]) -> dict[str, Any]:
-    return {"survey_id": survey_id, "status": "rejected", "state": None, "flags": [],
-            "errors": errors}
+        return repeat(existing, digest, survey_id)
 
 
 def _store(
-    conn: Connection, user: dict[str, Any], device_id: str, survey: dict[str, Any], digest: str
+    conn: Connection,
+    user: dict[str, Any],
+    device_id: str,
+    survey: dict[str, Any],
+    text: str,
+    digest: str,
 ) -> dict[str, Any]:
     household_id = survey["household_id"]
     base, current, region = _check_household(conn, user, survey)
@@ -114,88 +108,18 @@ def _store(
         enumerator_id=user["user_id"],
     )
     at = now_iso()
-    result = {
-        "survey_id": survey["survey_id"],
-        "status": "accepted",
-        "state": state,
-        "flags": raised,
-        "errors": None,
-    }
+    result = accepted(survey["survey_id"], state, raised)
     survey_store.insert(
         conn,
-        {
-            "survey_id": survey["survey_id"],
-            "household_id": household_id,
-            "enumerator_id": user["user_id"],
-            "device_id": device_id,
-            "device_seq": survey["device_seq"],
-            "base_version": survey["base_version"],
-            "parent_survey_id": survey["parent_survey_id"],
-            "outcome": survey["outcome"],
-            "completed_at": survey["completed_at"],
-            "content_hash": digest,
-            "body": jsoncol.dumps(survey),
-            "state": state,
-            "result": jsoncol.dumps(result),
-            "superseded_by": child,
-            "received_at": at,
-        },
+        survey_store.new_row(
+            survey, text=text, digest=digest, enumerator_id=user["user_id"],
+            device_id=device_id, state=state, result=result, superseded_by=child,
+            received_at=at,
+        ),
     )
     if current is not None and state != "superseded":
         _update_verification(conn, survey, state)
     return result
-
-
-def decide(
-    survey: dict[str, Any],
-    device_id: str,
-    base: dict[str, Any] | None,
-    current: dict[str, Any] | None,
-    open_flags: list[dict[str, Any]],
-    nik_holders: Callable[[str], list[tuple[str, str]]],
-) -> tuple[str, list[Any]]:
-    """(state, flag drafts) of a survey that is not superseded: reconciliation, no I/O.
-
-    `open_flags` are the household's open flags with the `device_id` of their survey;
-    those from this device are no independent evidence, so never a conflict.
-    """
-    others = [f for f in open_flags if f["device_id"] != device_id]
-    ctx = RuleContext(
-        as_of=date.fromisoformat(survey["completed_at"][:10]),
-        nik_holders=nik_holders,
-        known_village=known_village,
-        outcome=survey["outcome"],
-    )
-    drafts = reconcile_survey(survey, base, current, others, ctx)
-    return survey_state(drafts), _without_repeats(drafts, open_flags)
-
-
-def nik_lookup(
-    conn: Connection, surveys: list[dict[str, Any]]
-) -> Callable[[str], Callable[[str], list[tuple[str, str]]]]:
-    """Per household: NIK holders elsewhere, every observed NIK of `surveys` in one query."""
-    niks = {m["nik"] for s in surveys for m in ((s["observed"] or {}).get("members") or ())
-            if m.get("nik")}
-    known = household_store.nik_holders_many(conn, niks)
-
-    def for_household(household_id: str) -> Callable[[str], list[tuple[str, str]]]:
-        def holders(nik: str) -> list[tuple[str, str]]:
-            found = known[nik] if nik in known else household_store.nik_holders(conn, nik)
-            return [h for h in found if h[0] != household_id]
-
-        return holders
-
-    return for_household
-
-
-def _without_repeats(drafts: list[Any], open_flags: list[dict[str, Any]]) -> list[Any]:
-    """A data-quality finding already open on the household is not raised again.
-
-    Observations (FIELD_CHANGED, MEMBER_*, CONFLICT) are kept per survey: each is its own
-    evidence, compared with the others for agreement or conflict.
-    """
-    held = {(f["rule"], f["path"]) for f in open_flags if f["rule"] not in OBSERVATION_RULES}
-    return [d for d in drafts if d.rule in OBSERVATION_RULES or (d.rule, d.path) not in held]
 
 
 def _check_household(
@@ -206,12 +130,12 @@ def _check_household(
     if survey["base_version"] is None:
         region = survey["observed"]["region_code"]
         if region not in assignments.assigned_villages(conn, user["user_id"]):
-            raise Rejected({"observed.region_code": [NEW_OUTSIDE]})
+            raise SurveyRefused({"observed.region_code": [NEW_OUTSIDE]})
         if household_store.region_of(conn, household_id) is not None:
-            raise Rejected({"household_id": [NEW_EXISTS]})
+            raise SurveyRefused({"household_id": [NEW_EXISTS]})
         return None, None, region
     if not assignments.is_assigned(conn, user["user_id"], household_id, ever=True):
-        raise Rejected({"household_id": [NOT_ASSIGNED]})
+        raise SurveyRefused({"household_id": [NOT_ASSIGNED]})
     # Locked: the reconciliation below reads the current version and its open flags.
     current_row = household_store.get_body(conn, household_id, for_update=True)
     assert current_row is not None  # an assigned household exists
@@ -220,7 +144,7 @@ def _check_household(
         return current, current, current["region_code"]  # shown the latest: one read
     base = household_store.get_version(conn, household_id, survey["base_version"])
     if base is None:
-        raise Rejected({"base_version": [BAD_BASE]})
+        raise SurveyRefused({"base_version": [BAD_BASE]})
     return base, current, current["region_code"]
 
 
@@ -238,7 +162,7 @@ def _check_parent(
         or parent["device_id"] != device_id
         or parent["enumerator_id"] != user["user_id"]
     ):
-        raise Rejected({"parent_survey_id": [BAD_PARENT]})
+        raise SurveyRefused({"parent_survey_id": [BAD_PARENT]})
     return parent
 
 

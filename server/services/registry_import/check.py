@@ -6,7 +6,6 @@ registry import spends most of its time here, not in the database.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,8 +16,7 @@ from schemas.fastload import FastLoader
 from schemas.household import AssetsSchema, HousingSchema, MemberSchema
 from server.services.registry_import import member_ids
 from server.services.registry_import.formats import Problem, RawRecord, parse_jsonl_line
-from server.store import jsoncol
-from server.store.registry_import import StoredForm
+from server.store.households import StoredForm, stored_form
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,19 +44,6 @@ class Valid:
 
 
 Outcome = Valid | Rejected
-
-
-def stored_form(body: dict[str, Any]) -> StoredForm:
-    """The stored form: the canonical JSON and hash `households.save_version` would write."""
-    text = jsoncol.dumps(body)
-    return StoredForm(
-        household_id=body["household_id"],
-        region_code=body["region_code"],
-        text=text,
-        digest=hashlib.sha256(text.encode("utf-8")).hexdigest(),  # = jsoncol.content_hash
-        members=[(m["member_id"], m.get("nik"), m.get("status", "alive"))
-                 for m in body["members"]],
-    )
 
 
 _GROUPS = (("housing", tuple(HousingSchema().load_fields)),

@@ -5,7 +5,7 @@ is a network round trip and a parse on the server, and 50 laptops pushing at onc
 more time on those than on reconciliation. Here the surveys of one push that stand
 alone (one per household in the batch, no parent in play, not a new-household
 proposal) are read in a handful of queries for the whole batch, decided in memory by
-the very same `ingest.decide`, and written with one multi-row statement per table.
+the very same `single.decide`, and written with one multi-row statement per table.
 
 Everything else (a parent and its child in one push, two visits of one household, a
 proposal, a survey already stored) goes through `ingest_survey` as before, in request

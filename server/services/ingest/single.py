@@ -28,7 +28,7 @@ from server.store import surveys as survey_store
 from server.timeutil import now_iso
 
 # Compiled for valid input (the common case); anything doubtful goes to marshmallow,
-# so a rejection carries marshmallow's own messages (server/fastload.py).
+# so a rejection carries marshmallow's own messages (schemas/fastload.py).
 _schema = FastLoader(SurveySchema())
 
 NOT_ASSIGNED = "Keluarga ini tidak pernah ditugaskan kepada Anda."

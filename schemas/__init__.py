@@ -1,4 +1,4 @@
-"""The contract's data shapes (protocol-v1) as marshmallow schemas. Pure: no I/O.
+"""The contract's data shapes (docs/protocol.md) as marshmallow schemas. Pure: no I/O.
 
 Shared by the server and the field agent, so a survey the capture form accepts is a
 survey the server accepts.

@@ -1,4 +1,4 @@
-"""The contract's closed vocabularies (protocol-v1, section 2).
+"""The contract's closed vocabularies (docs/protocol.md §2).
 
 Kept as tuples so the schemas, the capture form and the supervisor pages offer the
 same choices in the same order.

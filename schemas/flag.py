@@ -1,4 +1,4 @@
-"""Flags, their resolution, and the pull feed's changes (protocol-v1, sections 2 and 3)."""
+"""Flags, their resolution, and the pull feed's changes (docs/protocol.md §2 and §3)."""
 
 from __future__ import annotations
 

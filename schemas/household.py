@@ -1,4 +1,4 @@
-"""Household, member, housing, assets and programs (protocol-v1, section 2)."""
+"""Household, member, housing, assets and programs (docs/protocol.md §2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A verification visit and the push exchange (protocol-v1, sections 2 and 3)."""
+"""A verification visit and the push exchange (docs/protocol.md §2 and §3)."""
 
 from __future__ import annotations
 

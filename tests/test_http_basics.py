@@ -1,4 +1,4 @@
-"""The API's ground rules on a real server on a loopback port (protocol-v1, section 3).
+"""The API's ground rules on a real server on a loopback port (docs/protocol.md §3).
 
 Tokens, roles and regions decide who reads what; every error is the contract's JSON
 body, never an HTML page; and nothing personal or secret reaches the server's log.

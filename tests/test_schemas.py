@@ -1,4 +1,4 @@
-"""Every validator of the contract's shapes (protocol-v1, section 2), one case a row.
+"""Every validator of the contract's shapes (docs/protocol.md §2), one case a row.
 
 These are the messages an admin reads in an import's reject list and an enumerator
 sees when the server refuses a survey, so each is checked by its field path.

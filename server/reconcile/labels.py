@@ -1,4 +1,4 @@
-"""What a place is called in the supervisor's language (glossary.md).
+"""What a place is called in the supervisor's language (docs/glossary.md).
 
 Used in flag messages, which name the place but never its value.
 """

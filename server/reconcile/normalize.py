@@ -1,4 +1,4 @@
-"""When two values at the same place count as the same (protocol-v1, section 2).
+"""When two values at the same place count as the same (docs/protocol.md §2).
 
 Enumerators type names, occupations and addresses by hand: "Buruh  Tani " and
 "buruh tani" are one observation, not a discrepancy. Unknown (`null`) and absent are

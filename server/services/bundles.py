@@ -2,7 +2,7 @@
 
 A laptop with no link for weeks exports its pending surveys to one signed file
 (`verivali-agent export-bundle`); someone carries it to the office. Importing it has
-exactly the push semantics — each survey goes through `ingest.ingest_survey`, so a
+exactly the push semantics — each survey goes through `ingest.single.ingest_survey`, so a
 survey that also arrives over the network later is a `duplicate`, never a double.
 The bundle is refused whole when its checksum or signature fails or its signer is
 not an active enumerator. The acknowledgement file, signed with the same key, tells

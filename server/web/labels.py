@@ -1,4 +1,4 @@
-"""What people read instead of code words (glossary.md), and how values are shown.
+"""What people read instead of code words (docs/glossary.md), and how values are shown.
 
 Codes stay in the data and the URLs; every label here goes through the translation
 catalogue, so the English pages say the same things.

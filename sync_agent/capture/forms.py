@@ -41,7 +41,7 @@ def _text(value: Any) -> str:
 
 
 def blank_member() -> dict[str, str]:
-    """A new person: a fresh UUID member_id, never reused (contract, section 2)."""
+    """A new person: a fresh UUID member_id, never reused (docs/protocol.md §2)."""
     row = dict.fromkeys(MEMBER_FIELDS, "")
     row.update(member_id=str(uuid.uuid4()), disability="none", status="alive", is_new="1")
     return row

@@ -1,7 +1,7 @@
 """What the enumerator reads on the form: the contract's codes in Bahasa Indonesia.
 
 Codes stay in English in the data (`schemas.enums`); the words follow the project
-glossary (shared/design/glossary.md) and the BPS/DTSEN questionnaire terms.
+glossary (docs/glossary.md) and the BPS/DTSEN questionnaire terms.
 """
 
 from __future__ import annotations

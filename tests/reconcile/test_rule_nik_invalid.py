@@ -7,7 +7,7 @@ from reconcile_builders import ctx, household, make_nik, member
 
 from server.reconcile.rules import nik_invalid
 
-# Spelled out from protocol-v1 rather than computed like the rule does.
+# Spelled out from docs/protocol.md §2 rather than computed like the rule does.
 VALID_PROVINCES = {
     "11", "12", "13", "14", "15", "16", "17", "18", "19", "21",
     "31", "32", "33", "34", "35", "36", "51", "52", "53",

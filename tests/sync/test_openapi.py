@@ -13,7 +13,7 @@ import schemas
 from tests.conftest import auth
 from tests.factories import enumerator, household, seed, survey
 
-# Every call of protocol-v1 section 3, relative to the server URL `/api/v1`.
+# Every call of docs/protocol.md §3, relative to the server URL `/api/v1`.
 CONTRACT = {
     ("get", "/health"),
     ("post", "/sync/push"),

@@ -1,4 +1,4 @@
-"""Every flag rule, its severity, and what accepting it does (protocol-v1, section 2).
+"""Every flag rule, its severity, and what accepting it does (docs/protocol.md §2).
 
 One table, so the push handler, the scan command and the supervisor pages agree.
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-# Valid first two digits of a NIK or KK number (protocol-v1, NIK_INVALID).
+# Valid first two digits of a NIK or KK number (docs/protocol.md §2, NIK_INVALID).
 PROVINCE_CODES = frozenset(
     [str(code) for code in range(11, 20)]
     + ["21"]

@@ -1,6 +1,6 @@
 """What an admin sees of an import: the progress bar, the reject list, the counts.
 
-Kept apart from `importer` so the library stays quiet (the bench and the demo call it
+Kept apart from `run` so the library stays quiet (the bench and the demo call it
 too) and the CLI command stays a few lines. Rejects are held in a spooled temporary
 file while the bar runs, so a file that is rejected wholesale does not fill memory,
 and then listed; `--rejects FILE` writes them as CSV for a spreadsheet.

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from marshmallow import ValidationError
 
-from schemas import FlagQuerySchema, ResolveSchema
+from schemas import FlagQuerySchema, ResolveSchema, normalize_region_prefix
 from server.api.auth import current_user, require
 from server.api.body import parse, parse_query
+from server.errors import ValidationFailed
 from server.http.engine import get_engine
 from server.services import flags
 
@@ -14,6 +16,16 @@ bp = Blueprint("flags", __name__)
 
 _query_schema = FlagQuerySchema()
 _resolve_schema = ResolveSchema()
+
+
+def _region(value: str | None) -> str | None:
+    """The `region` filter undotted: a province, regency, district or village, dots allowed."""
+    if value is None:
+        return None
+    try:
+        return normalize_region_prefix(value)
+    except ValidationError as exc:
+        raise ValidationFailed(details={"region": exc.messages}) from exc
 
 
 @bp.get("/flags")
@@ -26,7 +38,7 @@ def list_flags():  # type: ignore[no-untyped-def]
         current_user(),
         status=query.get("status"),
         rule=query.get("rule"),
-        region=query.get("region", "").replace(".", "") or None,
+        region=_region(query.get("region")),
         household_id=query.get("household_id"),
         cursor=query.get("cursor"),
         limit=query["limit"],

@@ -34,7 +34,7 @@ class ResolveSchema(StrictSchema):
 class FlagQuerySchema(StrictSchema):
     status = Str(validate=one_of(enums.FLAG_STATUS))
     rule = Str(validate=one_of(enums.RULES))
-    region = Str(validate=length(2, 10))
+    region = Str(validate=length(2, 13))  # up to 18.11.01.2001; the form: normalize_region_prefix
     household_id = Str(validate=length(1, 40))
     cursor = Str(validate=length(1, 200))
     limit = QueryInt(validate=in_range(1, 1000), load_default=100)

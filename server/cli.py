@@ -16,11 +16,9 @@ from marshmallow import ValidationError
 from sqlalchemy import Engine
 
 from schemas import normalize_region_prefix
+from server.services import accounts, assigning
 from server.settings import Settings, SettingsError, load_settings
-from server.store import assignments as assignment_store
-from server.store import households as household_store
-from server.store import users as user_store
-from server.store.db import make_engine, transaction
+from server.store.db import make_engine
 from server.store.schema import create_all
 
 
@@ -159,7 +157,7 @@ def users() -> None:
 
 @users.command("add")
 @click.argument("name")
-@click.option("--role", type=click.Choice(user_store.ROLES), required=True)
+@click.option("--role", type=click.Choice(accounts.ROLES), required=True)
 @click.option(
     "--region",
     "regions",
@@ -174,9 +172,8 @@ def users_add(name: str, role: str, regions: tuple[str, ...], database: str) -> 
     if role == "supervisor" and not region_list:
         raise click.UsageError("a supervisor needs at least one --region")
     try:
-        with transaction(engine_for(database)) as conn:
-            token = user_store.create(conn, name, role, region_list)
-    except user_store.UserError as exc:
+        token = accounts.create_user(engine_for(database), name, role, region_list)
+    except accounts.UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"created {role} {name}", err=True)
     click.echo(token)
@@ -186,9 +183,7 @@ def users_add(name: str, role: str, regions: tuple[str, ...], database: str) -> 
 @database_option
 def users_list(database: str) -> None:
     """List users with role, regions and whether their token is active."""
-    with transaction(engine_for(database)) as conn:
-        rows = user_store.list_all(conn)
-    for user in rows:
+    for user in accounts.list_users(engine_for(database)):
         token_state = "token active" if user["token_hash"] else "token revoked"
         regions = ",".join(user["regions"]) or "-"
         click.echo(f"{user['name']}\t{user['role']}\t{regions}\t{token_state}")
@@ -200,9 +195,8 @@ def users_list(database: str) -> None:
 def users_revoke(name: str, database: str) -> None:
     """Revoke a user's API token at once (a lost or stolen laptop)."""
     try:
-        with transaction(engine_for(database)) as conn:
-            user_store.revoke(conn, name)
-    except user_store.UserError as exc:
+        accounts.revoke_token(engine_for(database), name)
+    except accounts.UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"token of {name} revoked")
 
@@ -213,9 +207,8 @@ def users_revoke(name: str, database: str) -> None:
 def users_rotate(name: str, database: str) -> None:
     """Issue a new API token for a user (the old one stops working); prints it last."""
     try:
-        with transaction(engine_for(database)) as conn:
-            token = user_store.rotate_token(conn, name)
-    except user_store.UserError as exc:
+        token = accounts.rotate_token(engine_for(database), name)
+    except accounts.UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(token)
 
@@ -227,9 +220,8 @@ def users_rotate(name: str, database: str) -> None:
 def users_passwd(name: str, password: str, database: str) -> None:
     """Set a user's password for the supervisor web pages."""
     try:
-        with transaction(engine_for(database)) as conn:
-            user_store.set_password(conn, name, password)
-    except user_store.UserError as exc:
+        accounts.set_password(engine_for(database), name, password)
+    except accounts.UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"password of {name} set")
 
@@ -246,23 +238,13 @@ def assign(
     if not regions and not household_ids:
         raise click.UsageError("give at least one --region or --household")
     region_list = _regions(regions)
-    with transaction(engine_for(database)) as conn:
-        user = user_store.by_name(conn, enumerator)
-        if user is None or user["role"] != "enumerator":
-            raise click.ClickException(f"no enumerator named {enumerator!r}")
-        ids = assignment_store.households_in_regions(conn, region_list)
-        known = set(ids)
-        missing = []
-        for household_id in household_ids:
-            if household_store.region_of(conn, household_id) is None:
-                missing.append(household_id)
-            elif household_id not in known:
-                ids.append(household_id)
-                known.add(household_id)
-        if missing:
-            raise click.ClickException(f"unknown household id(s): {', '.join(missing)}")
-        created = assignment_store.assign_households(conn, user["user_id"], ids)
-    click.echo(f"{created} household(s) newly assigned to {enumerator} ({len(ids)} matched)")
+    try:
+        assigned = assigning.assign(engine_for(database), enumerator, region_list,
+                                    list(household_ids))
+    except assigning.UserError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"{assigned.created} household(s) newly assigned to {enumerator} "
+               f"({assigned.matched} matched)")
 
 
 @main.command()

@@ -10,8 +10,7 @@ from flask import g, request
 
 from server.errors import Forbidden, Unauthorized
 from server.http.engine import get_engine
-from server.store import users as user_store
-from server.store.db import reading
+from server.services.accounts import user_for_token
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -37,8 +36,7 @@ def require(*roles: str) -> Callable[[F], F]:
             token = _token_from_request()
             if token is None:
                 raise Unauthorized()
-            with reading(get_engine()) as conn:
-                user = user_store.by_token(conn, token)
+            user = user_for_token(get_engine(), token)
             if user is None:
                 raise Unauthorized()
             if roles and user["role"] not in roles:

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from marshmallow import ValidationError
 
-from schemas import FlagQuerySchema, ResolveSchema
+from schemas import FlagQuerySchema, ResolveSchema, normalize_region_prefix
 from server.api.auth import current_user, require
 from server.api.body import parse, parse_query
 from server.errors import ValidationFailed
 from server.http.engine import get_engine
-from server.services.review import resolve_flag
-from server.store import flags as flag_store
-from server.store.db import reading, run_transaction
+from server.services import flags
 
 bp = Blueprint("flags", __name__)
 
@@ -19,31 +18,32 @@ _query_schema = FlagQuerySchema()
 _resolve_schema = ResolveSchema()
 
 
+def _region(value: str | None) -> str | None:
+    """The `region` filter undotted: a province, regency, district or village, dots allowed."""
+    if value is None:
+        return None
+    try:
+        return normalize_region_prefix(value)
+    except ValidationError as exc:
+        raise ValidationFailed(details={"region": exc.messages}) from exc
+
+
 @bp.get("/flags")
 @require("supervisor", "admin")
 def list_flags():  # type: ignore[no-untyped-def]
     """Flags oldest first, filtered; a supervisor sees only their regions."""
     query = parse_query(_query_schema)
-    user = current_user()
-    after = None
-    if query.get("cursor"):
-        after = flag_store.decode_cursor(query["cursor"])
-        if after is None:
-            raise ValidationFailed(details={"cursor": ["Kursor tidak sah."]})
-    allowed = user["regions"] if user["role"] == "supervisor" or user["regions"] else None
-    with reading(get_engine()) as conn:
-        rows, has_more = flag_store.query(
-            conn,
-            status=query.get("status"),
-            rule=query.get("rule"),
-            region=query.get("region", "").replace(".", "") or None,
-            allowed_regions=allowed,
-            household_id=query.get("household_id"),
-            after=after,
-            limit=query["limit"],
-        )
-    cursor = flag_store.encode_cursor(rows[-1]["created_at"], rows[-1]["flag_id"]) if rows else None
-    return jsonify({"flags": rows, "cursor": cursor, "has_more": has_more})
+    page = flags.list_flags(
+        get_engine(),
+        current_user(),
+        status=query.get("status"),
+        rule=query.get("rule"),
+        region=_region(query.get("region")),
+        household_id=query.get("household_id"),
+        cursor=query.get("cursor"),
+        limit=query["limit"],
+    )
+    return jsonify(page)
 
 
 @bp.post("/flags/<flag_id>/resolve")
@@ -51,9 +51,5 @@ def list_flags():  # type: ignore[no-untyped-def]
 def resolve(flag_id: str):  # type: ignore[no-untyped-def]
     """Accept, reject or send for revisit; 409 when already decided."""
     body = parse(_resolve_schema)
-    user = current_user()
-    flag = run_transaction(
-        get_engine(),
-        lambda conn: resolve_flag(conn, user, flag_id, body["action"], body.get("note")),
-    )
+    flag = flags.resolve(get_engine(), current_user(), flag_id, body["action"], body.get("note"))
     return jsonify(flag)

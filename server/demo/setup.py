@@ -23,16 +23,16 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from server.demo.data import generate_households
 from server.services.registry_import.files import write_jsonl
 from server.services.registry_import.run import import_registry
 from server.store import assignments as assignment_store
+from server.store import households as household_store
 from server.store import users as user_store
 from server.store.db import make_engine, reading, transaction
 from server.store.schema import create_all
-from server.store.tables import households
 
 DEMO_HOUSEHOLDS = 2000
 DEMO_SEED = 1811
@@ -77,24 +77,14 @@ def _build(engine: Engine, folder: Path, count: int) -> None:
     with transaction(engine) as conn:
         user_store.create(conn, "admin", "admin", [])
         user_store.create(conn, "supervisor", "supervisor", [REGENCY])
-        villages = _busiest_villages(conn, len(ENUMERATORS))
+        # The villages with the most households: a full day's work for each enumerator.
+        villages = household_store.busiest_regions(conn, len(ENUMERATORS))
         for name, village in zip(ENUMERATORS, villages, strict=True):
             user_store.create(conn, name, "enumerator", [village])
             user = user_store.by_name(conn, name)
             assert user is not None
             ids = assignment_store.households_in_regions(conn, [village])
             assignment_store.assign_households(conn, user["user_id"], ids)
-
-
-def _busiest_villages(conn, count: int) -> list[str]:  # type: ignore[no-untyped-def]
-    """The villages with the most households: a full day's work for each enumerator."""
-    rows = conn.execute(
-        select(households.c.region_code, func.count().label("n"))
-        .group_by(households.c.region_code)
-        .order_by(func.count().desc(), households.c.region_code)
-        .limit(count)
-    )
-    return [r.region_code for r in rows]
 
 
 def _credentials(engine: Engine) -> Credentials:

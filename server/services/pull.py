@@ -17,39 +17,16 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection
 
 from server.errors import CursorExpired
+from server.store import assignments as assignment_store
+from server.store import feed
 from server.store import flags as flag_store
 from server.store import households as household_store
-from server.store.feed import visible_high_water
 from server.store.schema import instance_id
-from server.store.tables import assignments, changes
 
 MIN_WINDOW = 500  # change rows read per step, however small the page
-
-# Only the household ids narrow this in SQL: given the enumerator too, SQLite (no table
-# statistics) walks all of that enumerator's assignments instead.
-_ASSIGNMENTS_OF = select(
-    assignments.c.household_id, assignments.c.enumerator_id, assignments.c.status
-).where(assignments.c.household_id.in_(bindparam("household_ids", expanding=True)))
-_ASSIGNMENTS_BY_ID = select(
-    assignments.c.assignment_id, assignments.c.household_id, assignments.c.status,
-    assignments.c.note,
-).where(assignments.c.assignment_id.in_(bindparam("ids", expanding=True)))
-_LATER = select(changes.c.seq, changes.c.entity_id, changes.c.enumerator_id).where(
-    changes.c.kind == bindparam("kind"),
-    changes.c.entity_id.in_(bindparam("ids", expanding=True)),
-    changes.c.seq > bindparam("end"),
-    changes.c.seq <= bindparam("high"),
-)
-_WINDOW = (
-    select(changes.c.seq, changes.c.kind, changes.c.entity_id, changes.c.household_id,
-           changes.c.enumerator_id)
-    .where(changes.c.seq > bindparam("after"), changes.c.seq <= bindparam("high"))
-    .order_by(changes.c.seq)
-    .limit(bindparam("size"))
-)
 
 
 def parse_cursor(conn: Connection, cursor: str | None) -> int:
@@ -59,8 +36,7 @@ def parse_cursor(conn: Connection, cursor: str | None) -> int:
     if len(parts) != 3 or parts[0] != instance_id(conn) or not parts[1].isdigit():
         raise CursorExpired()
     seq = int(parts[1])
-    latest = conn.execute(select(func.max(changes.c.seq))).scalar() or 0
-    if seq > latest or parts[2] != _anchor(conn, seq):
+    if seq > feed.latest_seq(conn) or parts[2] != _anchor(conn, seq):
         raise CursorExpired()
     return seq
 
@@ -71,12 +47,7 @@ def make_cursor(conn: Connection, seq: int) -> str:
 
 def _anchor(conn: Connection, seq: int) -> str:
     """A short fingerprint of the newest change row at or below `seq` ("0": none)."""
-    row = conn.execute(
-        select(changes.c.seq, changes.c.at, changes.c.kind, changes.c.entity_id)
-        .where(changes.c.seq <= seq)
-        .order_by(changes.c.seq.desc())
-        .limit(1)
-    ).first()
+    row = feed.newest_at_or_below(conn, seq)
     if row is None:
         return "0"
     text = f"{row.seq}|{row.at}|{row.kind}|{row.entity_id}"
@@ -86,7 +57,7 @@ def _anchor(conn: Connection, seq: int) -> str:
 def pull(conn: Connection, user_id: int, cursor: str | None, limit: int) -> dict[str, Any]:
     after = parse_cursor(conn, cursor)
     first = after == 0
-    high = visible_high_water(conn)
+    high = feed.visible_high_water(conn)
     rows = _page_rows(conn, user_id, after, high, limit)
     has_more = len(rows) > limit
     rows = rows[:limit]
@@ -120,7 +91,7 @@ def _page_rows(conn: Connection, user_id: int, after: int, high: int, limit: int
     picked: list[Any] = []
     while len(picked) <= limit and after < high:
         size = max(limit + 1, MIN_WINDOW)
-        window = conn.execute(_WINDOW, {"after": after, "high": high, "size": size}).all()
+        window = feed.window(conn, after, high, size)
         if not window:
             break
         assigned = _assigned_among(
@@ -138,9 +109,7 @@ def _page_rows(conn: Connection, user_id: int, after: int, high: int, limit: int
 
 def _assigned_among(conn: Connection, user_id: int, household_ids: set[str]) -> set[str]:
     """Which of these households the enumerator holds an open or revisit assignment for."""
-    if not household_ids:
-        return set()
-    rows = conn.execute(_ASSIGNMENTS_OF, {"household_ids": list(household_ids)})
+    rows = assignment_store.holders_of(conn, list(household_ids))
     return {r.household_id for r in rows if r.enumerator_id == user_id and r.status != "cancelled"}
 
 
@@ -155,10 +124,7 @@ def _changed_later(
         ids.setdefault(row.kind, set()).add(row.entity_id)
     later: dict[tuple[str, str], int] = {}
     for kind, entity_ids in ids.items():
-        found = conn.execute(
-            _LATER, {"kind": kind, "ids": list(entity_ids), "end": end, "high": high}
-        )
-        for r in found:
+        for r in feed.later(conn, kind, list(entity_ids), end, high):
             if kind == "household" or r.enumerator_id == user_id:
                 later[(kind, r.entity_id)] = max(r.seq, later.get((kind, r.entity_id), 0))
     return later
@@ -172,13 +138,8 @@ def _current(conn: Connection, rows: list[Any]) -> dict[str, dict[str, dict[str,
     found = {
         "household": household_store.get_many(conn, ids["household"]),
         "flag": flag_store.get_many(conn, ids["flag"]),
-        "assignment": {},
+        "assignment": assignment_store.get_many(conn, ids["assignment"]),
     }
-    if ids["assignment"]:
-        found["assignment"] = {
-            r["assignment_id"]: dict(r)
-            for r in conn.execute(_ASSIGNMENTS_BY_ID, {"ids": ids["assignment"]}).mappings()
-        }
     return found
 
 

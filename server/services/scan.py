@@ -13,14 +13,13 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine
 
 from schemas import known_village
 from server.reconcile.engine import RuleContext, scan_household
 from server.store import flags as flag_store
-from server.store import jsoncol
+from server.store import households as household_store
 from server.store.db import reading, transaction
-from server.store.tables import flags, households, members
 
 CHUNK = 2000
 
@@ -34,24 +33,10 @@ class ScanReport:
 
 
 def _nik_index(engine: Engine) -> dict[str, list[tuple[str, str]]]:
-    """The holders of every NIK held more than once (moved-out members aside).
-
-    A NIK held once is held only by the member being checked, so it can be no duplicate;
-    counting in the database keeps the scan from building a dict of every member (a
-    fifth of a 100,000-household scan went into that dict).
-    """
+    """The holders of every NIK held more than once (a NIK held once is no duplicate)."""
     index: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    counted = (members.c.nik.is_not(None), members.c.status != "moved_out")
-    repeated = (
-        select(members.c.nik).where(*counted).group_by(members.c.nik).having(func.count() > 1)
-    )
     with reading(engine) as conn:
-        rows = conn.execute(
-            select(members.c.nik, members.c.household_id, members.c.member_id).where(
-                *counted, members.c.nik.in_(repeated)
-            )
-        )
-        for nik, household_id, member_id in rows:
+        for nik, household_id, member_id in household_store.repeated_nik_holders(conn):
             index[nik].append((household_id, member_id))
     return index
 
@@ -59,12 +44,7 @@ def _nik_index(engine: Engine) -> dict[str, list[tuple[str, str]]]:
 def _open_scan_flags(engine: Engine) -> dict[str, dict[tuple[str, str | None], str]]:
     found: dict[str, dict[tuple[str, str | None], str]] = defaultdict(dict)
     with reading(engine) as conn:
-        rows = conn.execute(
-            select(flags.c.household_id, flags.c.rule, flags.c.path, flags.c.flag_id).where(
-                flags.c.survey_id.is_(None), flags.c.status == "open"
-            )
-        )
-        for household_id, rule, path, flag_id in rows:
+        for household_id, rule, path, flag_id in flag_store.open_scan_flag_ids(conn):
             found[household_id][(rule, path)] = flag_id
     return found
 
@@ -86,19 +66,14 @@ def scan_registry(engine: Engine, as_of: date | None = None) -> ScanReport:
         if not pending_rows and not pending_close:
             return
         with transaction(engine) as conn:
-            if pending_rows:
-                conn.execute(flags.insert(), pending_rows)
+            flag_store.insert_many(conn, pending_rows)
             for flag_id in pending_close:
                 flag_store.change_status(conn, flag_id, "closed", from_states=("open",))
         pending_rows.clear()
         pending_close.clear()
 
     with reading(engine) as conn:
-        result = conn.execution_options(yield_per=CHUNK).execute(
-            select(households.c.household_id, households.c.region_code, households.c.body)
-        )
-        for household_id, region_code, body in result:
-            household = jsoncol.loads(body)
+        for household_id, region_code, household in household_store.stream(conn, CHUNK):
             drafts = scan_household(household, ctx)
             seen = existing.get(household_id, {})
             fresh = [d for d in drafts if (d.rule, d.path) not in seen]

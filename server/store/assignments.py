@@ -9,11 +9,21 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, bindparam, select
 
 from server.store import feed
 from server.store.tables import assignments, households
 from server.timeutil import now_iso
+
+# Only the household ids narrow this in SQL: given the enumerator too, SQLite (no table
+# statistics) walks all of that enumerator's assignments instead.
+_HOLDERS_OF = select(
+    assignments.c.household_id, assignments.c.enumerator_id, assignments.c.status
+).where(assignments.c.household_id.in_(bindparam("household_ids", expanding=True)))
+_BY_IDS = select(
+    assignments.c.assignment_id, assignments.c.household_id, assignments.c.status,
+    assignments.c.note,
+).where(assignments.c.assignment_id.in_(bindparam("ids", expanding=True)))
 
 
 def assign_households(
@@ -142,3 +152,18 @@ def for_enumerator(conn: Connection, enumerator_id: int) -> list[dict[str, Any]]
         .order_by(assignments.c.created_at)
     ).mappings()
     return [dict(r) for r in rows]
+
+
+def holders_of(conn: Connection, household_ids: list[str]) -> list[Any]:
+    """Every assignment (household_id, enumerator_id, status) of these households."""
+    if not household_ids:
+        return []
+    return conn.execute(_HOLDERS_OF, {"household_ids": household_ids}).all()
+
+
+def get_many(conn: Connection, assignment_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Assignments as a pull carries them (id, household, status, note), by id."""
+    if not assignment_ids:
+        return {}
+    rows = conn.execute(_BY_IDS, {"ids": assignment_ids}).mappings()
+    return {r["assignment_id"]: dict(r) for r in rows}

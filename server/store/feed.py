@@ -14,7 +14,9 @@ passes no key still held (`visible_high_water`): it waits, it never skips.
 
 from __future__ import annotations
 
-from sqlalchemy import Connection, func, select, text
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select, text
 
 from server.store.tables import changes
 from server.timeutil import now_iso
@@ -36,6 +38,26 @@ _OLDEST_HELD = text(
 )
 
 _INSERT = changes.insert()
+_LATEST = select(func.max(changes.c.seq))
+_NEWEST_AT_OR_BELOW = (
+    select(changes.c.seq, changes.c.at, changes.c.kind, changes.c.entity_id)
+    .where(changes.c.seq <= bindparam("seq"))
+    .order_by(changes.c.seq.desc())
+    .limit(1)
+)
+_WINDOW = (
+    select(changes.c.seq, changes.c.kind, changes.c.entity_id, changes.c.household_id,
+           changes.c.enumerator_id)
+    .where(changes.c.seq > bindparam("after"), changes.c.seq <= bindparam("high"))
+    .order_by(changes.c.seq)
+    .limit(bindparam("size"))
+)
+_LATER = select(changes.c.seq, changes.c.entity_id, changes.c.enumerator_id).where(
+    changes.c.kind == bindparam("kind"),
+    changes.c.entity_id.in_(bindparam("ids", expanding=True)),
+    changes.c.seq > bindparam("end"),
+    changes.c.seq <= bindparam("high"),
+)
 
 
 def emit(
@@ -100,8 +122,33 @@ def visible_high_water(conn: Connection) -> int:
     statement (READ COMMITTED: a fresh snapshot), so a writer that commits in between is
     either seen as held or seen as committed.
     """
-    latest = conn.execute(select(func.max(changes.c.seq))).scalar() or 0
+    latest = latest_seq(conn)
     if conn.dialect.name != "postgresql":
         return latest
     oldest_held = conn.execute(_OLDEST_HELD).scalar()
     return latest if oldest_held is None else min(latest, oldest_held)
+
+
+# --- reading the log, for the pull ----------------------------------------------------
+
+
+def latest_seq(conn: Connection) -> int:
+    """The highest seq committed (0 for an empty log), held or not."""
+    return conn.execute(_LATEST).scalar() or 0
+
+
+def newest_at_or_below(conn: Connection, seq: int) -> Any | None:
+    """The change row (seq, at, kind, entity_id) with the highest seq not above `seq`."""
+    return conn.execute(_NEWEST_AT_OR_BELOW, {"seq": seq}).first()
+
+
+def window(conn: Connection, after: int, high: int, size: int) -> list[Any]:
+    """Up to `size` change rows in (after, high], in seq order, whoever they concern."""
+    return conn.execute(_WINDOW, {"after": after, "high": high, "size": size}).all()
+
+
+def later(conn: Connection, kind: str, entity_ids: list[str], end: int, high: int) -> list[Any]:
+    """The changes (seq, entity_id, enumerator_id) of these entities in (end, high]."""
+    return conn.execute(
+        _LATER, {"kind": kind, "ids": entity_ids, "end": end, "high": high}
+    ).all()

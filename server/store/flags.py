@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, or_, select, update
@@ -95,7 +95,7 @@ def insert_drafts(
 
 
 def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """Store `new_rows` in one driver call (a batched push); the caller tells the feed."""
+    """Store `new_rows` in one driver call (a batched push, a scan); the caller tells the feed."""
     if rows:
         columns = list(rows[0])
         bulk.insert_rows(conn, flags, columns, [tuple(r[c] for c in columns) for r in rows])
@@ -204,6 +204,17 @@ def open_scan_flags(conn: Connection, household_id: str) -> list[dict[str, Any]]
         )
     ).mappings()
     return [to_dict(r) for r in rows]
+
+
+def open_scan_flag_ids(conn: Connection) -> Iterator[tuple[str, str, str | None, str]]:
+    """(household_id, rule, path, flag_id) of every open flag the registry scan raised."""
+    rows = conn.execute(
+        select(flags.c.household_id, flags.c.rule, flags.c.path, flags.c.flag_id).where(
+            flags.c.survey_id.is_(None), flags.c.status == "open"
+        )
+    )
+    for row in rows:
+        yield row.household_id, row.rule, row.path, row.flag_id
 
 
 # --- listing with keyset paging -------------------------------------------------------

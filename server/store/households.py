@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select, tuple_
+from sqlalchemy import Connection, bindparam, func, select, tuple_
 
 from server.store import bulk, feed, jsoncol
 from server.store.tables import household_versions, households, members
@@ -284,3 +284,46 @@ def nik_holders_many(conn: Connection, niks: Iterable[str]) -> dict[str, list[tu
         for row in conn.execute(_NIK_HOLDERS_MANY, {"niks_": list(found)}):
             found[row.nik].append((row.household_id, row.member_id))
     return found
+
+
+# --- whole-registry reads: the scan and the demo --------------------------------------
+
+
+def repeated_nik_holders(conn: Connection) -> Iterator[tuple[str, str, str]]:
+    """(nik, household_id, member_id) of every NIK held more than once, moved-out aside.
+
+    Counted in the database: a NIK held once can be no duplicate, and building a dict of
+    every member cost a fifth of a 100,000-household scan.
+    """
+    counted = (members.c.nik.is_not(None), members.c.status != "moved_out")
+    repeated = (
+        select(members.c.nik).where(*counted).group_by(members.c.nik).having(func.count() > 1)
+    )
+    rows = conn.execute(
+        select(members.c.nik, members.c.household_id, members.c.member_id).where(
+            *counted, members.c.nik.in_(repeated)
+        )
+    )
+    for row in rows:
+        yield row.nik, row.household_id, row.member_id
+
+
+def stream(conn: Connection, chunk: int) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """Every current household as (household_id, region_code, body), `chunk` rows at a
+    time from the driver, so the whole registry is never in memory at once."""
+    result = conn.execution_options(yield_per=chunk).execute(
+        select(households.c.household_id, households.c.region_code, households.c.body)
+    )
+    for household_id, region_code, body in result:
+        yield household_id, region_code, jsoncol.loads(body)
+
+
+def busiest_regions(conn: Connection, count: int) -> list[str]:
+    """The `count` region codes holding the most households (ties by code)."""
+    rows = conn.execute(
+        select(households.c.region_code, func.count().label("n"))
+        .group_by(households.c.region_code)
+        .order_by(func.count().desc(), households.c.region_code)
+        .limit(count)
+    )
+    return [r.region_code for r in rows]

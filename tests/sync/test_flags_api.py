@@ -114,6 +114,25 @@ def test_filters_by_status_rule_region_and_household(client, world):  # type: ig
     assert "rule" in bad.json["error"]["details"]
 
 
+def test_region_filter_takes_dotted_codes(client, world):  # type: ignore[no-untyped-def]
+    """A village's dotted code is 13 characters: the filter must not refuse it by length."""
+    admin, flags = world["admin"], world["flags"]
+    there = ids([f for f in flags if f["household_id"].startswith(OTHER_VILLAGE)])
+    assert there
+    assert ids(list_flags(client, admin, region="18.11.02.2001")) == there
+    assert ids(list_flags(client, admin, region=OTHER_VILLAGE)) == there
+    assert ids(list_flags(client, admin, region="18")) == ids(flags)
+
+
+@pytest.mark.parametrize("region", ["xx", "181", "18.1", "18110120011", "18.11.01.20"])
+def test_region_filter_refuses_what_is_no_region(client, world, region):  # type: ignore[no-untyped-def]
+    bad = client.get("/api/v1/flags", query_string={"region": region},
+                     headers=auth(world["admin"]))
+    assert bad.status_code == 422
+    assert bad.json["error"]["code"] == "validation_error"
+    assert list(bad.json["error"]["details"]) == ["region"]
+
+
 def test_cursor_paging_has_no_repeats_or_gaps(client, engine, make_user):  # type: ignore[no-untyped-def]
     bases = [family(i) for i in range(1, 9)]
     seed(engine, *bases)

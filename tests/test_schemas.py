@@ -7,9 +7,12 @@ sees when the server refuses a survey, so each is checked by its field path.
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 import uuid
 from typing import Any
 
+import marshmallow
 import pytest
 from marshmallow import ValidationError
 
@@ -243,6 +246,36 @@ def test_enumerations_match_the_contract() -> None:
                                   "parent", "parent_in_law", "other_relative", "other")
     assert enums.LIGHTING == ("pln_meter", "pln_no_meter", "non_pln", "none")
     assert enums.PROGRAM == ("PKH", "BPNT", "PBI_JK", "BLT")
+
+
+def test_field_lists_are_the_schemas_own() -> None:
+    from schemas import shape
+    from schemas.household import AssetsSchema, HousingSchema, MemberSchema
+
+    top = HouseholdSchema().load_fields
+    assert shape.TOP_FIELDS == tuple(
+        n for n in top if n not in ("household_id", "housing", "assets", "programs", "members"))
+    assert shape.HOUSING_FIELDS == tuple(HousingSchema().fields)
+    assert shape.ASSET_FIELDS == tuple(AssetsSchema().fields)
+    assert ("member_id", *shape.MEMBER_FIELDS) == tuple(MemberSchema().fields)
+    defaults = {n: f.load_default for n, f in MemberSchema().fields.items()
+                if f.load_default not in (None, marshmallow.missing)}
+    assert shape.MEMBER_DEFAULTS == defaults
+
+
+def test_vocabulary_modules_load_without_marshmallow() -> None:
+    code = ("import sys, schemas.enums, schemas.shape; "
+            "print('marshmallow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"
+
+
+def test_every_exported_name_resolves() -> None:
+    import schemas
+
+    for name in schemas.__all__:
+        assert getattr(schemas, name) is not None, name
 
 
 # --- unknown fields, version, uniqueness ----------------------------------------------

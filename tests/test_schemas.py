@@ -264,7 +264,7 @@ def test_field_lists_are_the_schemas_own() -> None:
 
 
 def test_vocabulary_modules_load_without_marshmallow() -> None:
-    code = ("import sys, schemas.enums, schemas.shape; "
+    code = ("import sys, schemas.enums, schemas.shape, schemas.verification; "
             "print('marshmallow' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
@@ -438,3 +438,18 @@ def test_resolve(body: dict[str, Any], ok: bool) -> None:
 )
 def test_flatten_errors(messages: Any, flat: dict[str, list[str]]) -> None:
     assert flatten_errors(messages) == flat
+
+
+# --- the verification state after a visit ---------------------------------------------
+
+@pytest.mark.parametrize(("outcome", "state", "after"), [
+    ("found", "verified", "verified"), ("found", "flagged", "flagged"),
+    ("found", "conflict", "flagged"), ("not_found", "flagged", "not_found"),
+    ("moved", "verified", "not_found"), ("refused", "verified", None),
+    ("found", "superseded", None), ("not_found", "superseded", None),
+    ("found", None, None), ("not_found", None, "not_found"),
+])
+def test_verification_after_a_visit(outcome: str, state: str | None, after: str | None) -> None:
+    from schemas.verification import verification_after
+
+    assert verification_after(outcome, state) == after

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from schemas import SurveySchema, flatten_errors, known_village
 from schemas.fastload import FastLoader
+from schemas.verification import verification_after
 from server.reconcile.engine import RuleContext, reconcile_survey, survey_state
 from server.reconcile.rules import OBSERVATION_RULES
 from server.store import assignments, jsoncol
@@ -243,13 +244,8 @@ def _check_parent(
 
 
 def verification_of(survey: dict[str, Any], state: str) -> str | None:
-    """The household's verification after this survey; None: a refusal changes nothing."""
-    outcome = survey["outcome"]
-    if outcome in ("not_found", "moved"):
-        return "not_found"
-    if outcome == "refused":
-        return None
-    return "verified" if state == "verified" else "flagged"
+    """The household's verification after this survey (`schemas.verification`)."""
+    return verification_after(survey["outcome"], state)
 
 
 def _update_verification(conn: Connection, survey: dict[str, Any], state: str) -> None:

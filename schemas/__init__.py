@@ -2,7 +2,7 @@
 
 Shared by the server and the field agent, so a survey the capture form accepts is a
 survey the server accepts. The schemas load on first use: the vocabulary modules
-(`enums`, `shape`, `verification`) carry no marshmallow, so the pure
+(`enums`, `labels`, `shape`, `verification`) carry no marshmallow, so the pure
 `server.reconcile` can import them and stay free of it.
 """
 

@@ -9,6 +9,7 @@ from marshmallow import ValidationError, validates_schema
 from schemas import enums
 from schemas.base import StrictSchema, in_range, length, one_of
 from schemas.fields import Bool, DateString, Int, List, Nested, Str
+from schemas.shape import MEMBER_DEFAULTS
 from schemas.validators import normalize_region_code, validate_identifier, validate_kk, validate_nik
 
 
@@ -41,8 +42,8 @@ class MemberSchema(StrictSchema):
     marital_status = _optional(Str, validate=one_of(enums.MARITAL_STATUS))
     education = _optional(Str, validate=one_of(enums.EDUCATION))
     occupation = _optional(Str, validate=length(1, 100))
-    disability = _choice(enums.DISABILITY, load_default="none")
-    status = _choice(enums.MEMBER_STATUS, load_default="alive")
+    disability = _choice(enums.DISABILITY, load_default=MEMBER_DEFAULTS["disability"])
+    status = _choice(enums.MEMBER_STATUS, load_default=MEMBER_DEFAULTS["status"])
 
 
 class HousingSchema(StrictSchema):

@@ -16,10 +16,9 @@ from typing import Any
 
 import click
 
+from schemas.enums import OUTCOME
 from sync_agent import report
 from sync_agent.errors import EXIT_BUNDLE, EXIT_INVALID, EXIT_LOCAL, SyncError
-
-OUTCOMES = ("found", "not_found", "moved", "refused")
 
 
 class AgentError(click.ClickException):
@@ -208,7 +207,7 @@ def _gps(value: str | None) -> dict[str, float] | None:
 
 @main.command()
 @click.option("--household", "household_id", metavar="ID", help="The household visited.")
-@click.option("--outcome", type=click.Choice(OUTCOMES), default=None,
+@click.option("--outcome", type=click.Choice(OUTCOME), default=None,
               help="found (Ditemukan), not_found (Tidak Ditemukan), moved (Pindah), "
               "refused (Menolak).")
 @click.option("--observed", type=click.Path(exists=True, dir_okay=False, path_type=Path),

@@ -22,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from schemas.verification import verification_after
 from sync_agent.schema import SCHEMA_VERSION, apply_migrations
 
 if TYPE_CHECKING:
@@ -427,18 +428,14 @@ def _verification(pulled: dict[str, Any], answer: list[Any] | None) -> dict[str,
 
     The server changes a household's verification when a survey lands but does not put
     the household in the pull feed for that, so a push answer received after the last
-    pull is the freshest word (same rule as the server: refused and superseded visits
-    change nothing).
+    pull is the freshest word, read by the server's own rule (`schemas.verification`).
     """
     if not answer:
         return pulled
     _answered_at, outcome, result_state, survey_id, completed_at = answer
-    if outcome in ("not_found", "moved"):
-        state = "not_found"
-    elif outcome == "refused" or result_state in (None, "superseded"):
+    state = verification_after(outcome, result_state)
+    if state is None:
         return pulled
-    else:
-        state = "verified" if result_state == "verified" else "flagged"
     return {"state": state, "survey_id": survey_id, "at": completed_at}
 
 

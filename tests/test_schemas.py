@@ -7,9 +7,14 @@ sees when the server refuses a survey, so each is checked by its field path.
 from __future__ import annotations
 
 import copy
+import re
+import subprocess
+import sys
 import uuid
+from pathlib import Path
 from typing import Any
 
+import marshmallow
 import pytest
 from marshmallow import ValidationError
 
@@ -245,6 +250,68 @@ def test_enumerations_match_the_contract() -> None:
     assert enums.PROGRAM == ("PKH", "BPNT", "PBI_JK", "BLT")
 
 
+def test_field_lists_are_the_schemas_own() -> None:
+    from schemas import shape
+    from schemas.household import AssetsSchema, HousingSchema, MemberSchema
+
+    top = HouseholdSchema().load_fields
+    assert shape.TOP_FIELDS == tuple(
+        n for n in top if n not in ("household_id", "housing", "assets", "programs", "members"))
+    assert shape.HOUSING_FIELDS == tuple(HousingSchema().fields)
+    assert shape.ASSET_FIELDS == tuple(AssetsSchema().fields)
+    assert ("member_id", *shape.MEMBER_FIELDS) == tuple(MemberSchema().fields)
+    defaults = {n: f.load_default for n, f in MemberSchema().fields.items()
+                if f.load_default not in (None, marshmallow.missing)}
+    assert shape.MEMBER_DEFAULTS == defaults
+
+
+def test_vocabulary_modules_load_without_marshmallow() -> None:
+    code = ("import sys, schemas.enums, schemas.labels, schemas.shape, schemas.verification; "
+            "print('marshmallow' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "False"
+
+
+def test_every_code_and_field_has_words_in_the_contract_order() -> None:
+    from schemas import labels, shape
+
+    named = [name for name in dir(labels) if name.isupper() and hasattr(enums, name)]
+    assert len(named) >= 20, named
+    for name in named:
+        assert tuple(getattr(labels, name)) == getattr(enums, name), name
+    for field, words in labels.VALUES.items():
+        assert words is getattr(labels, {"status": "MEMBER_STATUS"}.get(field, field.upper()))
+    fields = (*shape.TOP_FIELDS, *shape.HOUSING_FIELDS, *shape.ASSET_FIELDS,
+              *shape.MEMBER_FIELDS, "household_id", "programs")
+    assert set(fields) <= set(labels.FIELD)
+
+
+def test_the_data_shapes_guide_uses_the_same_words() -> None:
+    from schemas import labels
+
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "data-shapes.md").read_text("utf-8")
+    section = guide.split("## Enumerations", 1)[1].split("\n## ", 1)[0]
+    seen = set()
+    for paragraph in section.split("\n\n"):
+        head = re.match(r"\*\*(?:housing\.)?([a-z_]+)\*\*[^(:]*\(([^)]+)\):", paragraph)
+        if not head or head.group(1) not in labels.VALUES:
+            continue
+        field, name = head.groups()
+        pairs = re.findall(r"`([A-Za-z_]+)` ([^`·]+?)\s*(?:·|$)", paragraph[head.end():])
+        assert name == labels.FIELD[field], field
+        assert dict(pairs) == labels.VALUES[field], field
+        seen.add(field)
+    assert seen == set(labels.VALUES)
+
+
+def test_every_exported_name_resolves() -> None:
+    import schemas
+
+    for name in schemas.__all__:
+        assert getattr(schemas, name) is not None, name
+
+
 # --- unknown fields, version, uniqueness ----------------------------------------------
 
 @pytest.mark.parametrize("path", ["colour", "housing.pool", "assets.boat", "members.0.email",
@@ -405,3 +472,18 @@ def test_resolve(body: dict[str, Any], ok: bool) -> None:
 )
 def test_flatten_errors(messages: Any, flat: dict[str, list[str]]) -> None:
     assert flatten_errors(messages) == flat
+
+
+# --- the verification state after a visit ---------------------------------------------
+
+@pytest.mark.parametrize(("outcome", "state", "after"), [
+    ("found", "verified", "verified"), ("found", "flagged", "flagged"),
+    ("found", "conflict", "flagged"), ("not_found", "flagged", "not_found"),
+    ("moved", "verified", "not_found"), ("refused", "verified", None),
+    ("found", "superseded", None), ("not_found", "superseded", None),
+    ("found", None, None), ("not_found", None, "not_found"),
+])
+def test_verification_after_a_visit(outcome: str, state: str | None, after: str | None) -> None:
+    from schemas.verification import verification_after
+
+    assert verification_after(outcome, state) == after

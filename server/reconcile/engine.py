@@ -63,7 +63,10 @@ def scan_household(household: Household, ctx: RuleContext) -> list[FlagDraft]:
 
 
 def survey_state(drafts: Iterable[FlagDraft]) -> str:
-    """`conflict` with any CONFLICT; `verified` with no difference and no error; else `flagged`."""
+    """`conflict` with any CONFLICT; `verified` with no difference and no error; else `flagged`.
+
+    The household's verification state follows from it by `schemas.verification`.
+    """
     state = "verified"
     for draft in drafts:
         if draft.rule == "CONFLICT":

@@ -12,21 +12,22 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-# Order matters only for readers: differences and flags come out in this order.
-TOP_FIELDS = ("kk_number", "region_code", "address", "desil")
-HOUSING_FIELDS = (
-    "ownership", "floor_area_m2", "floor", "wall", "roof",
-    "water_source", "lighting", "cooking_fuel", "toilet",
+from schemas.shape import (
+    ASSET_FIELDS,
+    HOUSING_FIELDS,
+    MEMBER_DEFAULTS,
+    MEMBER_FIELDS,
+    TOP_FIELDS,
 )
-ASSET_FIELDS = ("motorcycle", "car", "refrigerator", "land_m2")
-MEMBER_FIELDS = (
-    "nik", "name", "sex", "birth_date", "relationship", "marital_status",
-    "education", "occupation", "disability", "status",
-)
-SECTIONS = {"housing": HOUSING_FIELDS, "assets": ASSET_FIELDS}
 
-# What an absent member field means (the schema's load defaults).
-MEMBER_DEFAULTS = {"disability": "none", "status": "alive"}
+__all__ = [
+    "ASSET_FIELDS", "GONE_STATUSES", "HOUSING_FIELDS", "MEMBER_DEFAULTS", "MEMBER_FIELDS",
+    "SECTIONS", "TEXT_FIELDS", "TOP_FIELDS", "PathError", "Place", "member_path",
+    "member_value", "parse_path",
+]
+
+# Field lists come from `schemas.shape`; differences and flags come out in their order.
+SECTIONS = {"housing": HOUSING_FIELDS, "assets": ASSET_FIELDS}
 
 # Free text is compared after trim, casefold and inner-whitespace collapse.
 TEXT_FIELDS = frozenset({"name", "occupation", "address"})

@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from schemas import enums
+from schemas.shape import ASSET_FIELDS, HOUSING_FIELDS, MEMBER_DEFAULTS, TOP_FIELDS
+from schemas.shape import MEMBER_FIELDS as _MEMBER_DATA_FIELDS
 from sync_agent.capture.labels import ASSET_COUNTS, HOUSING
 
-MEMBER_FIELDS = ("member_id", "nik", "name", "sex", "birth_date", "relationship",
-                 "marital_status", "education", "occupation", "disability", "status")
-TOP_FIELDS = ("kk_number", "region_code", "address", "desil")
+# A member row of the form carries its key beside the schema's member fields.
+MEMBER_FIELDS = ("member_id", *_MEMBER_DATA_FIELDS)
 META_FIELDS = ("outcome", "notes", "gps.lat", "gps.lon", "gps.accuracy_m", "started_at")
 
 
@@ -43,7 +44,7 @@ def _text(value: Any) -> str:
 def blank_member() -> dict[str, str]:
     """A new person: a fresh UUID member_id, never reused (docs/protocol.md §2)."""
     row = dict.fromkeys(MEMBER_FIELDS, "")
-    row.update(member_id=str(uuid.uuid4()), disability="none", status="alive", is_new="1")
+    row.update(MEMBER_DEFAULTS, member_id=str(uuid.uuid4()), is_new="1")
     return row
 
 
@@ -53,10 +54,10 @@ def values_from_household(household: dict[str, Any] | None) -> FormValues:
     for name in TOP_FIELDS:
         values.fields[name] = _text(household.get(name))
     housing = household.get("housing") or {}
-    for name in (*HOUSING, "floor_area_m2"):
+    for name in HOUSING_FIELDS:
         values.fields[f"housing.{name}"] = _text(housing.get(name))
     assets = household.get("assets") or {}
-    for name in (*ASSET_COUNTS, "refrigerator"):
+    for name in ASSET_FIELDS:
         values.fields[f"assets.{name}"] = _text(assets.get(name))
     for program in household.get("programs") or []:
         values.fields[f"programs.{program.get('program')}"] = "on"
@@ -153,8 +154,8 @@ def household_from_values(values: FormValues, household_id: str) -> tuple[dict[s
         member: dict[str, Any] = {name: row.get(name, "") for name in MEMBER_FIELDS}
         for optional in ("nik", "marital_status", "education", "occupation"):
             member[optional] = member[optional] or None
-        member["disability"] = member["disability"] or "none"
-        member["status"] = member["status"] or "alive"
+        for name, default in MEMBER_DEFAULTS.items():
+            member[name] = member[name] or default
         members.append(member)
         placement.members.append(index)
     observed["members"] = members

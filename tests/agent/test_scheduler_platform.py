@@ -118,6 +118,13 @@ def test_every_code_has_bahasa_words() -> None:
     assert missing_words() == []
 
 
+def test_every_outbox_state_has_words() -> None:
+    from schemas.labels import OUTBOX
+    from sync_agent.store import OUTBOX_STATES
+
+    assert tuple(OUTBOX) == OUTBOX_STATES
+
+
 def test_every_agent_command_is_in_the_field_guide() -> None:
     from sync_agent.cli import main
 

@@ -13,16 +13,20 @@ from server.web import i18n
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOG = ROOT / "server" / "translations" / "en" / "LC_MESSAGES"
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+            "N_": None}
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+# The words for codes and field names, shown translated on the pages.
+LABELS = [("labels.py", "python")]
 
 
 def _extracted() -> set[str]:
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(
-        str(ROOT / "server" / "web"), METHODS, keywords=KEYWORDS
-    ):
-        found.add(message if isinstance(message, str) else message[0])
+    for folder, methods in ((ROOT / "server" / "web", METHODS), (ROOT / "schemas", LABELS)):
+        for _file, _line, message, _comments, _context in extract_from_dir(
+            str(folder), methods, keywords=KEYWORDS
+        ):
+            found.add(message if isinstance(message, str) else message[0])
     return found
 
 

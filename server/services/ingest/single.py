@@ -16,6 +16,7 @@ from sqlalchemy import Connection
 from sqlalchemy.exc import IntegrityError
 
 from schemas import flatten_errors
+from schemas.verification import verification_after
 from server.services.ingest.core import (
     BAD_BASE,
     BAD_PARENT,
@@ -167,13 +168,8 @@ def _check_parent(
 
 
 def verification_of(survey: dict[str, Any], state: str) -> str | None:
-    """The household's verification after this survey; None: a refusal changes nothing."""
-    outcome = survey["outcome"]
-    if outcome in ("not_found", "moved"):
-        return "not_found"
-    if outcome == "refused":
-        return None
-    return "verified" if state == "verified" else "flagged"
+    """The household's verification after this survey (`schemas.verification`)."""
+    return verification_after(survey["outcome"], state)
 
 
 def _update_verification(conn: Connection, survey: dict[str, Any], state: str) -> None:

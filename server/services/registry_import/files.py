@@ -17,7 +17,7 @@ import json
 from collections.abc import Iterable, Iterator
 from os import PathLike
 
-from server.reconcile.fields import ASSET_FIELDS, HOUSING_FIELDS, MEMBER_FIELDS
+from schemas.shape import ASSET_FIELDS, HOUSING_FIELDS, MEMBER_FIELDS
 
 CSV_COLUMNS: tuple[str, ...] = (
     ("household_id", "kk_number", "region_code", "address", "desil")

@@ -14,8 +14,8 @@ from sqlalchemy import Connection, case, func, literal, select
 
 from server.store import flags as flag_store
 from server.store.pages.queue import region_conditions, walks_in_order
+from server.store.regions import in_prefix
 from server.store.tables import assignments, devices, flags, households, surveys, users
-from server.web.regions import in_prefix
 
 PROGRESS_KEYS = ("households", "assigned", "visited", "verified", "flagged", "not_found",
                  "open_flags")

@@ -10,14 +10,11 @@ from flask import g, request
 
 from server.errors import Forbidden, Unauthorized
 from server.http.engine import get_engine
+from server.http.identity import current_user as current_user
 from server.store import users as user_store
 from server.store.db import reading
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def current_user() -> dict[str, Any]:
-    return g.user
 
 
 def _token_from_request() -> str | None:

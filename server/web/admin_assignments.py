@@ -13,13 +13,14 @@ from flask_babel import gettext as _
 from sqlalchemy import Connection
 
 from server.http.engine import get_engine
+from server.http.identity import current_user
 from server.store import assignments as assignment_store
 from server.store import audit
 from server.store import users as user_store
 from server.store.db import reading, transaction
 from server.store.pages import admin as queries
 from server.web import forms, regions
-from server.web.session import current_user, login_required
+from server.web.session import login_required
 
 bp = Blueprint("admin_assignments", __name__, url_prefix="/admin/penugasan")
 

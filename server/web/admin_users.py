@@ -12,12 +12,13 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from server.http.engine import get_engine
+from server.http.identity import current_user
 from server.store import audit
 from server.store import users as user_store
 from server.store.db import reading, transaction
 from server.web import forms, labels, regions
 from server.web import session as web_session
-from server.web.session import current_user, login_required
+from server.web.session import login_required
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/pengguna")
 

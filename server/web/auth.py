@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -20,6 +19,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from server.http.engine import get_engine
+from server.http.identity import signed_in
 from server.store import users as user_store
 from server.store.db import transaction
 from server.web import session as web_session
@@ -44,7 +44,7 @@ def signin():  # type: ignore[no-untyped-def]
     """Username and password; a wrong try is audited and slows the next ones down."""
     target = web_session.safe_next(request.values.get("next"))
     if request.method == "GET":
-        if g.get("web_user") is not None:
+        if signed_in() is not None:
             return redirect(target or url_for("web.queue.index"))
         return render_template("signin.html", next=target, name="", error=None)
     name = request.form.get("username", "").strip()

@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from sqlalchemy import Connection, Engine, select
 
 from server.http.engine import get_engine
+from server.http.identity import current_user
 from server.store.db import reading
 from server.store.pages import dashboard as queries
 from server.store.tables import households
 from server.web import charts, labels, regions
-from server.web.session import current_user, login_required
+from server.web.session import login_required
 
 bp = Blueprint("dashboard", __name__)
 T = TypeVar("T")

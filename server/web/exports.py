@@ -18,12 +18,13 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from flask_babel import gettext as _
 
 from server.http.engine import get_engine
+from server.http.identity import current_user
 from server.store import audit
 from server.store.db import reading, transaction
 from server.store.pages import exports as queries
 from server.web import regions
 from server.web.i18n import local_iso, zone_for
-from server.web.session import current_user, login_required
+from server.web.session import login_required
 
 bp = Blueprint("exports", __name__)
 

@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from server.errors import Conflict, ValidationFailed
 from server.http.engine import get_engine
+from server.http.identity import current_user
 from server.reconcile.diff import diff_households
 from server.reconcile.fields import PathError
 from server.services.review import accept_survey, resolve_flag
@@ -23,7 +24,7 @@ from server.store import households as household_store
 from server.store.db import reading, run_transaction
 from server.store.pages import household as queries
 from server.web import compare, labels, regions
-from server.web.session import current_user, login_required
+from server.web.session import login_required
 
 bp = Blueprint("household", __name__)
 

@@ -9,12 +9,13 @@ from flask_babel import gettext as _
 
 from schemas.enums import RULES, SEVERITY
 from server.http.engine import get_engine
+from server.http.identity import current_user
 from server.store import flags as flag_store
 from server.store.db import reading
 from server.store.pages import queue as queue_queries
 from server.web import labels, regions
 from server.web.i18n import age_days
-from server.web.session import current_user, login_required
+from server.web.session import login_required
 
 bp = Blueprint("queue", __name__)
 

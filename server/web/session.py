@@ -26,8 +26,7 @@ from werkzeug.wrappers import Response
 
 from server.http.engine import get_engine
 from server.http.identity import set_current_user, signed_in
-from server.store import users as user_store
-from server.store.db import reading
+from server.services import signin as signin_service
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,8 +101,7 @@ def load_user() -> None:
     uid = session.get("uid")
     if uid is None:
         return
-    with reading(get_engine()) as conn:
-        user = user_store.by_id(conn, uid)
+    user = signin_service.session_user(get_engine(), uid)
     if (
         user is None
         or not user["active"]

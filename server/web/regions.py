@@ -9,7 +9,8 @@ import re
 from typing import Any
 
 from schemas.validators import region_name
-from server.services.access import region_allows
+from server.services.scope import may_read as may_read
+from server.services.scope import scope as scope
 
 _PREFIX = re.compile(r"[0-9]{2}(?:[0-9]{2}(?:[0-9]{2}(?:[0-9]{4})?)?)?")
 
@@ -22,18 +23,6 @@ def clean_prefix(value: str | None) -> str | None:
         return None
     text = value.strip().replace(".", "")
     return text if _PREFIX.fullmatch(text) else None
-
-
-def scope(user: dict[str, Any]) -> list[str] | None:
-    """The prefixes a user may read; None for an admin with no region (everything)."""
-    if user["role"] == "admin" and not user["regions"]:
-        return None
-    return list(user["regions"])
-
-
-def may_read(user: dict[str, Any], region_code: str) -> bool:
-    prefixes = scope(user)
-    return prefixes is None or region_allows(prefixes, region_code)
 
 
 def may_read_prefix(user: dict[str, Any], prefix: str) -> bool:

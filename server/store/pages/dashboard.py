@@ -38,6 +38,13 @@ class Progress:
             setattr(self, key, getattr(self, key) + getattr(other, key))
 
 
+def first_region_code(conn: Connection) -> str | None:
+    """The lowest region code in the registry (the page to open for an admin of everything)."""
+    return conn.execute(
+        select(households.c.region_code).order_by(households.c.region_code).limit(1)
+    ).scalar()
+
+
 def village_progress(conn: Connection, prefix: str) -> dict[str, Progress]:
     """Households, assigned, visited, verified, flagged, not found and open flags per village."""
     result: dict[str, Progress] = {}

@@ -6,17 +6,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import g, request
+from flask import request
 
 from server.errors import Forbidden, Unauthorized
 from server.http.engine import get_engine
+from server.http.identity import current_user as current_user
+from server.http.identity import set_current_user
 from server.services.accounts import user_for_token
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-
-def current_user() -> dict[str, Any]:
-    return g.user
 
 
 def _token_from_request() -> str | None:
@@ -41,7 +39,7 @@ def require(*roles: str) -> Callable[[F], F]:
                 raise Unauthorized()
             if roles and user["role"] not in roles:
                 raise Forbidden()
-            g.user = user
+            set_current_user(user)
             return view(*args, **kwargs)
 
         return wrapped  # type: ignore[return-value]

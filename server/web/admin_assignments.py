@@ -1,25 +1,19 @@
 """Admin: who visits which households. Assign a village or households; move work across.
 
-Uses `server.store.assignments` (the CLI's functions), so laptops learn of every change
-through the pull feed; each action is one audited transaction.
+The work is `server.services.assignments` (the CLI's store functions, so laptops learn
+of every change through the pull feed); each action is one audited transaction.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import Connection
 
 from server.http.engine import get_engine
-from server.store import assignments as assignment_store
-from server.store import audit
-from server.store import users as user_store
-from server.store.db import reading, transaction
-from server.store.pages import admin as queries
+from server.http.identity import current_user
+from server.services import assignments as assignment_service
 from server.web import forms, regions
-from server.web.session import current_user, login_required
+from server.web.session import login_required
 
 bp = Blueprint("admin_assignments", __name__, url_prefix="/admin/penugasan")
 
@@ -27,9 +21,7 @@ bp = Blueprint("admin_assignments", __name__, url_prefix="/admin/penugasan")
 def _page(errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
           status: int = 200):  # type: ignore[no-untyped-def]
     admin = current_user()
-    with reading(get_engine()) as conn:
-        people = queries.enumerators(conn)
-        table = queries.summary(conn, regions.scope(admin))
+    people, table = assignment_service.overview(get_engine(), regions.scope(admin))
     for row in table:
         row["region_name"] = regions.name(row["region_code"])
     return render_template("admin/assignments.html", enumerators=people, table=table,
@@ -43,33 +35,24 @@ def index():  # type: ignore[no-untyped-def]
     return _page()
 
 
-def _enumerator(conn: Connection, name: str, errors: dict[str, str], key: str) -> dict[str, Any] | None:
-    user = user_store.by_name(conn, name) if name else None
-    if user is None or user["role"] != "enumerator":
-        errors[key] = _("Pilih petugas verifikasi.")
-        return None
-    return user
-
-
-def _households(conn: Connection, admin: dict[str, Any], region_codes: list[str],
-                ids: list[str], errors: dict[str, str]) -> list[str]:
-    """The households named by regions and ids, each one inside the admin's scope."""
-    found = queries.regions_of(conn, ids)
-    unknown = [i for i in ids if i not in found]
-    if unknown:
-        errors["households"] = _("ID keluarga tidak dikenal: %(ids)s", ids=", ".join(unknown[:5]))
-        return []
-    outside = [i for i, region in found.items() if not regions.may_read(admin, region)]
-    if outside:
-        errors["households"] = _("Keluarga di luar wilayah Anda: %(ids)s",
-                                 ids=", ".join(outside[:5]))
-        return []
-    chosen = assignment_store.households_in_regions(conn, region_codes)
-    known = set(chosen)
-    chosen.extend(i for i in ids if i not in known)
-    if not chosen:
-        errors["regions"] = _("Tidak ada keluarga di wilayah atau daftar ini.")
-    return chosen
+def _say(problems: dict[str, assignment_service.Problem]) -> dict[str, str]:
+    """Each problem the service found, as a sentence beside its form field."""
+    said = {}
+    for key, problem in problems.items():
+        ids = ", ".join(problem.ids)
+        if problem.kind == "not_enumerator":
+            said[key] = _("Pilih petugas verifikasi.")
+        elif problem.kind == "unknown_households":
+            said[key] = _("ID keluarga tidak dikenal: %(ids)s", ids=ids)
+        elif problem.kind == "outside_scope":
+            said[key] = _("Keluarga di luar wilayah Anda: %(ids)s", ids=ids)
+        elif problem.kind == "no_households":
+            said[key] = _("Tidak ada keluarga di wilayah atau daftar ini.")
+        elif problem.kind == "same_enumerator":
+            said[key] = _("Pilih petugas lain sebagai penerima tugas.")
+        else:
+            said[key] = _("Petugas asal tidak memegang tugas di wilayah atau daftar ini.")
+    return said
 
 
 @bp.post("/tugaskan")
@@ -83,16 +66,13 @@ def assign():  # type: ignore[no-untyped-def]
     ids = forms.household_list(values["households"], errors, "households")
     if not errors and not codes and not ids:
         errors["regions"] = _("Isi kode wilayah atau ID keluarga.")
-    with transaction(get_engine()) as conn:
-        enumerator = _enumerator(conn, values["enumerator"], errors, "enumerator")
-        chosen = _households(conn, admin, codes, ids, errors) if not errors else []
-        if errors or enumerator is None:
-            return _page(errors, values, 422)
-        created = assignment_store.assign_households(conn, enumerator["user_id"], chosen)
-        audit.record(conn, admin["name"], "assignment.assign", "user", enumerator["name"],
-                     {"regions": codes, "households": len(chosen), "new": created})
-    flash(_("%(n)s keluarga baru ditugaskan kepada %(who)s (%(m)s cocok).", n=created,
-            who=enumerator["name"], m=len(chosen)), "success")
+    done = assignment_service.assign(get_engine(), admin, values["enumerator"], codes, ids,
+                                     form_ok=not errors)
+    errors.update(_say(done.problems))
+    if errors:
+        return _page(errors, values, 422)
+    flash(_("%(n)s keluarga baru ditugaskan kepada %(who)s (%(m)s cocok).", n=done.created,
+            who=done.enumerator, m=done.households), "success")
     return redirect(url_for(".index"))
 
 
@@ -108,27 +88,12 @@ def reassign():  # type: ignore[no-untyped-def]
     ids = forms.household_list(values["households"], errors, "households")
     if not errors and not codes and not ids:
         errors["regions"] = _("Isi kode wilayah atau ID keluarga.")
-    with transaction(get_engine()) as conn:
-        source = _enumerator(conn, values["from_enumerator"], errors, "from_enumerator")
-        target = _enumerator(conn, values["to_enumerator"], errors, "to_enumerator")
-        if source and target and source["user_id"] == target["user_id"]:
-            errors["to_enumerator"] = _("Pilih petugas lain sebagai penerima tugas.")
-        if not errors:
-            _households(conn, admin, [], ids, errors)
-        moving = [] if errors else queries.live_assignments(conn, source["user_id"], codes, ids)
-        if not errors and not moving:
-            errors["regions"] = _("Petugas asal tidak memegang tugas di wilayah atau daftar ini.")
-        if errors or source is None or target is None:
-            return _page(errors, values, 422)
-        for item in moving:
-            assignment_store.cancel(conn, item["assignment_id"])
-        for status in ("open", "revisit"):
-            batch = [m["household_id"] for m in moving if m["status"] == status]
-            if batch:
-                assignment_store.assign_households(conn, target["user_id"], batch, status=status)
-        audit.record(conn, admin["name"], "assignment.reassign", "user", target["name"],
-                     {"from": source["name"], "to": target["name"], "regions": codes,
-                      "households": len(moving)})
-    flash(_("%(n)s tugas dipindahkan dari %(a)s kepada %(b)s.", n=len(moving),
-            a=source["name"], b=target["name"]), "success")
+    done = assignment_service.reassign(get_engine(), admin, values["from_enumerator"],
+                                       values["to_enumerator"], codes, ids,
+                                       form_ok=not errors)
+    errors.update(_say(done.problems))
+    if errors:
+        return _page(errors, values, 422)
+    flash(_("%(n)s tugas dipindahkan dari %(a)s kepada %(b)s.", n=done.households,
+            a=done.source, b=done.enumerator), "success")
     return redirect(url_for(".index"))

@@ -1,7 +1,8 @@
 """Admin: users, their roles, regions, passwords and API tokens. Every change audited.
 
-The work is done by `server.store.users`, the same functions as the CLI; a new token
-is shown once on the page that made it and never stored in clear.
+The work is done by `server.services.users` (the CLI's store functions, each change one
+audited transaction); a new token is shown once on the page that made it and never
+stored in clear.
 """
 
 from __future__ import annotations
@@ -12,19 +13,17 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from server.http.engine import get_engine
-from server.store import audit
-from server.store import users as user_store
-from server.store.db import reading, transaction
+from server.http.identity import current_user
+from server.services import users as user_service
 from server.web import forms, labels, regions
 from server.web import session as web_session
-from server.web.session import current_user, login_required
+from server.web.session import login_required
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/pengguna")
 
 
 def _target(name: str) -> dict[str, Any]:
-    with reading(get_engine()) as conn:
-        user = user_store.by_name(conn, name)
+    user = user_service.find(get_engine(), name)
     if user is None:
         abort(404)
     if not _may_manage(current_user(), user):
@@ -42,14 +41,13 @@ def _may_manage(admin: dict[str, Any], user: dict[str, Any]) -> bool:
 @login_required("admin")
 def index():  # type: ignore[no-untyped-def]
     """Everyone with an account, their role, regions and whether their token works."""
-    with reading(get_engine()) as conn:
-        people = user_store.list_all(conn)
+    people = user_service.everyone(get_engine())
     return render_template("admin/users.html", people=people, labels=labels, regions=regions)
 
 
 def _render_new(errors: dict[str, str], values: dict[str, str], status: int = 200):  # type: ignore[no-untyped-def]
     return render_template("admin/user_new.html", errors=errors, values=values,
-                           roles=user_store.ROLES, labels=labels), status
+                           roles=user_service.ROLES, labels=labels), status
 
 
 @bp.route("/baru", methods=["GET", "POST"])
@@ -63,7 +61,7 @@ def create():  # type: ignore[no-untyped-def]
     errors: dict[str, str] = {}
     if not forms.USER_NAME.fullmatch(values["name"]):
         errors["name"] = _("Nama pengguna 2–64 karakter: huruf, angka, titik, '-' atau '_'.")
-    if values["role"] not in user_store.ROLES:
+    if values["role"] not in user_service.ROLES:
         errors["role"] = _("Pilih peran.")
     region_codes = forms.region_list(values["regions"], admin, errors, "regions")
     if values["role"] == "supervisor" and not region_codes and "regions" not in errors:
@@ -76,14 +74,9 @@ def create():  # type: ignore[no-untyped-def]
     if errors:
         return _render_new(errors, values, 422)
     try:
-        with transaction(get_engine()) as conn:
-            token = user_store.create(conn, values["name"], values["role"], region_codes)
-            if password:
-                user_store.set_password(conn, values["name"], password)
-            audit.record(conn, admin["name"], "user.create", "user", values["name"],
-                         {"role": values["role"], "regions": region_codes,
-                          "password_set": bool(password)})
-    except user_store.UserError:
+        token = user_service.create(get_engine(), admin, values["name"], values["role"],
+                                    region_codes, password)
+    except user_service.UserError:
         errors["name"] = _("Nama pengguna ini sudah dipakai.")
         return _render_new(errors, values, 422)
     flash(_("Pengguna %(name)s dibuat.", name=values["name"]), "success")
@@ -95,10 +88,9 @@ def create():  # type: ignore[no-untyped-def]
 def edit(name: str):  # type: ignore[no-untyped-def]
     """Regions, password and token of one user."""
     user = _target(name)
-    with reading(get_engine()) as conn:
-        trail = audit.for_target(conn, "user", name)[-20:]
+    trail = user_service.recent_changes(get_engine(), name)
     return render_template("admin/user_edit.html", person=user, errors={}, labels=labels,
-                           regions=regions, trail=list(reversed(trail)))
+                           regions=regions, trail=trail)
 
 
 @bp.post("/<name>/wilayah")
@@ -114,10 +106,7 @@ def set_regions(name: str):  # type: ignore[no-untyped-def]
     if errors:
         return render_template("admin/user_edit.html", person=user, errors=errors,
                                labels=labels, regions=regions, trail=[]), 422
-    with transaction(get_engine()) as conn:
-        user_store.set_regions(conn, user["user_id"], codes)
-        audit.record(conn, admin["name"], "user.regions", "user", name,
-                     {"before": user["regions"], "after": codes})
+    user_service.set_regions(get_engine(), admin, user, codes)
     flash(_("Wilayah %(name)s disimpan.", name=name), "success")
     return redirect(url_for(".edit", name=name))
 
@@ -134,10 +123,7 @@ def reset_password(name: str):  # type: ignore[no-untyped-def]
     if errors:
         return render_template("admin/user_edit.html", person=user, errors=errors,
                                labels=labels, regions=regions, trail=[]), 422
-    with transaction(get_engine()) as conn:
-        user_store.set_password(conn, name, password)
-        audit.record(conn, admin["name"], "user.password_reset", "user", name, None)
-        refreshed = user_store.by_name(conn, name)
+    refreshed = user_service.reset_password(get_engine(), admin, name, password)
     if refreshed is not None and refreshed["user_id"] == admin["user_id"]:
         web_session.sign_in(refreshed)  # keep the admin who changed their own password in
     flash(_("Kata sandi %(name)s diganti.", name=name), "success")
@@ -150,9 +136,7 @@ def revoke(name: str):  # type: ignore[no-untyped-def]
     """Stop the user's API token at once (a lost laptop)."""
     _target(name)
     admin = current_user()
-    with transaction(get_engine()) as conn:
-        user_store.revoke(conn, name)
-        audit.record(conn, admin["name"], "user.token_revoke", "user", name, None)
+    user_service.revoke_token(get_engine(), admin, name)
     flash(_("Token API %(name)s dicabut.", name=name), "success")
     return redirect(url_for(".edit", name=name))
 
@@ -163,7 +147,5 @@ def rotate(name: str):  # type: ignore[no-untyped-def]
     """Issue a new API token (the old one stops working); shown once."""
     _target(name)
     admin = current_user()
-    with transaction(get_engine()) as conn:
-        token = user_store.rotate_token(conn, name)
-        audit.record(conn, admin["name"], "user.token_rotate", "user", name, None)
+    token = user_service.rotate_token(get_engine(), admin, name)
     return render_template("admin/token.html", name=name, token=token)

@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -20,10 +19,9 @@ from flask import (
 from flask_babel import gettext as _
 
 from server.http.engine import get_engine
-from server.store import users as user_store
-from server.store.db import transaction
+from server.http.identity import signed_in
+from server.services import signin as signin_service
 from server.web import session as web_session
-from server.web import throttle
 from server.web.i18n import LANGUAGES
 
 bp = Blueprint("auth", __name__)
@@ -44,7 +42,7 @@ def signin():  # type: ignore[no-untyped-def]
     """Username and password; a wrong try is audited and slows the next ones down."""
     target = web_session.safe_next(request.values.get("next"))
     if request.method == "GET":
-        if g.get("web_user") is not None:
+        if signed_in() is not None:
             return redirect(target or url_for("web.queue.index"))
         return render_template("signin.html", next=target, name="", error=None)
     name = request.form.get("username", "").strip()
@@ -53,20 +51,10 @@ def signin():  # type: ignore[no-untyped-def]
         error = _("Isi nama pengguna dan kata sandi.")
         return render_template("signin.html", next=target, name=name, error=error), 400
     address = client_address()
-    policy = throttle.Policy.from_config(current_app.config)
-    with transaction(get_engine()) as conn:
-        wait = throttle.seconds_to_wait(conn, policy, name, address)
-        if wait:
-            throttle.record_locked(conn, name, address)
-            user = None
-        else:
-            user = user_store.check_password(conn, name, password)
-            if user is None:
-                throttle.record_failure(conn, name, address, "password")
-            elif user["role"] not in web_session.WEB_ROLES:
-                throttle.record_failure(conn, name, address, "role")
-            else:
-                throttle.record_success(conn, name, address)
+    policy = signin_service.Policy.from_config(current_app.config)
+    attempt = signin_service.sign_in(get_engine(), policy, name, password, address,
+                                     web_session.WEB_ROLES)
+    wait, user = attempt.wait, attempt.user
     if wait:
         minutes = max(1, (wait + 59) // 60)
         error = _(

@@ -2,35 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from typing import Any, TypeVar
+from typing import Any
 
 from flask import Blueprint, abort, render_template, request
 from flask_babel import gettext as _
-from sqlalchemy import Connection, Engine, select
 
 from server.http.engine import get_engine
-from server.store.db import reading
-from server.store.pages import dashboard as queries
-from server.store.tables import households
+from server.http.identity import current_user
+from server.services import dashboard as dashboard_service
 from server.web import charts, labels, regions
-from server.web.session import current_user, login_required
+from server.web.session import login_required
 
 bp = Blueprint("dashboard", __name__)
-T = TypeVar("T")
 
 DEFAULT_SILENT_DAYS = 3
-
-
-def _default_prefix(conn: Connection, user: dict[str, Any]) -> str | None:
-    prefixes = regions.scope(user)
-    if prefixes:
-        return prefixes[0]
-    first = conn.execute(
-        select(households.c.region_code).order_by(households.c.region_code).limit(1)
-    ).scalar()
-    return first[:4] if first else None
 
 
 def _silent_days(raw: str | None) -> tuple[int, str | None]:
@@ -42,15 +27,15 @@ def _silent_days(raw: str | None) -> tuple[int, str | None]:
                                   n=DEFAULT_SILENT_DAYS)
 
 
-def _groups(progress: dict[str, queries.Progress], prefix: str) -> list[dict[str, Any]]:
+def _groups(progress: dict[str, dashboard_service.Progress], prefix: str) -> list[dict[str, Any]]:
     """Villages grouped by district (for a regency or wider), each group with a subtotal."""
-    by_group: dict[str, list[tuple[str, queries.Progress]]] = {}
+    by_group: dict[str, list[tuple[str, dashboard_service.Progress]]] = {}
     for code, counts in progress.items():
         key = code[:6] if len(prefix) < 6 else prefix
         by_group.setdefault(key, []).append((code, counts))
     groups = []
     for key, villages in by_group.items():
-        subtotal = queries.Progress()
+        subtotal = dashboard_service.Progress()
         for _code, counts in villages:
             subtotal.add(counts)
         groups.append({"code": key, "name": regions.name(key), "subtotal": subtotal,
@@ -75,11 +60,6 @@ def _progress_chart(groups: list[dict[str, Any]], per_village: bool) -> charts.C
     return charts.stacked(rows)
 
 
-def _read(engine: Engine, query: Callable[..., T], *args: Any) -> T:
-    with reading(engine) as conn:
-        return query(conn, *args)
-
-
 @bp.get("/dasbor")
 @login_required()
 def index():  # type: ignore[no-untyped-def]
@@ -87,32 +67,23 @@ def index():  # type: ignore[no-untyped-def]
     user = current_user()
     silent_days, days_error = _silent_days(request.args.get("diam", "").strip() or None)
     raw = request.args.get("wilayah", "").strip()
-    with reading(get_engine()) as conn:
-        if raw:
-            prefix = regions.clean_prefix(raw)
-            if prefix is None:
-                abort(400)
-        else:
-            prefix = _default_prefix(conn, user)
+    if raw:
+        prefix = regions.clean_prefix(raw)
         if prefix is None:
-            return render_template("dashboard.html", prefix=None, groups=[], labels=labels,
-                                   days_error=days_error, silent_days=silent_days,
-                                   user_regions=user["regions"])
-        if not regions.may_read_prefix(user, prefix):
-            abort(403)
-    # The two passes over the households of a regency are independent: run them side by
-    # side, each on its own read connection, and the small flag queries meanwhile here.
-    engine = get_engine()
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        progress_job = pool.submit(_read, engine, queries.village_progress, prefix)
-        health_job = pool.submit(_read, engine, queries.sync_health, prefix, silent_days)
-        with reading(engine) as conn:
-            by_rule = queries.open_flags_by_rule(conn, prefix)
-            graduation = queries.open_flags_of_rule(conn, prefix, "GRADUATION_DUE")
-            desil = queries.open_flags_of_rule(conn, prefix, "INELIGIBLE_DESIL")
-        progress, health = progress_job.result(), health_job.result()
+            abort(400)
+    else:
+        prefix = dashboard_service.default_prefix(get_engine(), user)
+    if prefix is None:
+        return render_template("dashboard.html", prefix=None, groups=[], labels=labels,
+                               days_error=days_error, silent_days=silent_days,
+                               user_regions=user["regions"])
+    if not regions.may_read_prefix(user, prefix):
+        abort(403)
+    found = dashboard_service.figures(get_engine(), prefix, silent_days)
+    progress, health, by_rule = found.progress, found.health, found.by_rule
+    graduation, desil = found.graduation, found.desil
     groups = _groups(progress, prefix)
-    total = queries.Progress()
+    total = dashboard_service.Progress()
     for group in groups:
         total.add(group["subtotal"])
     return render_template(

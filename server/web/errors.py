@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Flask, g, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
 from server.errors import ApiError
+from server.http.identity import signed_in
 
 log = logging.getLogger("verivali.web")
 
@@ -77,7 +78,7 @@ def install(bp: Blueprint) -> None:
         status = error.code or 500
         if status == 400 and error.description == "csrf":
             return error_page(400, _CSRF_MESSAGE)
-        if status == 401 and g.get("web_user") is None:
+        if status == 401 and signed_in() is None:
             return redirect(url_for("web.auth.signin", next=request.full_path))
         return error_page(status)
 

@@ -1,8 +1,8 @@
 """Ekspor: accepted corrections of a period as CSV, a region's registry as JSON lines.
 
-Both are streamed from a read transaction opened inside the response generator, so a
-regency's registry leaves the server in batches, never held whole in memory. Each
-export is audited (who took which region's data, when).
+Both are streamed from a read transaction that `server.services.exports` opens when the
+response starts flowing, so a regency's registry leaves the server in batches, never
+held whole in memory. Each export is audited (who took which region's data, when).
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ import csv
 import io
 import json
 from collections.abc import Iterator
+from contextlib import closing
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -18,12 +19,11 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from flask_babel import gettext as _
 
 from server.http.engine import get_engine
-from server.store import audit
-from server.store.db import reading, transaction
-from server.store.pages import exports as queries
+from server.http.identity import current_user
+from server.services import exports as export_service
 from server.web import regions
 from server.web.i18n import local_iso, zone_for
-from server.web.session import current_user, login_required
+from server.web.session import login_required
 
 bp = Blueprint("exports", __name__)
 
@@ -107,11 +107,6 @@ def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     yield buffer.getvalue()
 
 
-def _audit(user: dict[str, Any], action: str, detail: dict[str, Any]) -> None:
-    with transaction(get_engine()) as conn:
-        audit.record(conn, user["name"], action, "region", detail["region"], detail)
-
-
 @bp.get("/ekspor")
 @login_required()
 def index():  # type: ignore[no-untyped-def]
@@ -137,12 +132,14 @@ def corrections_csv():  # type: ignore[no-untyped-def]
         return render_template("exports.html", regions_list=[(p, regions.name(p)) for p in prefixes],
                                region=region, start=request.args.get("dari", ""),
                                end=request.args.get("sampai", ""), errors=errors), 422
-    _audit(user, "export.corrections", {"region": region, "from": start, "to": end})
     engine = get_engine()
+    export_service.record(engine, user, "export.corrections",
+                          {"region": region, "from": start, "to": end})
 
     def generate() -> Iterator[str]:
-        with reading(engine) as conn:
-            yield from _csv_lines(queries.corrections(conn, region, start, end))
+        # closing(): a browser that gives up mid-download frees the connection at once.
+        with closing(export_service.corrections(engine, region, start, end)) as rows:
+            yield from _csv_lines(rows)
 
     name = f"koreksi-{region}-{request.args.get('dari', 'awal')}-{request.args.get('sampai', 'kini')}.csv"
     return Response(stream_with_context(generate()), mimetype="text/csv",
@@ -155,13 +152,13 @@ def registry_jsonl():  # type: ignore[no-untyped-def]
     """The current registry of a region, one household a line, with its version."""
     user = current_user()
     region = _region(user)
-    _audit(user, "export.registry", {"region": region})
     engine = get_engine()
+    export_service.record(engine, user, "export.registry", {"region": region})
 
     def generate() -> Iterator[str]:
-        with reading(engine) as conn:
+        with closing(export_service.registry(engine, region)) as lines:
             batch: list[str] = []
-            for line in queries.registry(conn, region):
+            for line in lines:
                 batch.append(line)
                 if len(batch) >= 200:
                     yield "".join(batch)

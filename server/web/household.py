@@ -1,7 +1,8 @@
 """One household: registry and field side by side, the decisions, and their history.
 
-Decisions go through `server.services.review` (the same code as the API's resolve), inside one
-transaction each; this module only checks the form, the role and the region.
+Reads and decisions are `server.services.household_page` (decisions through the same
+code as the API's resolve, one transaction each); this module only checks the form, the
+role and the region.
 """
 
 from __future__ import annotations
@@ -11,19 +12,15 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Connection
 
 from server.errors import Conflict, ValidationFailed
 from server.http.engine import get_engine
+from server.http.identity import current_user
 from server.reconcile.diff import diff_households
 from server.reconcile.fields import PathError
-from server.services.review import accept_survey, resolve_flag
-from server.store import flags as flag_store
-from server.store import households as household_store
-from server.store.db import reading, run_transaction
-from server.store.pages import household as queries
+from server.services import household_page
 from server.web import compare, labels, regions
-from server.web.session import current_user, login_required
+from server.web.session import login_required
 
 bp = Blueprint("household", __name__)
 
@@ -64,16 +61,13 @@ def _version_changes(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return list(reversed(result))
 
 
-def _page_context(conn: Connection, household_id: str, region: str,
-                  chosen_survey: str | None) -> dict[str, Any]:
-    view = household_store.get(conn, household_id)
+def _page_context(household_id: str, region: str, chosen_survey: str | None) -> dict[str, Any]:
+    found = household_page.page(get_engine(), household_id)
+    view, history, surveys = found.view, found.history, found.surveys
+    open_flags = found.open_flags
     registry = None
     if view is not None:
         registry = {k: v for k, v in view.items() if k not in ("version", "verification")}
-    history = household_store.history(conn, household_id)
-    surveys = queries.surveys_of(conn, household_id)
-    all_flags = queries.flags_of(conn, household_id)
-    open_flags = [f for f in all_flags if f["status"] in flag_store.OPEN_STATES]
     survey = _choose_survey(surveys, open_flags, chosen_survey)
     observed = (survey["body"] or {}).get("observed") if survey else None
     names = {s["survey_id"]: s["enumerator_name"] for s in surveys}
@@ -91,10 +85,10 @@ def _page_context(conn: Connection, household_id: str, region: str,
         "sections": compare.side_by_side(registry, observed, open_flags),
         "places": compare.observations(open_flags, registry, history, surveys, region),
         "open_flags": open_flags,
-        "decided_flags": [f for f in all_flags if f["status"] not in flag_store.OPEN_STATES],
+        "decided_flags": found.decided_flags,
         "enumerators": names,
         "versions": _version_changes(history),
-        "trail": queries.decision_trail(conn, [f["flag_id"] for f in all_flags]),
+        "trail": found.trail,
         "labels": labels,
         "note_max": NOTE_MAX,
     }
@@ -117,8 +111,7 @@ def _choose_survey(surveys: list[dict[str, Any]], open_flags: list[dict[str, Any
 
 def _render(household_id: str, region: str, status: int = 200,
             errors: dict[str, str] | None = None, notes: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
-    with reading(get_engine()) as conn:
-        context = _page_context(conn, household_id, region, request.args.get("kunjungan"))
+    context = _page_context(household_id, region, request.args.get("kunjungan"))
     return render_template("household.html", errors=errors or {}, notes=notes or {},
                            **context), status
 
@@ -128,8 +121,7 @@ def _render(household_id: str, region: str, status: int = 200,
 def show(household_id: str):  # type: ignore[no-untyped-def]
     """Side-by-side record, flags with their decision forms, versions and trail."""
     user = current_user()
-    with reading(get_engine()) as conn:
-        region = _check_region(user, queries.region_of(conn, household_id))
+    region = _check_region(user, household_page.household_region(get_engine(), household_id))
     return _render(household_id, region)
 
 
@@ -148,9 +140,8 @@ def _validate(action: str, note: str) -> str | None:
 def decide(flag_id: str):  # type: ignore[no-untyped-def]
     """Terima / Tolak / Minta Kunjungan Ulang for one flag, with a note."""
     user = current_user()
-    with reading(get_engine()) as conn:
-        flag = flag_store.get(conn, flag_id)
-        region = _check_region(user, flag_store.region_of(conn, flag_id) if flag else None)
+    flag, flag_region = household_page.flag_region(get_engine(), flag_id)
+    region = _check_region(user, flag_region)
     assert flag is not None
     household_id = flag["household_id"]
     action = request.form.get("action", "")
@@ -158,12 +149,9 @@ def decide(flag_id: str):  # type: ignore[no-untyped-def]
     error = _validate(action, note)
     if error:
         return _render(household_id, region, 422, {flag_id: error}, {flag_id: note})
-    def work(conn: Connection) -> tuple[dict[str, Any], int] | None:
-        resolve_flag(conn, user, flag_id, action, note or None)
-        return household_store.get_body(conn, household_id)
-
     try:
-        version = run_transaction(get_engine(), work)
+        version = household_page.decide_flag(get_engine(), user, flag_id, household_id,
+                                              action, note or None)
     except Conflict:
         flash(_("Temuan ini sudah diputuskan sebelumnya; keputusan Anda tidak disimpan."), "error")
         return redirect(url_for(".show", household_id=household_id) + f"#flag-{flag_id}")
@@ -173,7 +161,7 @@ def decide(flag_id: str):  # type: ignore[no-untyped-def]
         )}, {flag_id: note})
     message = str(_DONE_MESSAGES[action])
     if action == "accept" and version is not None:
-        message += " " + _("Data DTSEN sekarang versi %(v)s.", v=version[1])
+        message += " " + _("Data DTSEN sekarang versi %(v)s.", v=version)
     flash(message, "success")
     return redirect(url_for(".show", household_id=household_id) + f"#flag-{flag_id}")
 
@@ -183,26 +171,22 @@ def decide(flag_id: str):  # type: ignore[no-untyped-def]
 def accept_all(survey_id: str):  # type: ignore[no-untyped-def]
     """Terima semua: accept every open flag one visit raised, in one transaction."""
     user = current_user()
-    with reading(get_engine()) as conn:
-        found = queries.survey_region(conn, survey_id)
-        _check_region(user, found[1] if found else None)
+    found = household_page.survey_region(get_engine(), survey_id)
+    _check_region(user, found[1] if found else None)
     assert found is not None
     household_id = found[0]
     note = request.form.get("note", "").strip()
     if len(note) > NOTE_MAX:
         flash(_("Catatan paling banyak %(n)s karakter.", n=NOTE_MAX), "error")
         return redirect(url_for(".show", household_id=household_id, kunjungan=survey_id))
-    def work(conn: Connection) -> tuple[list[dict[str, Any]], tuple[dict[str, Any], int] | None]:
-        decided = accept_survey(conn, user, survey_id, note or None)
-        return decided, household_store.get_body(conn, household_id)
-
     try:
-        decided, version = run_transaction(get_engine(), work)
+        decided, version = household_page.accept_visit(get_engine(), user, survey_id,
+                                                       household_id, note or None)
     except (Conflict, ValidationFailed, PathError):
         flash(_("Tidak semua temuan dapat diterima sekaligus; putuskan satu per satu."), "error")
         return redirect(url_for(".show", household_id=household_id, kunjungan=survey_id))
     message = _("%(n)s temuan diterima.", n=len(decided))
     if version is not None:
-        message += " " + _("Data DTSEN sekarang versi %(v)s.", v=version[1])
+        message += " " + _("Data DTSEN sekarang versi %(v)s.", v=version)
     flash(message, "success")
     return redirect(url_for(".show", household_id=household_id))

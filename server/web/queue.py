@@ -9,12 +9,11 @@ from flask_babel import gettext as _
 
 from schemas.enums import RULES, SEVERITY
 from server.http.engine import get_engine
-from server.store import flags as flag_store
-from server.store.db import reading
-from server.store.pages import queue as queue_queries
+from server.http.identity import current_user
+from server.services import review_queue
 from server.web import labels, regions
 from server.web.i18n import age_days
-from server.web.session import current_user, login_required
+from server.web.session import login_required
 
 bp = Blueprint("queue", __name__)
 
@@ -22,7 +21,7 @@ PAGE_SIZE = 50
 AGE_CHOICES = (0, 3, 7, 14, 30, 60, 90)
 
 
-def parse_filter(args: Any, user: dict[str, Any]) -> tuple[queue_queries.QueueFilter, dict[str, str]]:
+def parse_filter(args: Any, user: dict[str, Any]) -> tuple[review_queue.QueueFilter, dict[str, str]]:
     """The filter from the query string; a bad value is dropped with a message, not a 400."""
     errors: dict[str, str] = {}
     village = None
@@ -50,10 +49,10 @@ def parse_filter(args: Any, user: dict[str, Any]) -> tuple[queue_queries.QueueFi
         else:
             errors["umur"] = _("Umur temuan harus bilangan hari 0–3650.")
     status = args.get("status") or "open"
-    if status not in queue_queries.QUEUE_STATUSES:
+    if status not in review_queue.QUEUE_STATUSES:
         errors["status"] = _("Status tidak dikenal.")
         status = "open"
-    flt = queue_queries.QueueFilter(village, rule, severity, min_age, status)
+    flt = review_queue.QueueFilter(village, rule, severity, min_age, status)
     return flt, errors
 
 
@@ -66,7 +65,7 @@ def _covers_part(user: dict[str, Any], prefix: str) -> bool:
 
 def _cursor(args: Any, key: str) -> tuple[str, str] | None:
     raw = args.get(key)
-    return flag_store.decode_cursor(raw) if raw else None
+    return review_queue.decode_cursor(raw) if raw else None
 
 
 @bp.get("/antrian")
@@ -77,11 +76,9 @@ def index():  # type: ignore[no-untyped-def]
     flt, errors = parse_filter(request.args, user)
     prefixes = regions.scope(user)
     after, before = _cursor(request.args, "setelah"), _cursor(request.args, "sebelum")
-    with reading(get_engine()) as conn:
-        result = queue_queries.page(conn, prefixes, flt, after=after, before=before,
-                                    limit=PAGE_SIZE)
-        counts = queue_queries.counts_by_rule(conn, prefixes, flt)
-        village_counts = queue_queries.villages(conn, prefixes, flt.status)
+    found = review_queue.queue(get_engine(), prefixes, flt, after=after, before=before,
+                               limit=PAGE_SIZE)
+    result, counts, village_counts = found.page, found.counts, found.villages
     for row in result.rows:
         row["age_days"] = age_days(row["created_at"])
         row["village_name"] = regions.name(row["region_code"])
@@ -111,5 +108,5 @@ def index():  # type: ignore[no-untyped-def]
         labels=labels,
         rule_names={r: str(labels.RULE_LABELS.get(r, r)) for r in RULES},
         severity_names={s: str(labels.SEVERITY_LABELS.get(s, s)) for s in SEVERITY},
-        statuses=queue_queries.QUEUE_STATUSES,
+        statuses=review_queue.QUEUE_STATUSES,
     )

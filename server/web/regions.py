@@ -1,8 +1,6 @@
-"""Region prefixes as the pages use them: scope of a user, SQL ranges, names.
+"""Region prefixes as the pages use them: scope of a user, names and labels.
 
-Region codes are digits only, so "starts with 1811" is the range
-`'1811' <= code < '1812'`: an index range on SQLite and PostgreSQL alike, where
-`LIKE '1811%'` would scan the table on SQLite.
+The same prefixes as SQL conditions are in `server.store.regions`.
 """
 
 from __future__ import annotations
@@ -10,10 +8,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, true
-
 from schemas.validators import region_name
-from server.services.access import region_allows
+from server.services.scope import may_read as may_read
+from server.services.scope import scope as scope
 
 _PREFIX = re.compile(r"[0-9]{2}(?:[0-9]{2}(?:[0-9]{2}(?:[0-9]{4})?)?)?")
 
@@ -28,60 +25,9 @@ def clean_prefix(value: str | None) -> str | None:
     return text if _PREFIX.fullmatch(text) else None
 
 
-def scope(user: dict[str, Any]) -> list[str] | None:
-    """The prefixes a user may read; None for an admin with no region (everything)."""
-    if user["role"] == "admin" and not user["regions"]:
-        return None
-    return list(user["regions"])
-
-
-def may_read(user: dict[str, Any], region_code: str) -> bool:
-    prefixes = scope(user)
-    return prefixes is None or region_allows(prefixes, region_code)
-
-
 def may_read_prefix(user: dict[str, Any], prefix: str) -> bool:
     """A dashboard of `prefix` lies wholly inside the user's regions."""
     return may_read(user, prefix)
-
-
-def _next_prefix(prefix: str) -> str | None:
-    """The first code after every code starting with `prefix`: 1811 → 1812, 1819 → 1820.
-
-    Digits only, so the bound holds under any collation (a PostgreSQL database in a
-    language locale may skip punctuation such as ':' when it compares text).
-    """
-    following = int(prefix) + 1
-    text = str(following).zfill(len(prefix))
-    return text if len(text) == len(prefix) else None
-
-
-def in_prefix(column: Any, prefix: str) -> ColumnElement[bool]:
-    upper = _next_prefix(prefix)
-    if upper is None:
-        return column >= prefix
-    return and_(column >= prefix, column < upper)
-
-
-def in_scope(column: Any, prefixes: list[str] | None) -> ColumnElement[bool]:
-    if prefixes is None:
-        return true()
-    if not prefixes:
-        return false()
-    return or_(*[in_prefix(column, p) for p in prefixes])
-
-
-def in_scope_by_value(column: Any, prefixes: list[str] | None) -> ColumnElement[bool]:
-    """The same test as `in_scope`, written so no planner takes it for an index range.
-
-    For listings walked in another index's order (oldest first), where the region range
-    would tempt SQLite into reading and sorting every row of a regency.
-    """
-    if prefixes is None:
-        return true()
-    if not prefixes:
-        return false()
-    return or_(*[func.substr(column, 1, len(p)) == p for p in prefixes])
 
 
 def name(code: str | None) -> str:

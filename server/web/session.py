@@ -19,13 +19,13 @@ from datetime import timedelta
 from functools import wraps
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.wrappers import Response
 
 from server.http.engine import get_engine
-from server.store import users as user_store
-from server.store.db import reading
+from server.http.identity import set_current_user, signed_in
+from server.services import signin as signin_service
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -59,7 +59,7 @@ def configure(app: Flask) -> None:
     hours = int(app.config.get("VERIVALI_SESSION_HOURS", 10))
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=hours)
     app.jinja_env.globals["csrf_token"] = csrf_token
-    app.jinja_env.globals["web_user"] = lambda: g.get("web_user")
+    app.jinja_env.globals["web_user"] = signed_in
 
 
 def password_fingerprint(password_hash: str | None) -> str:
@@ -90,12 +90,11 @@ def sign_out() -> None:
 
 def load_user() -> None:
     """Before every page: who is signed in, if anyone still may be."""
-    g.web_user = None
+    set_current_user(None)
     uid = session.get("uid")
     if uid is None:
         return
-    with reading(get_engine()) as conn:
-        user = user_store.by_id(conn, uid)
+    user = signin_service.session_user(get_engine(), uid)
     if (
         user is None
         or not user["active"]
@@ -104,14 +103,7 @@ def load_user() -> None:
     ):
         sign_out()
         return
-    g.web_user = user
-
-
-def current_user() -> dict[str, Any]:
-    user = g.get("web_user")
-    if user is None:
-        abort(401)
-    return user
+    set_current_user(user)
 
 
 def csrf_token() -> str:
@@ -139,7 +131,7 @@ def login_required(*roles: str) -> Callable[[F], F]:
     def decorator(view: F) -> F:
         @wraps(view)
         def wrapped(*args: Any, **kwargs: Any) -> Any:
-            user = g.get("web_user")
+            user = signed_in()
             if user is None:
                 return redirect(url_for("web.auth.signin", next=request.full_path))
             if user["role"] not in allowed:

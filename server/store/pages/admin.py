@@ -6,8 +6,8 @@ from typing import Any
 
 from sqlalchemy import Connection, func, or_, select
 
+from server.store.regions import in_prefix, in_scope
 from server.store.tables import assignments, households, users
-from server.web.regions import in_prefix, in_scope
 
 
 def enumerators(conn: Connection) -> list[dict[str, Any]]:

@@ -14,8 +14,8 @@ from sqlalchemy import Connection, case, func, literal, select
 
 from server.store import flags as flag_store
 from server.store.pages.queue import region_conditions, walks_in_order
+from server.store.regions import in_prefix
 from server.store.tables import assignments, devices, flags, households, surveys, users
-from server.web.regions import in_prefix
 
 PROGRESS_KEYS = ("households", "assigned", "visited", "verified", "flagged", "not_found",
                  "open_flags")
@@ -36,6 +36,13 @@ class Progress:
     def add(self, other: Progress) -> None:
         for key in PROGRESS_KEYS:
             setattr(self, key, getattr(self, key) + getattr(other, key))
+
+
+def first_region_code(conn: Connection) -> str | None:
+    """The lowest region code in the registry (the page to open for an admin of everything)."""
+    return conn.execute(
+        select(households.c.region_code).order_by(households.c.region_code).limit(1)
+    ).scalar()
 
 
 def village_progress(conn: Connection, prefix: str) -> dict[str, Progress]:

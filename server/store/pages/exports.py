@@ -14,8 +14,8 @@ from sqlalchemy import Connection, and_, select
 from server.reconcile.diff import diff_households
 from server.reconcile.fields import parse_path
 from server.store import jsoncol
+from server.store.regions import in_prefix
 from server.store.tables import household_versions, households
-from server.web.regions import in_prefix
 
 BATCH = 500
 

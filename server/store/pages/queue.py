@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, and_, func, or_, select
 
 from server.store import flags as flag_store
+from server.store.regions import in_prefix, in_scope, in_scope_by_value
 from server.store.tables import flags
-from server.web.regions import in_prefix, in_scope, in_scope_by_value
 
 QUEUE_STATUSES = ("open", "revisit")
 

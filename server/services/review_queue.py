@@ -1,0 +1,33 @@
+"""Antrian Temuan: one page of a scope's flags, the counts per rule and per village,
+read together so the figures agree with the rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from server.store.db import reading
+from server.store.flags import decode_cursor as decode_cursor
+from server.store.pages import queue as queries
+from server.store.pages.queue import QUEUE_STATUSES as QUEUE_STATUSES
+from server.store.pages.queue import QueueFilter as QueueFilter
+from server.store.pages.queue import QueuePage
+
+
+@dataclass
+class Queue:
+    page: QueuePage
+    counts: dict[str, int]
+    villages: list[tuple[str, int]]
+
+
+def queue(engine: Engine, prefixes: list[str] | None, flt: QueueFilter, *,
+          after: tuple[str, str] | None, before: tuple[str, str] | None,
+          limit: int) -> Queue:
+    with reading(engine) as conn:
+        return Queue(
+            queries.page(conn, prefixes, flt, after=after, before=before, limit=limit),
+            queries.counts_by_rule(conn, prefixes, flt),
+            queries.villages(conn, prefixes, flt.status),
+        )

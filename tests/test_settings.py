@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from server.app import create_app
+from server.services import signin as throttle
 from server.settings import Settings, SettingsError, child_environment, load_settings, variable
-from server.web import throttle
 from sync_agent.cli import main as agent_cli
 
 REPO = Path(__file__).resolve().parent.parent

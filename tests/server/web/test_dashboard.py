@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from server.store.db import transaction
 from server.store.surveys import touch_device
-from tests.web import seed
+from tests.server.web import seed
 
 
 def test_progress_per_village_and_region_names(client, world):  # type: ignore[no-untyped-def]

@@ -16,7 +16,7 @@ from server.store.tables import surveys as server_surveys
 from sync_agent.record import record_survey
 from sync_agent.scheduler import sync_lock
 from sync_agent.store import open_store
-from tests.agent.conftest import (
+from tests.sync_agent.conftest import (
     HOUSEHOLDS,
     Field,
     one_line,
@@ -25,7 +25,7 @@ from tests.agent.conftest import (
     spawn_agent,
     status,
 )
-from tests.agent.scripted_server import ScriptedServer, Seen
+from tests.sync_agent.scripted_server import ScriptedServer, Seen
 
 
 def server_count(engine) -> int:  # type: ignore[no-untyped-def]

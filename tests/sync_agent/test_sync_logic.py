@@ -15,8 +15,8 @@ from sync_agent import sync
 from sync_agent.client import CursorExpired, Offline
 from sync_agent.record import record_survey
 from sync_agent.store import Store, open_store
-from tests.agent.test_store import pulled, versioned
 from tests.factories import VILLAGE
+from tests.sync_agent.test_store import pulled, versioned
 
 H1 = f"{VILLAGE}-000001"
 

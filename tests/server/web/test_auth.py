@@ -7,7 +7,7 @@ import pytest
 from server.app import create_app
 from server.store.db import reading
 from server.store.tables import audit_log
-from tests.web import seed
+from tests.server.web import seed
 
 
 def test_pages_need_sign_in(client, world):  # type: ignore[no-untyped-def]

@@ -9,7 +9,7 @@ from server.store import households as household_store
 from server.store.db import reading
 from server.store.tables import assignments, audit_log, flags
 from tests.factories import survey as make_survey
-from tests.web import seed
+from tests.server.web import seed
 
 
 def _flag(world, path):  # type: ignore[no-untyped-def]

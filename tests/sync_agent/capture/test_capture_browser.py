@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.agent.conftest import HOUSEHOLDS, Field, server_survey_ids, spawn_agent, status
 from tests.conftest import free_port
+from tests.sync_agent.conftest import HOUSEHOLDS, Field, server_survey_ids, spawn_agent, status
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

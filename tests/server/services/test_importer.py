@@ -514,7 +514,7 @@ def test_progress_reaches_the_last_line(engine: Engine, tmp_path: Path) -> None:
 # --- the documented examples ---------------------------------------------------------
 
 def doc_block(language: str) -> str:
-    text = (Path(__file__).resolve().parent.parent / "docs" / "data-shapes.md").read_text(
+    text = (Path(__file__).resolve().parents[3] / "docs" / "data-shapes.md").read_text(
         encoding="utf-8")
     return text.split(f"```{language}\n", 1)[1].split("```", 1)[0]
 

@@ -13,8 +13,8 @@ import pytest
 from sync_agent.capture import create_app
 from sync_agent.home import initialise
 from sync_agent.store import open_store
-from tests.agent.test_store import pulled, versioned
 from tests.factories import OTHER_VILLAGE, VILLAGE
+from tests.sync_agent.test_store import pulled, versioned
 
 H1 = f"{VILLAGE}-000001"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.web import seed
+from tests.server.web import seed
 
 
 def _flag_ids(page: str) -> list[str]:

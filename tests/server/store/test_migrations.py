@@ -1,6 +1,6 @@
 """Migrations: `init` makes or upgrades a database, and never loses what it held.
 
-The fixtures in tests/fixtures/ are databases of release 0.1 (revision 0001) with data
+The fixtures in tests/server/store/fixtures/ are databases of release 0.1 (revision 0001) with data
 in them, one SQLite file and one PostgreSQL dump; they are upgraded here by the real
 `verivali-server init`. When `tables.py` changes, `test_migrations_match_tables` fails
 until a revision is written (docs/developing.md says how).
@@ -196,7 +196,7 @@ def test_migrations_ship_in_the_package(tmp_path: Path) -> None:
     setuptools' build_py copies exactly what a wheel would hold (packages and
     package_data), without the network a wheel build may need.
     """
-    repo = Path(__file__).resolve().parent.parent
+    repo = Path(__file__).resolve().parents[3]
     built = subprocess.run(
         [sys.executable, "-c", "import setuptools; setuptools.setup()",
          "build_py", "--build-lib", str(tmp_path / "lib")],

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from sync_agent.client import Client, CursorExpired, Offline, ServerError, TokenRevoked
-from tests.agent.scripted_server import ScriptedServer
+from tests.sync_agent.scripted_server import ScriptedServer
 
 SURVEY = {"survey_id": "3f1c2a9e-5b7d-4c8e-9a61-0d2b7e4f8a10", "household_id": "h1"}
 ACCEPTED = {"results": [{"survey_id": SURVEY["survey_id"], "status": "accepted",

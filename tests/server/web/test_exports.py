@@ -9,7 +9,7 @@ import json
 from server.store.db import reading
 from server.store.tables import audit_log
 from server.web.exports import csv_cell
-from tests.web import seed
+from tests.server.web import seed
 
 
 def _accept_all(client, world):  # type: ignore[no-untyped-def]

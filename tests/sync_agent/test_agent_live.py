@@ -14,10 +14,17 @@ import requests
 from sqlalchemy import select, update
 
 from server.store.tables import devices, meta
-from tests.agent.conftest import HOUSEHOLDS, Field, one_line, run_agent, server_survey_ids, status
-from tests.agent.scripted_server import ScriptedServer, Seen
 from tests.conftest import LiveServer, run_cli
 from tests.factories import VILLAGE, household
+from tests.sync_agent.conftest import (
+    HOUSEHOLDS,
+    Field,
+    one_line,
+    run_agent,
+    server_survey_ids,
+    status,
+)
+from tests.sync_agent.scripted_server import ScriptedServer, Seen
 
 
 def observed_file(tmp_path: Path, body: dict[str, Any], name: str = "observed.json") -> str:

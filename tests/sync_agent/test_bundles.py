@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from schemas.bundle import BundleError, bundle_key, open_envelope, seal, token_hash, verify
-from tests.agent.conftest import HOUSEHOLDS, Field, one_line, server_survey_ids, status
 from tests.conftest import run_cli
+from tests.sync_agent.conftest import HOUSEHOLDS, Field, one_line, server_survey_ids, status
 
 
 def record_all(field: Field) -> list[str]:

@@ -11,7 +11,7 @@ from babel.messages.pofile import read_po
 
 from server.web import i18n
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 CATALOG = ROOT / "server" / "translations" / "en" / "LC_MESSAGES"
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]

@@ -1,6 +1,6 @@
 """Households, members and NIKs in the contract's shape, for the reconciliation tests.
 
-Named apart from other test helpers: `tests/reconcile/` has no `__init__.py`, so its
+Named apart from other test helpers: `tests/server/reconcile/` has no `__init__.py`, so its
 modules are imported by their bare names.
 """
 

@@ -7,7 +7,7 @@ import re
 from server.store import users as user_store
 from server.store.db import reading
 from server.store.tables import assignments, audit_log
-from tests.web import seed
+from tests.server.web import seed
 
 
 def _audit_actions(engine) -> list[str]:  # type: ignore[no-untyped-def]

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.web import seed
+from tests.server.web import seed
 
 
 @pytest.fixture

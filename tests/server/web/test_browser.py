@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.web import seed
+from tests.server.web import seed
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

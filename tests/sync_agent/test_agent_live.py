@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 
 from server.store.tables import devices, meta
 from tests.conftest import LiveServer, run_cli
-from tests.factories import VILLAGE, household
+from tests.factories import household
 from tests.sync_agent.conftest import (
     HOUSEHOLDS,
     Field,
@@ -199,18 +199,42 @@ def test_not_initialised_is_one_line(tmp_path: Path) -> None:
     assert "init" in one_line(result.stderr)
 
 
+def refusing(target: str, refuse: dict[str, bool]):  # type: ignore[no-untyped-def]
+    """A proxy action: forward to the real server; answer 500 to everything while asked to."""
+    forward = forwarding(target, {"on": False})
+
+    def act(seen: Seen) -> tuple[Any, ...]:
+        if refuse["on"]:
+            return ("json", 500, {"error": {"code": "internal_error", "message": "x"}})
+        return forward(seen)
+
+    return act
+
+
 @pytest.mark.parametrize("command", ["push", "pull", "sync"])
-def test_a_refusing_server_is_a_server_error(command: str, tmp_path: Path) -> None:
-    broken = ScriptedServer(default=lambda _seen: ("json", 500, {"error": {"code": "internal_error",
-                                                                           "message": "x"}}))
+def test_a_refusing_server_is_a_server_error(command: str, field: Field, engine) -> None:  # type: ignore[no-untyped-def]
+    refuse = {"on": False}
+    proxy = ScriptedServer(default=refusing(field.url, refuse))
     try:
-        home = tmp_path / "h"
-        assert run_agent(home, "init", "--server", broken.url, "--token", "vv_x").returncode == 0
-        assert run_agent(home, "record", "--household", f"{VILLAGE}-000001",
-                         "--outcome", "refused").returncode == 8  # not pulled yet
-        result = run_agent(home, command, "--retries", "0")
-        assert result.returncode == (5 if command != "push" else 0), result.stderr
-        if command != "push":
-            assert one_line(result.stderr).startswith("Error: server error")
+        assert field.agent("init", "--server", proxy.url, "--token", field.token).returncode == 0
+        assert field.agent("record", "--household", HOUSEHOLDS[0],
+                           "--outcome", "refused").returncode == 8  # not pulled yet
+        assert field.agent("pull").returncode == 0
+        recorded = field.agent("record", "--household", HOUSEHOLDS[0], "--outcome", "refused")
+        assert recorded.returncode == 0, recorded.stderr
+        survey_id = one_line(recorded.stdout)
+        refuse["on"] = True
+        before = len(proxy.seen)
+        result = field.agent(command, "--retries", "0")
+        assert result.returncode == 5, result.stderr
+        assert one_line(result.stderr).startswith("Error: server error")
+        # The request that met the 500: the push (push and sync push first), or the pull.
+        refused = proxy.seen[before:]
+        expected = "/api/v1/sync/pull" if command == "pull" else "/api/v1/sync/push"
+        assert [seen.path.partition("?")[0] for seen in refused] == [expected]
+        if command != "pull":
+            assert [s["survey_id"] for s in refused[0].json()["surveys"]] == [survey_id]
+        assert status(field.home)["pending"] == 1  # still waiting to be sent
+        assert server_survey_ids(engine) == []
     finally:
-        broken.close()
+        proxy.close()

@@ -49,6 +49,14 @@ def changed(path: str, value: Any) -> dict[str, Any]:
     return body
 
 
+def value_at(body: Any, path: str) -> Any:
+    """The value at a dotted path; KeyError when a key on the way is absent."""
+    target = body
+    for part in path.split("."):
+        target = target[int(part)] if part.isdigit() else target[part]
+    return target
+
+
 def test_the_factory_household_is_valid() -> None:
     loaded = HouseholdSchema().load(household())
     assert loaded["members"][0]["nik"] == "1811014507800002"
@@ -204,7 +212,8 @@ def test_defaults_fill_in() -> None:
     "cooking_fuel", "toilet")] + [f"assets.{f}" for f in ("motorcycle", "car", "refrigerator",
                                                           "land_m2")] + ["members.0.nik"])
 def test_unknown_is_null(path: str) -> None:
-    HouseholdSchema().load(changed(path, None))
+    loaded = HouseholdSchema().load(changed(path, None))
+    assert value_at(loaded, path) is None  # present and null: unknown, not absent nor blank
 
 
 ENUMERATED = [
@@ -265,8 +274,14 @@ def test_member_ids_unique_within_household() -> None:
 
 
 def test_same_member_id_in_two_households_is_fine() -> None:
-    HouseholdSchema().load(household("A-1"))
-    HouseholdSchema().load(household("A-2"))
+    """One instance loads both, as a long-lived loader does: nothing carries over."""
+    schema = HouseholdSchema()
+    first, second = household("A-1"), household("A-2")
+    member_ids = [m["member_id"] for m in first["members"]]
+    assert member_ids == [m["member_id"] for m in second["members"]]
+    for body in (first, second):
+        loaded = schema.load(body)
+        assert [m["member_id"] for m in loaded["members"]] == member_ids
 
 
 def test_a_program_listed_twice_is_refused() -> None:

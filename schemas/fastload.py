@@ -14,10 +14,15 @@ schema feature it does not model) makes it give up and call `schema.load`, so
 rejected input always gets marshmallow's own messages, keyed as usual. Schema
 features the compiler does not know (pre/post-load hooks, `data_key`, `only`, …)
 make it fall back to plain `schema.load` for every call rather than guess.
+
+Every fallback is counted in `loader.fallbacks`, keyed by its reason ("not compiled: …",
+"members: not a list", "nik: validate_nik", …): on valid input the count stays at zero,
+so a fallback there is a gap in the compiler to see, not a slowdown to hide.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -28,7 +33,7 @@ Converter = Callable[[Any], Any]
 
 
 class _Doubt(Exception):
-    """The compiled path is not sure; marshmallow decides."""
+    """The compiled path is not sure; marshmallow decides. Its argument says why."""
 
 
 class _Unsupported(Exception):
@@ -40,21 +45,29 @@ class FastLoader:
 
     def __init__(self, schema: Schema) -> None:
         self.schema = schema
+        self.fallbacks: Counter[str] = Counter()
+        """How many loads were handed to `schema.load`, by reason."""
+        self._unsupported = ""
         try:
             self._compiled: Converter | None = _compile_schema(schema)
-        except _Unsupported:
+        except _Unsupported as exc:
             self._compiled = None
+            self._unsupported = f"not compiled: {exc.args[0] if exc.args else 'schema options'}"
 
     @property
     def compiled(self) -> bool:
         return self._compiled is not None
 
     def load(self, data: Any) -> Any:
-        if self._compiled is not None:
+        if self._compiled is None:
+            self.fallbacks[self._unsupported] += 1
+        else:
             try:
                 return self._compiled(data)
-            except Exception:  # noqa: BLE001, S110 - marshmallow is the reference: it decides
-                pass
+            except _Doubt as doubt:
+                self.fallbacks[doubt.args[0] if doubt.args else "doubt"] += 1
+            except Exception as exc:  # noqa: BLE001 - marshmallow is the reference: it decides
+                self.fallbacks[f"error: {type(exc).__name__}"] += 1
         return self.schema.load(data)
 
 
@@ -92,8 +105,10 @@ def _generate(
                              "checks": checks, "unknown_mode": unknown_mode}
     lines = [
         "def load(data):",
-        "    if type(data) is not dict or not known.issuperset(data):",
-        "        raise _Doubt",
+        "    if type(data) is not dict:",
+        f"        raise _Doubt({title + ': not an object'!r})",
+        "    if not known.issuperset(data):",
+        f"        raise _Doubt({title + ': unknown field'!r})",
         "    out = {}",
     ]
     for index, (name, field) in enumerate(fields_):
@@ -101,7 +116,7 @@ def _generate(
         lines.append(f"    value = data.get({key}, missing)")
         lines.append("    if value is missing:")
         if field.required:
-            lines.append("        raise _Doubt")
+            lines.append(f"        raise _Doubt({name + ': missing'!r})")
         elif field.load_default is missing:
             lines.append("        pass")
         else:
@@ -109,7 +124,8 @@ def _generate(
             call = "()" if callable(field.load_default) else ""
             lines.append(f"        out[{key}] = default{index}{call}")
         lines.append("    elif value is None:")
-        lines.append(f"        out[{key}] = None" if field.allow_none else "        raise _Doubt")
+        lines.append(f"        out[{key}] = None" if field.allow_none
+                     else f"        raise _Doubt({name + ': null'!r})")
         lines.append("    else:")
         lines += [f"        {line}" for line in _inline(field, name, index, scope)]
     lines += [
@@ -117,7 +133,7 @@ def _generate(
         "        try:",
         "            check(out, partial=None, many=False, unknown=unknown_mode)",
         "        except ValidationError as exc:",
-        "            raise _Doubt from exc",
+        f"            raise _Doubt({title + ': schema check'!r}) from exc",
         "    return out",
     ]
     exec(compile("\n".join(lines), f"<fastload {title}>", "exec"), scope)  # noqa: S102
@@ -130,9 +146,9 @@ def _inline(field: fields.Field, name: str, index: int, scope: dict[str, Any]) -
         raise _Unsupported(name)
     simple = True
     if type(field)._deserialize is fields.String._deserialize:
-        lines = ["if type(value) is not str:", "    raise _Doubt"]
+        lines = ["if type(value) is not str:", f"    raise _Doubt({name + ': not text'!r})"]
     elif _plain_int(field):
-        lines = ["if type(value) is not int:", "    raise _Doubt"]
+        lines = ["if type(value) is not int:", f"    raise _Doubt({name + ': not an integer'!r})"]
     else:
         simple = False
         scope[f"convert{index}"] = _converter(field, name)
@@ -141,20 +157,21 @@ def _inline(field: fields.Field, name: str, index: int, scope: dict[str, Any]) -
         tag = f"{index}_{number}"
         if simple and type(check) is validate.OneOf:
             scope[f"choices{tag}"] = frozenset(check.choices)
-            lines += [f"if value not in choices{tag}:", "    raise _Doubt"]
+            lines += [f"if value not in choices{tag}:", f"    raise _Doubt({name + ': choice'!r})"]
         elif simple and type(check) is validate.Length and check.equal is None:
             low = 0 if check.min is None else check.min
             high = "" if check.max is None else f" or len(value) > {check.max}"
-            lines += [f"if len(value) < {low}{high}:", "    raise _Doubt"]
+            lines += [f"if len(value) < {low}{high}:", f"    raise _Doubt({name + ': length'!r})"]
         elif (simple and type(check) is validate.Range and check.min_inclusive
               and check.max_inclusive):
             scope[f"low{tag}"], scope[f"high{tag}"] = check.min, check.max
             bounds = [f"value < low{tag}" if check.min is not None else "",
                       f"value > high{tag}" if check.max is not None else ""]
             if any(bounds):
-                lines += [f"if {' or '.join(b for b in bounds if b)}:", "    raise _Doubt"]
+                lines += [f"if {' or '.join(b for b in bounds if b)}:",
+                          f"    raise _Doubt({name + ': range'!r})"]
         else:
-            scope[f"check{tag}"] = _validator(check)
+            scope[f"check{tag}"] = _validator(check, name)
             lines.append(f"check{tag}(value)")
     return [*lines, f"out[{name!r}] = value"]
 
@@ -172,17 +189,18 @@ def _compile_field(field: fields.Field, name: str) -> Converter:
     if field.pre_load or field.post_load:
         raise _Unsupported(name)
     allow_none = field.allow_none
-    fused = _fused_text_choice(field)
+    fused = _fused_text_choice(field, name)
     if fused is not None:
         return fused
     convert = _converter(field, name)
-    validators = [_validator(v) for v in field.validators]
+    validators = [_validator(v, name) for v in field.validators]
+    null = f"{name}: null"
 
     def load_field(value: Any) -> Any:
         if value is None:
             if allow_none:
                 return None
-            raise _Doubt
+            raise _Doubt(null)
         result = convert(value)
         for check in validators:
             check(result)
@@ -191,7 +209,7 @@ def _compile_field(field: fields.Field, name: str) -> Converter:
     return load_field
 
 
-def _fused_text_choice(field: fields.Field) -> Converter | None:
+def _fused_text_choice(field: fields.Field, name: str) -> Converter | None:
     """The commonest field (a plain text enumeration) as a single test: a third of the work."""
     if type(field)._deserialize is not fields.String._deserialize or len(field.validators) != 1:
         return None
@@ -200,13 +218,14 @@ def _fused_text_choice(field: fields.Field) -> Converter | None:
         return None
     choices = frozenset(c for c in check.choices if type(c) is str)
     allow_none = field.allow_none
+    reason = f"{name}: choice"
 
     def load_choice(value: Any) -> Any:
         if type(value) is str and value in choices:
             return value
         if value is None and allow_none:
             return None
-        raise _Doubt
+        raise _Doubt(reason)
 
     return load_choice
 
@@ -224,76 +243,85 @@ def _converter(field: fields.Field, name: str) -> Converter:
         if kind._deserialize is not fields.List._deserialize:
             raise _Unsupported(name)
         inner = _compile_field(field.inner, name)
+        not_list = f"{name}: not a list"
 
         def load_list(value: Any) -> list[Any]:
             if type(value) is not list:
-                raise _Doubt
+                raise _Doubt(not_list)
             return [inner(item) for item in value]
 
         return load_list
     if kind._deserialize is fields.String._deserialize:
+        not_text = f"{name}: not text"
 
         def load_text(value: Any) -> str:
             if type(value) is not str:
-                raise _Doubt
+                raise _Doubt(not_text)
             return value
 
         return load_text
     if _plain_int(field):
+        not_int = f"{name}: not an integer"
 
         def load_int(value: Any) -> int:
             if type(value) is not int:
-                raise _Doubt
+                raise _Doubt(not_int)
             return value
 
         return load_int
     if isinstance(field, fields.Nested | fields.Dict | fields.Mapping | fields.Tuple):
         raise _Unsupported(name)
 
+    refused = f"{name}: {kind.__name__}"
+
     def load_other(value: Any) -> Any:
         # The field's own conversion (dates, region codes, booleans): exactly marshmallow's.
         try:
             return field._deserialize(value, name, None)  # noqa: SLF001
         except ValidationError as exc:
-            raise _Doubt from exc
+            raise _Doubt(refused) from exc
 
     return load_other
 
 
-def _validator(check: Callable[[Any], Any]) -> Converter:
+def _validator(check: Callable[[Any], Any], name: str) -> Converter:
     """A validator as a cheap check; the common ones are unrolled, the rest called as is."""
     if type(check) is validate.OneOf:
         choices = frozenset(check.choices)
+        reason = f"{name}: choice"
 
         def one_of(value: Any) -> None:
             if type(value) is not str or value not in choices:
-                raise _Doubt
+                raise _Doubt(reason)
 
         return one_of
     if type(check) is validate.Length and check.equal is None:
         low, high = check.min, check.max
+        reason = f"{name}: length"
 
         def length(value: Any) -> None:
             size = len(value)
             if (low is not None and size < low) or (high is not None and size > high):
-                raise _Doubt
+                raise _Doubt(reason)
 
         return length
     if type(check) is validate.Range and check.min_inclusive and check.max_inclusive:
         low, high = check.min, check.max
+        reason = f"{name}: range"
 
         def in_range(value: Any) -> None:
             if (low is not None and value < low) or (high is not None and value > high):
-                raise _Doubt
+                raise _Doubt(reason)
 
         return in_range
+    reason = f"{name}: {getattr(check, '__name__', type(check).__name__)}"
 
     def call(value: Any) -> None:
         try:
             result = check(value)
         except ValidationError as exc:
-            raise _Doubt from exc
+            raise _Doubt(reason) from exc
         if result is False and not isinstance(check, validate.Validator):
-            raise _Doubt
+            raise _Doubt(reason)
 
     return call

@@ -1,0 +1,175 @@
+"""Signing in and out: cookie flags, CSRF, roles, throttling, language."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.app import create_app
+from server.store.db import reading
+from server.store.tables import audit_log
+from tests.server.web import seed
+
+
+def test_pages_need_sign_in(client, world):  # type: ignore[no-untyped-def]
+    for url in ("/antrian", "/dasbor", f"/keluarga/{world['a1']['household_id']}", "/ekspor",
+                "/admin/pengguna"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response.headers["Location"].startswith("/masuk?next=")
+
+
+def test_sign_in_sets_a_safe_cookie_and_lands_on_the_queue(client, world):  # type: ignore[no-untyped-def]
+    response = seed.signin(client, "sari")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/antrian"
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie
+    assert "SameSite=Lax" in cookie
+    assert "Secure" not in cookie  # plain http in the test
+    page = client.get("/antrian")
+    assert page.status_code == 200
+    assert "Antrian Temuan" in page.get_data(as_text=True)
+
+
+def test_cookie_is_secure_over_https(client, world):  # type: ignore[no-untyped-def]
+    page = client.get("/masuk", base_url="https://localhost")
+    assert "Secure" in page.headers["Set-Cookie"]
+
+
+def test_forwarded_proto_only_when_trusted(database_url, world):  # type: ignore[no-untyped-def]
+    plain = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "t"}).test_client()
+    page = plain.get("/masuk", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" not in page.headers["Set-Cookie"]
+    trusting = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "t",
+                           "VERIVALI_TRUST_FORWARDED_PROTO": True}).test_client()
+    page = trusting.get("/masuk", headers={"X-Forwarded-Proto": "https"})
+    assert "Secure" in page.headers["Set-Cookie"]
+
+
+def test_next_goes_back_to_the_page_asked_for_but_never_off_site(client, world):  # type: ignore[no-untyped-def]
+    response = seed.signin(client, "sari", next="/dasbor?wilayah=181101")
+    assert response.headers["Location"] == "/dasbor?wilayah=181101"
+    seed.post(client, "/keluar")
+    response = seed.signin(client, "sari", next="//evil.example/")
+    assert response.headers["Location"] == "/antrian"
+
+
+def test_wrong_password_is_refused_and_audited(client, engine, world):  # type: ignore[no-untyped-def]
+    response = seed.signin(client, "sari", "salah-sekali-123")
+    assert response.status_code == 401
+    assert "Nama pengguna atau kata sandi salah" in response.get_data(as_text=True)
+    with reading(engine) as conn:
+        actions = [r.action for r in conn.execute(audit_log.select())]
+    assert "signin.failed" in actions
+
+
+def test_enumerator_cannot_use_the_pages(client, world):  # type: ignore[no-untyped-def]
+    response = seed.signin(client, "budi")
+    assert response.status_code == 403
+    assert client.get("/antrian").status_code == 302
+
+
+def test_post_without_csrf_token_is_refused(client, world):  # type: ignore[no-untyped-def]
+    client.get("/masuk")
+    response = client.post("/masuk", data={"username": "sari", "password": seed.PASSWORD})
+    assert response.status_code == 400
+    assert "kedaluwarsa" in response.get_data(as_text=True)
+    seed.signin(client, "sari")
+    flag_id = world["visit"]["flags"][0]["flag_id"]
+    response = client.post(f"/temuan/{flag_id}/putuskan", data={"action": "accept"})
+    assert response.status_code == 400
+
+
+def test_sign_out_ends_the_session(client, world):  # type: ignore[no-untyped-def]
+    seed.signin(client, "sari")
+    assert client.get("/antrian").status_code == 200
+    response = seed.post(client, "/keluar")
+    assert response.status_code == 302
+    assert client.get("/antrian").status_code == 302
+
+
+def test_password_reset_ends_open_sessions(client, engine, world):  # type: ignore[no-untyped-def]
+    from server.store import users as user_store
+    from server.store.db import transaction
+
+    seed.signin(client, "sari")
+    assert client.get("/antrian").status_code == 200
+    with transaction(engine) as conn:
+        user_store.set_password(conn, "sari", "kata-sandi-baru-99")
+    assert client.get("/antrian").status_code == 302
+
+
+@pytest.fixture
+def strict_app(database_url):  # type: ignore[no-untyped-def]
+    app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "t",
+                      "VERIVALI_SIGNIN_MAX_FAILURES": 3,
+                      "VERIVALI_SIGNIN_MAX_ADDRESS_FAILURES": 6})
+    yield app
+    app.extensions["verivali_engine"].dispose()
+
+
+def test_repeated_failures_lock_the_account(strict_app, world):  # type: ignore[no-untyped-def]
+    client = strict_app.test_client()
+    for _ in range(3):
+        assert seed.signin(client, "sari", "salah-sekali-123").status_code == 401
+    locked = seed.signin(client, "sari")  # even the right password waits now
+    assert locked.status_code == 429
+    assert "Coba lagi dalam" in locked.get_data(as_text=True)
+    # another account from another address is not affected
+    other = strict_app.test_client()
+    assert seed.signin(other, "tono", environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
+
+
+def test_repeated_failures_lock_the_address(strict_app, world):  # type: ignore[no-untyped-def]
+    client = strict_app.test_client()
+    for i in range(6):
+        seed.signin(client, f"nobody{i}", "salah-sekali-123")
+    assert seed.signin(client, "tono").status_code == 429
+    elsewhere = strict_app.test_client()
+    response = seed.signin(elsewhere, "tono", environ_base={"REMOTE_ADDR": "10.1.2.3"})
+    assert response.status_code == 302
+
+
+def test_language_switch_to_english_and_back(client, world):  # type: ignore[no-untyped-def]
+    seed.signin(client, "sari")
+    client.get("/bahasa/en?next=/antrian")
+    page = client.get("/antrian").get_data(as_text=True)
+    assert "Review queue" in page
+    assert '<html lang="en">' in page
+    client.get("/bahasa/id")
+    assert "Antrian Temuan" in client.get("/antrian").get_data(as_text=True)
+
+
+def test_security_headers_on_pages(client, world):  # type: ignore[no-untyped-def]
+    page = client.get("/masuk")
+    assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
+    assert page.headers["Cache-Control"] == "no-store"
+
+
+def test_api_tokens_still_work(client, make_user, world):  # type: ignore[no-untyped-def]
+    token = make_user("sup2", "supervisor", ["181101"])
+    response = client.get("/api/v1/flags?status=open", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+
+
+def test_unknown_addresses_get_a_page_and_the_api_keeps_json(client, world):  # type: ignore[no-untyped-def]
+    page = client.get("/tidak-ada")
+    assert page.status_code == 404 and "Tidak ditemukan" in page.get_data(as_text=True)
+    api = client.get("/api/v1/tidak-ada")
+    assert api.status_code == 404 and api.json["error"]["code"] == "not_found"
+    assert client.delete("/api/v1/health").json["error"]["code"] == "method_not_allowed"
+    seed.signin(client, "sari")
+    missing = client.get("/keluarga/tidak-ada")
+    assert missing.status_code == 404 and "Tidak ditemukan" in missing.get_data(as_text=True)
+
+
+def test_every_page_renders_in_english(client, world):  # type: ignore[no-untyped-def]
+    seed.signin(client, "ani")
+    client.get("/bahasa/en")
+    for url in ("/antrian", "/antrian?status=revisit", f"/keluarga/{world['a1']['household_id']}",
+                "/dasbor?wilayah=1811", "/ekspor", "/admin/pengguna", "/admin/pengguna/baru",
+                "/admin/pengguna/sari", "/admin/penugasan"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert '<html lang="en">' in response.get_data(as_text=True), url

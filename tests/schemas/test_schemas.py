@@ -299,7 +299,7 @@ def test_every_code_and_field_has_words_in_the_contract_order() -> None:
 def test_the_data_shapes_guide_uses_the_same_words() -> None:
     from schemas import labels
 
-    guide = (Path(__file__).resolve().parents[1] / "docs" / "data-shapes.md").read_text("utf-8")
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "data-shapes.md").read_text("utf-8")
     section = guide.split("## Enumerations", 1)[1].split("\n## ", 1)[0]
     seen = set()
     for paragraph in section.split("\n\n"):

@@ -16,7 +16,7 @@ from server.services import signin as throttle
 from server.settings import Settings, SettingsError, child_environment, load_settings, variable
 from sync_agent.cli import main as agent_cli
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture

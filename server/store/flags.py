@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import base64
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, or_, select, update
+from sqlalchemy import Connection, RowMapping, and_, bindparam, or_, select, update
 
 from server.store import feed, jsoncol
 from server.store.tables import flags, surveys
@@ -39,7 +39,8 @@ _INSERT = flags.insert()
 _BY_IDS = select(flags).where(flags.c.flag_id.in_(bindparam("ids_", expanding=True)))
 
 
-def to_dict(row: Any) -> dict[str, Any]:
+def to_dict(row: RowMapping | Mapping[str, Any]) -> dict[str, Any]:
+    """A flag in contract shape, from its table row as read or as about to be written."""
     flag = {key: row[key] for key in _PUBLIC}
     for key in _JSON_COLUMNS:
         flag[key] = jsoncol.loads(row[key])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import BindParameter, Connection, RowMapping, bindparam, select
 
 from server.store import feed, jsoncol
 from server.store.tables import household_versions, households, members
@@ -13,7 +13,7 @@ from server.timeutil import now_iso
 
 # Built once: every pushed survey reads its household through these, and building a
 # statement per call cost more than executing it.
-_ID = bindparam("id_")
+_ID: BindParameter[str] = bindparam("id_")
 _BY_ID = select(households).where(households.c.household_id == _ID)
 _BODY = select(households.c.body, households.c.version).where(households.c.household_id == _ID)
 _BODY_LOCKED = _BODY.with_for_update()
@@ -87,7 +87,7 @@ def region_of(conn: Connection, household_id: str) -> str | None:
     return conn.execute(_REGION, {"id_": household_id}).scalar()
 
 
-def _view(row: Any) -> dict[str, Any]:
+def _view(row: RowMapping) -> dict[str, Any]:
     household = jsoncol.loads(row["body"])
     household["version"] = row["version"]
     household["verification"] = {

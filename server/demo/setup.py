@@ -23,7 +23,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Connection, Engine, func, select
 
 from server.demo.data import generate_households
 from server.services.registry_import.files import write_jsonl
@@ -86,7 +86,7 @@ def _build(engine: Engine, folder: Path, count: int) -> None:
             assignment_store.assign_households(conn, user["user_id"], ids)
 
 
-def _busiest_villages(conn, count: int) -> list[str]:  # type: ignore[no-untyped-def]
+def _busiest_villages(conn: Connection, count: int) -> list[str]:
     """The villages with the most households: a full day's work for each enumerator."""
     rows = conn.execute(
         select(households.c.region_code, func.count().label("n"))

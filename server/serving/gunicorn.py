@@ -14,15 +14,15 @@ import os
 import secrets
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 log = logging.getLogger("verivali.serving")
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):
     """gunicorn configured from our command line instead of its own."""
 
     def __init__(self, config: dict[str, Any], options: dict[str, Any]):
@@ -34,7 +34,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    def load(self) -> Callable[..., Iterable[bytes]]:
+        """The WSGI app (a Flask app; gunicorn's types want its environ as any mapping)."""
         from server.app import create_app
 
         return create_app(self.app_config)

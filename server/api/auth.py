@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 from flask import g, request
 
@@ -13,7 +13,8 @@ from server.http.engine import get_engine
 from server.store import users as user_store
 from server.store.db import reading
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def current_user() -> dict[str, Any]:
@@ -28,12 +29,12 @@ def _token_from_request() -> str | None:
     return token.strip()
 
 
-def require(*roles: str) -> Callable[[F], F]:
+def require(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Only a valid token of one of `roles` gets in: 401 without one, 403 for another role."""
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             token = _token_from_request()
             if token is None:
                 raise Unauthorized()
@@ -46,6 +47,6 @@ def require(*roles: str) -> Callable[[F], F]:
             g.user = user
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator

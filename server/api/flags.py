@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 
 from schemas import FlagQuerySchema, ResolveSchema
 from server.api.auth import current_user, require
@@ -21,7 +22,7 @@ _resolve_schema = ResolveSchema()
 
 @bp.get("/flags")
 @require("supervisor", "admin")
-def list_flags():  # type: ignore[no-untyped-def]
+def list_flags() -> ResponseReturnValue:
     """Flags oldest first, filtered; a supervisor sees only their regions."""
     query = parse_query(_query_schema)
     user = current_user()
@@ -48,7 +49,7 @@ def list_flags():  # type: ignore[no-untyped-def]
 
 @bp.post("/flags/<flag_id>/resolve")
 @require("supervisor", "admin")
-def resolve(flag_id: str):  # type: ignore[no-untyped-def]
+def resolve(flag_id: str) -> ResponseReturnValue:
     """Accept, reject or send for revisit; 409 when already decided."""
     body = parse(_resolve_schema)
     user = current_user()

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
+from sqlalchemy import Connection
 
 from server.api.auth import current_user, require
 from server.errors import Forbidden, NotFound
@@ -15,7 +19,7 @@ from server.store.db import reading
 bp = Blueprint("households", __name__)
 
 
-def _check_access(conn, user, household_id: str) -> None:  # type: ignore[no-untyped-def]
+def _check_access(conn: Connection, user: dict[str, Any], household_id: str) -> None:
     """404 for a household that does not exist; 403 when it lies outside the caller's reach."""
     region = household_store.region_of(conn, household_id)
     if region is None:
@@ -29,7 +33,7 @@ def _check_access(conn, user, household_id: str) -> None:  # type: ignore[no-unt
 
 @bp.get("/households/<household_id>")
 @require("enumerator", "supervisor", "admin")
-def get_household(household_id: str):  # type: ignore[no-untyped-def]
+def get_household(household_id: str) -> ResponseReturnValue:
     """The current version of a household with its verification state."""
     with reading(get_engine()) as conn:
         _check_access(conn, current_user(), household_id)
@@ -39,7 +43,7 @@ def get_household(household_id: str):  # type: ignore[no-untyped-def]
 
 @bp.get("/households/<household_id>/history")
 @require("supervisor", "admin")
-def get_history(household_id: str):  # type: ignore[no-untyped-def]
+def get_history(household_id: str) -> ResponseReturnValue:
     """Every version of a household: where it came from, who, when."""
     with reading(get_engine()) as conn:
         _check_access(conn, current_user(), household_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 from sqlalchemy import Connection
 
 from schemas import PullQuerySchema, PushRequestSchema
@@ -30,7 +31,7 @@ def _reported_pending() -> int | None:
 
 @bp.post("/sync/push")
 @require("enumerator")
-def push():  # type: ignore[no-untyped-def]
+def push() -> ResponseReturnValue:
     """Store a batch of surveys; one result per item, in request order."""
     body = parse(_push_schema)
     user = current_user()
@@ -48,7 +49,7 @@ def push():  # type: ignore[no-untyped-def]
 
 @bp.get("/sync/pull")
 @require("enumerator")
-def pull_changes():  # type: ignore[no-untyped-def]
+def pull_changes() -> ResponseReturnValue:
     """The caller's households, assignments and flags changed after the cursor."""
     query = parse_query(_pull_schema)
     user = current_user()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import Connection
 
@@ -25,7 +26,7 @@ bp = Blueprint("admin_assignments", __name__, url_prefix="/admin/penugasan")
 
 
 def _page(errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
-          status: int = 200):  # type: ignore[no-untyped-def]
+          status: int = 200) -> ResponseReturnValue:
     admin = current_user()
     with reading(get_engine()) as conn:
         people = queries.enumerators(conn)
@@ -38,7 +39,7 @@ def _page(errors: dict[str, str] | None = None, values: dict[str, str] | None = 
 
 @bp.get("")
 @login_required("admin")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Forms to assign and reassign, and the work each enumerator holds per village."""
     return _page()
 
@@ -74,7 +75,7 @@ def _households(conn: Connection, admin: dict[str, Any], region_codes: list[str]
 
 @bp.post("/tugaskan")
 @login_required("admin")
-def assign():  # type: ignore[no-untyped-def]
+def assign() -> ResponseReturnValue:
     """Give an enumerator every household of some villages, or a list of households."""
     admin = current_user()
     values = {k: request.form.get(k, "").strip() for k in ("enumerator", "regions", "households")}
@@ -98,7 +99,7 @@ def assign():  # type: ignore[no-untyped-def]
 
 @bp.post("/pindahkan")
 @login_required("admin")
-def reassign():  # type: ignore[no-untyped-def]
+def reassign() -> ResponseReturnValue:
     """Move open work of one enumerator to another (a village or listed households)."""
     admin = current_user()
     values = {k: request.form.get(k, "").strip()
@@ -115,7 +116,8 @@ def reassign():  # type: ignore[no-untyped-def]
             errors["to_enumerator"] = _("Pilih petugas lain sebagai penerima tugas.")
         if not errors:
             _households(conn, admin, [], ids, errors)
-        moving = [] if errors else queries.live_assignments(conn, source["user_id"], codes, ids)
+        moving = [] if errors or source is None else queries.live_assignments(
+            conn, source["user_id"], codes, ids)
         if not errors and not moving:
             errors["regions"] = _("Petugas asal tidak memegang tugas di wilayah atau daftar ini.")
         if errors or source is None or target is None:

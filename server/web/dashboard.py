@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from sqlalchemy import Connection, Engine, select
 
@@ -82,7 +83,7 @@ def _read(engine: Engine, query: Callable[..., T], *args: Any) -> T:
 
 @bp.get("/dasbor")
 @login_required()
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Regency, district or village: `?wilayah=1811` (dots allowed); `?diam=3` days."""
     user = current_user()
     silent_days, days_error = _silent_days(request.args.get("diam", "").strip() or None)

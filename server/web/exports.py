@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from server.http.engine import get_engine
@@ -114,7 +115,7 @@ def _audit(user: dict[str, Any], action: str, detail: dict[str, Any]) -> None:
 
 @bp.get("/ekspor")
 @login_required()
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """The export form: a region and a period."""
     user = current_user()
     prefixes = regions.scope(user) or []
@@ -127,7 +128,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/ekspor/koreksi.csv")
 @login_required()
-def corrections_csv():  # type: ignore[no-untyped-def]
+def corrections_csv() -> ResponseReturnValue:
     """Accepted corrections in the period: one row per changed place."""
     user = current_user()
     region = _region(user)
@@ -151,7 +152,7 @@ def corrections_csv():  # type: ignore[no-untyped-def]
 
 @bp.get("/ekspor/dtsen.jsonl")
 @login_required()
-def registry_jsonl():  # type: ignore[no-untyped-def]
+def registry_jsonl() -> ResponseReturnValue:
     """The current registry of a region, one household a line, with its version."""
     user = current_user()
     region = _region(user)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Connection
@@ -51,6 +52,7 @@ def _version_changes(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     result = []
     previous = None
     for version in history:
+        changes: list[tuple[str, str, str]]
         if previous is None:
             changes = []
         else:
@@ -116,7 +118,7 @@ def _choose_survey(surveys: list[dict[str, Any]], open_flags: list[dict[str, Any
 
 
 def _render(household_id: str, region: str, status: int = 200,
-            errors: dict[str, str] | None = None, notes: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+            errors: dict[str, str] | None = None, notes: dict[str, str] | None = None) -> ResponseReturnValue:
     with reading(get_engine()) as conn:
         context = _page_context(conn, household_id, region, request.args.get("kunjungan"))
     return render_template("household.html", errors=errors or {}, notes=notes or {},
@@ -125,7 +127,7 @@ def _render(household_id: str, region: str, status: int = 200,
 
 @bp.get("/keluarga/<household_id>")
 @login_required()
-def show(household_id: str):  # type: ignore[no-untyped-def]
+def show(household_id: str) -> ResponseReturnValue:
     """Side-by-side record, flags with their decision forms, versions and trail."""
     user = current_user()
     with reading(get_engine()) as conn:
@@ -145,7 +147,7 @@ def _validate(action: str, note: str) -> str | None:
 
 @bp.post("/temuan/<flag_id>/putuskan")
 @login_required()
-def decide(flag_id: str):  # type: ignore[no-untyped-def]
+def decide(flag_id: str) -> ResponseReturnValue:
     """Terima / Tolak / Minta Kunjungan Ulang for one flag, with a note."""
     user = current_user()
     with reading(get_engine()) as conn:
@@ -180,7 +182,7 @@ def decide(flag_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/kunjungan/<survey_id>/terima-semua")
 @login_required()
-def accept_all(survey_id: str):  # type: ignore[no-untyped-def]
+def accept_all(survey_id: str) -> ResponseReturnValue:
     """Terima semua: accept every open flag one visit raised, in one transaction."""
     user = current_user()
     with reading(get_engine()) as conn:

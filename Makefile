@@ -21,6 +21,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check server sync_agent schemas tests bench
+	$(BIN)/mypy server sync_agent schemas
 	$(BIN)/pytest -q $(PYTEST_ARGS)
 
 # The whole suite on PostgreSQL: on VERIVALI_TEST_POSTGRES_URL if set, else on a
@@ -36,6 +37,7 @@ test-postgres: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check server sync_agent schemas tests bench
+	$(BIN)/mypy server sync_agent schemas
 
 bench: $(STAMP)
 	$(BIN)/python bench/import_registry.py

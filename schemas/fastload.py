@@ -178,8 +178,10 @@ def _inline(field: fields.Field, name: str, index: int, scope: dict[str, Any]) -
 
 def _plain_int(field: fields.Field) -> bool:
     """An Integer whose conversion of an `int` is the identity (no subclass overrides)."""
+    if not isinstance(field, fields.Integer):
+        return False
     kind = type(field)
-    return (isinstance(field, fields.Integer) and kind._validated is fields.Integer._validated
+    return (kind._validated is fields.Integer._validated
             and kind._deserialize is fields.Number._deserialize
             and kind._format_num is fields.Number._format_num)
 

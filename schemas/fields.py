@@ -13,11 +13,12 @@ from datetime import date, datetime
 from typing import Any
 
 from marshmallow import fields
+from marshmallow.types import ErrorMessages
 
 REQUIRED = "Wajib diisi."
 NULL = "Tidak boleh kosong (null)."
 
-_BASE = {"required": REQUIRED, "null": NULL, "validator_failed": "Nilai tidak sah."}
+_BASE: ErrorMessages = {"required": REQUIRED, "null": NULL, "validator_failed": "Nilai tidak sah."}
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIMESTAMP = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"

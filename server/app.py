@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask, jsonify, request
+from flask.json.provider import DefaultJSONProvider
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
 from server.errors import HTTP_CODES, ApiError
@@ -30,6 +32,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(settings.flask_config(), JSON_SORT_KEYS=False)
     if isinstance(config, Mapping):
         app.config.from_mapping(config)
+    assert isinstance(app.json, DefaultJSONProvider)  # Flask's own, unless replaced
     app.json.sort_keys = False
     url = app.config["DATABASE_URL"] or settings.database_url
     app.extensions["verivali_engine"] = make_engine(url)
@@ -58,11 +61,11 @@ def _wants_json() -> bool:
 
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
-    def _api_error(error: ApiError):  # type: ignore[no-untyped-def]
+    def _api_error(error: ApiError) -> ResponseReturnValue:
         return jsonify(error.body()), error.status
 
     @app.errorhandler(HTTPException)
-    def _http_error(error: HTTPException):  # type: ignore[no-untyped-def]
+    def _http_error(error: HTTPException) -> ResponseReturnValue:
         if not _wants_json():
             return error
         status = error.code or 500
@@ -70,7 +73,7 @@ def _register_error_handlers(app: Flask) -> None:
         return jsonify(body), status
 
     @app.errorhandler(Exception)
-    def _unexpected(error: Exception):  # type: ignore[no-untyped-def]
+    def _unexpected(error: Exception) -> ResponseReturnValue:
         log.error("unhandled %s on %s %s", type(error).__name__, request.method, request.path)
         body = {"error": {"code": "internal_error", "message": "Kesalahan pada server."}}
         return jsonify(body), 500

@@ -47,7 +47,7 @@ def export_bundle(home: Path, store: Store, path: Path) -> tuple[str, int]:
     }
     write_file_durably(path, seal("surveys", payload, _key(home)))
     with store.write():
-        store.db["bundles"].insert(
+        store.db.table("bundles").insert(
             {"bundle_id": bundle_id, "created_at": payload["created_at"], "file": str(path),
              "surveys": len(surveys)}
         )

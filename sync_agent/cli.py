@@ -26,7 +26,8 @@ class AgentError(click.ClickException):
 
     def __init__(self, message: str, exit_code: int = 1):
         super().__init__(" ".join(message.split()))
-        self.exit_code = exit_code
+        # click declares exit_code a class constant; an agent error carries its own.
+        self.exit_code = exit_code  # type: ignore[misc]
 
 
 class AgentGroup(click.Group):

@@ -108,7 +108,7 @@ def on_terminate(callback: Callable[[], None]) -> None:
         callback()
 
     signal.signal(signal.SIGINT, handler)
-    if IS_WINDOWS:
-        signal.signal(signal.SIGBREAK, handler)  # type: ignore[attr-defined]
+    if sys.platform.startswith("win"):  # IS_WINDOWS, spelt so the checker knows SIGBREAK
+        signal.signal(signal.SIGBREAK, handler)
     else:
         signal.signal(signal.SIGTERM, handler)

@@ -126,7 +126,7 @@ def record_survey(
     with store.write():
         survey["device_seq"] = store.next_device_seq()
         survey["parent_survey_id"] = store.unsent_survey_of(survey["household_id"])
-        if local is not None and base_version == local["version"]:
+        if local is not None and base_version is not None and base_version == local["version"]:
             store.save_base(survey["household_id"], base_version, local)
         store.add_survey(survey)
         if replaces:

@@ -15,29 +15,29 @@ if TYPE_CHECKING:
 
 
 def m001_initial(db: Database) -> None:
-    db["config"].create({"key": str, "value": str}, pk="key")
-    db["households"].create(
+    db.table("config").create({"key": str, "value": str}, pk="key")
+    db.table("households").create(
         {"household_id": str, "version": int, "region_code": str, "body": str,
          "verification": str, "generation": int, "pulled_at": str},
         pk="household_id", not_null=["version", "body"],
     )
-    db["households"].create_index(["region_code"])
-    db["base_snapshots"].create(
+    db.table("households").create_index(["region_code"])
+    db.table("base_snapshots").create(
         {"household_id": str, "version": int, "body": str, "saved_at": str},
         pk=("household_id", "version"), not_null=["body"],
     )
-    db["assignments"].create(
+    db.table("assignments").create(
         {"assignment_id": str, "household_id": str, "status": str, "note": str,
          "generation": int, "pulled_at": str},
         pk="assignment_id",
     )
-    db["assignments"].create_index(["household_id"])
-    db["flags"].create(
+    db.table("assignments").create_index(["household_id"])
+    db.table("flags").create(
         {"flag_id": str, "household_id": str, "survey_id": str, "rule": str, "status": str,
          "body": str, "generation": int, "pulled_at": str},
         pk="flag_id",
     )
-    db["outbox"].create(
+    db.table("outbox").create(
         {"survey_id": str, "device_seq": int, "household_id": str, "base_version": int,
          "parent_survey_id": str, "outcome": str, "state": str, "body": str,
          "created_at": str, "sent_at": str, "attempts": int, "answered_at": str,
@@ -46,15 +46,15 @@ def m001_initial(db: Database) -> None:
         pk="survey_id", not_null=["device_seq", "household_id", "state", "body"],
         defaults={"state": "pending", "attempts": 0},
     )
-    db["outbox"].create_index(["device_seq"], unique=True)
-    db["outbox"].create_index(["state", "device_seq"])
-    db["outbox"].create_index(["household_id", "device_seq"])
-    db["sync_log"].create(
+    db.table("outbox").create_index(["device_seq"], unique=True)
+    db.table("outbox").create_index(["state", "device_seq"])
+    db.table("outbox").create_index(["household_id", "device_seq"])
+    db.table("sync_log").create(
         {"id": int, "action": str, "started_at": str, "finished_at": str, "ok": int,
          "reason": str, "pushed": int, "pulled": int, "pid": int},
         pk="id",
     )
-    db["bundles"].create(
+    db.table("bundles").create(
         {"bundle_id": str, "created_at": str, "file": str, "surveys": int, "acked_at": str},
         pk="bundle_id",
     )

@@ -227,7 +227,7 @@ class Store:
             ("flags", flags, "flag_id"),
         ):
             if rows:
-                self.db[table].upsert_all(list(rows.values()), pk=pk)
+                self.db.table(table).upsert_all(list(rows.values()), pk=pk)
         return len(households), len(assignments) + len(flags)
 
     def prune_older_generations(self, generation: int) -> None:

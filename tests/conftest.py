@@ -81,26 +81,26 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def engine(database_url: str):  # type: ignore[no-untyped-def]
+def engine(database_url: str):
     engine = make_engine(database_url)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture
-def app(database_url: str):  # type: ignore[no-untyped-def]
+def app(database_url: str):
     app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test"})
     yield app
     app.extensions["verivali_engine"].dispose()
 
 
 @pytest.fixture
-def client(app):  # type: ignore[no-untyped-def]
+def client(app):
     return app.test_client()
 
 
 @pytest.fixture
-def make_user(engine):  # type: ignore[no-untyped-def]
+def make_user(engine):
     """`make_user(name, role, regions=[...]) -> token`."""
 
     def _make(name: str, role: str, regions: list[str] | None = None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import ParamSpec, TypeVar
 
 from flask import request
 
@@ -14,7 +14,8 @@ from server.http.identity import current_user as current_user
 from server.http.identity import set_current_user
 from server.services.accounts import user_for_token
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 def _token_from_request() -> str | None:
@@ -25,12 +26,12 @@ def _token_from_request() -> str | None:
     return token.strip()
 
 
-def require(*roles: str) -> Callable[[F], F]:
+def require(*roles: str) -> Callable[[Callable[P, R]], Callable[P, R]]:
     """Only a valid token of one of `roles` gets in: 401 without one, 403 for another role."""
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, R]) -> Callable[P, R]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
             token = _token_from_request()
             if token is None:
                 raise Unauthorized()
@@ -42,6 +43,6 @@ def require(*roles: str) -> Callable[[F], F]:
             set_current_user(user)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify
+from flask.typing import ResponseReturnValue
 from marshmallow import ValidationError
 
 from schemas import FlagQuerySchema, ResolveSchema, normalize_region_prefix
@@ -30,7 +31,7 @@ def _region(value: str | None) -> str | None:
 
 @bp.get("/flags")
 @require("supervisor", "admin")
-def list_flags():  # type: ignore[no-untyped-def]
+def list_flags() -> ResponseReturnValue:
     """Flags oldest first, filtered; a supervisor sees only their regions."""
     query = parse_query(_query_schema)
     page = flags.list_flags(
@@ -48,7 +49,7 @@ def list_flags():  # type: ignore[no-untyped-def]
 
 @bp.post("/flags/<flag_id>/resolve")
 @require("supervisor", "admin")
-def resolve(flag_id: str):  # type: ignore[no-untyped-def]
+def resolve(flag_id: str) -> ResponseReturnValue:
     """Accept, reject or send for revisit; 409 when already decided."""
     body = parse(_resolve_schema)
     flag = flags.resolve(get_engine(), current_user(), flag_id, body["action"], body.get("note"))

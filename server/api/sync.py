@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from schemas import PullQuerySchema, PushRequestSchema
 from server.api.auth import current_user, require
@@ -23,7 +24,7 @@ def _reported_pending() -> int | None:
 
 @bp.post("/sync/push")
 @require("enumerator")
-def push():  # type: ignore[no-untyped-def]
+def push() -> ResponseReturnValue:
     """Store a batch of surveys; one result per item, in request order."""
     body = parse(_push_schema)
     results = sync.push(
@@ -35,7 +36,7 @@ def push():  # type: ignore[no-untyped-def]
 
 @bp.get("/sync/pull")
 @require("enumerator")
-def pull_changes():  # type: ignore[no-untyped-def]
+def pull_changes() -> ResponseReturnValue:
     """The caller's households, assignments and flags changed after the cursor."""
     query = parse_query(_pull_schema)
     device_id = request.headers.get("X-Verivali-Device")

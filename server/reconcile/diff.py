@@ -88,8 +88,10 @@ def get_at(household: Household | None, path: str) -> Any:
         return None
     place = parse_path(path)
     if place.kind in ("top", "programs"):
+        assert place.field is not None
         return household.get(place.field)
     if place.kind == "section":
+        assert place.section is not None and place.field is not None
         return (household.get(place.section) or {}).get(place.field)
     member = find_member(household, place.member_id)
     if member is None or place.field is None:
@@ -107,10 +109,13 @@ def set_at(household: Household, path: str, value: Any) -> Household:
     result = dict(household)
     value = copy.deepcopy(value)
     if place.kind in ("top", "programs"):
+        assert place.field is not None
         result[place.field] = value
     elif place.kind == "section":
+        assert place.section is not None and place.field is not None
         result[place.section] = {**(household.get(place.section) or {}), place.field: value}
     else:
+        assert place.member_id is not None
         result["members"] = _set_member(household.get("members") or [], place.member_id,
                                         place.field, value)
     return result

@@ -49,6 +49,7 @@ def reconcile_survey(survey: Mapping[str, Any], base: Household | None,
         return _not_found(outcome, current if current is not None else base, ctx)
     if outcome != "found":
         return []
+    assert observed is not None
     base = base if base is not None else current
     if base is None:
         raise ValueError("a survey of a registry household needs its base or current version")

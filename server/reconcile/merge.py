@@ -56,6 +56,7 @@ def merge(base: Household, current: Household | None, observed: Household,
                 _add(drafts, _resolve(diff, "FIELD_CHANGED", get_at(current, diff.path), by_path))
             continue
         member_id = place.member_id
+        assert member_id is not None
         if place.whole_member:
             _add(drafts, _whole_member(diff, current_members.get(member_id), by_path))
         elif diff.after is None:

@@ -7,7 +7,7 @@ flow and a regency's registry is never held whole in memory.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from typing import Any
 
 from sqlalchemy import Engine
@@ -23,13 +23,13 @@ def record(engine: Engine, user: dict[str, Any], action: str, detail: dict[str, 
         audit.record(conn, user["name"], action, "region", detail["region"], detail)
 
 
-def corrections(engine: Engine, region: str, start: str, end: str) -> Iterator[dict[str, Any]]:
+def corrections(engine: Engine, region: str, start: str, end: str) -> Generator[dict[str, Any], None, None]:
     """Each place an accepted decision changed in the region within [start, end)."""
     with reading(engine) as conn:
         yield from queries.corrections(conn, region, start, end)
 
 
-def registry(engine: Engine, region: str) -> Iterator[str]:
+def registry(engine: Engine, region: str) -> Generator[str, None, None]:
     """The region's current registry, one JSON line per household."""
     with reading(engine) as conn:
         yield from queries.registry(conn, region)

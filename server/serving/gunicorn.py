@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask
 from gunicorn.app.base import BaseApplication
 
 from server.settings import Settings, child_environment
@@ -22,7 +22,7 @@ from server.settings import Settings, child_environment
 log = logging.getLogger("verivali.serving")
 
 
-class GunicornServer(BaseApplication):  # type: ignore[misc]
+class GunicornServer(BaseApplication):
     """gunicorn configured from our command line instead of its own."""
 
     def __init__(self, settings: Settings, options: dict[str, Any]):
@@ -34,7 +34,8 @@ class GunicornServer(BaseApplication):  # type: ignore[misc]
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
-    def load(self) -> Flask:
+    def load(self) -> Callable[..., Iterable[bytes]]:
+        """The WSGI app (a Flask app; gunicorn's types want its environ as any mapping)."""
         from server.app import create_app
 
         return create_app(self.settings)

@@ -7,6 +7,7 @@ household's current version so the laptop holds what it must verify.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
@@ -154,7 +155,7 @@ def for_enumerator(conn: Connection, enumerator_id: int) -> list[dict[str, Any]]
     return [dict(r) for r in rows]
 
 
-def holders_of(conn: Connection, household_ids: list[str]) -> list[Any]:
+def holders_of(conn: Connection, household_ids: list[str]) -> Sequence[Any]:
     """Every assignment (household_id, enumerator_id, status) of these households."""
     if not household_ids:
         return []

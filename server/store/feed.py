@@ -14,6 +14,7 @@ passes no key still held (`visible_high_water`): it waits, it never skips.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, text
@@ -142,12 +143,12 @@ def newest_at_or_below(conn: Connection, seq: int) -> Any | None:
     return conn.execute(_NEWEST_AT_OR_BELOW, {"seq": seq}).first()
 
 
-def window(conn: Connection, after: int, high: int, size: int) -> list[Any]:
+def window(conn: Connection, after: int, high: int, size: int) -> Sequence[Any]:
     """Up to `size` change rows in (after, high], in seq order, whoever they concern."""
     return conn.execute(_WINDOW, {"after": after, "high": high, "size": size}).all()
 
 
-def later(conn: Connection, kind: str, entity_ids: list[str], end: int, high: int) -> list[Any]:
+def later(conn: Connection, kind: str, entity_ids: list[str], end: int, high: int) -> Sequence[Any]:
     """The changes (seq, entity_id, enumerator_id) of these entities in (end, high]."""
     return conn.execute(
         _LATER, {"kind": kind, "ids": entity_ids, "end": end, "high": high}

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, tuple_
+from sqlalchemy import BindParameter, Connection, bindparam, func, select, tuple_
 
 from server.store import bulk, feed, jsoncol
 from server.store.tables import household_versions, households, members
@@ -14,7 +14,7 @@ from server.timeutil import now_iso
 
 # Built once: every pushed survey reads its household through these, and building a
 # statement per call cost more than executing it.
-_ID = bindparam("id_")
+_ID: BindParameter[str] = bindparam("id_")
 _BY_ID = select(households).where(households.c.household_id == _ID)
 _BODY = select(households.c.body, households.c.version).where(households.c.household_id == _ID)
 _BODY_LOCKED = _BODY.with_for_update()

@@ -167,7 +167,7 @@ def touch_device(
 def _dialect_insert(conn: Connection) -> Any:
     """`INSERT … ON CONFLICT` is spelt the same on both databases, but built per dialect."""
     if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+        return postgresql_insert
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+    return sqlite_insert

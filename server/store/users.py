@@ -11,7 +11,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, RowMapping, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.store.tables import user_regions, users
@@ -39,11 +39,13 @@ def create(conn: Connection, name: str, role: str, regions: list[str]) -> str:
     if conn.execute(select(users.c.user_id).where(users.c.name == name)).first():
         raise UserError(f"a user named {name!r} exists already")
     token = new_token()
-    user_id = conn.execute(
+    key = conn.execute(
         users.insert().values(
             name=name, role=role, token_hash=hash_token(token), active=1, created_at=now_iso()
         )
-    ).inserted_primary_key[0]
+    ).inserted_primary_key
+    assert key is not None  # a single-row INSERT always has one
+    user_id = key[0]
     set_regions(conn, user_id, regions)
     return token
 
@@ -71,7 +73,7 @@ def by_id(conn: Connection, user_id: int) -> dict[str, Any] | None:
     return _with_regions(conn, row) if row else None
 
 
-def _with_regions(conn: Connection, row: Any) -> dict[str, Any]:
+def _with_regions(conn: Connection, row: RowMapping) -> dict[str, Any]:
     user = dict(row)
     user["regions"] = [
         r.region_prefix

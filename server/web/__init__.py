@@ -8,6 +8,7 @@ to nothing of the JSON API.
 from __future__ import annotations
 
 from flask import Blueprint, Flask, redirect, url_for
+from flask.typing import ResponseReturnValue
 
 from server.web import errors, i18n, regions, session
 
@@ -33,7 +34,7 @@ def register(app: Flask) -> None:
     errors.install(web)
 
     @web.get("/")
-    def home():  # type: ignore[no-untyped-def]
+    def home() -> ResponseReturnValue:
         """The queue is where a supervisor's day starts."""
         return redirect(url_for("web.queue.index"))
 

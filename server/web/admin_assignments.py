@@ -7,6 +7,7 @@ of every change through the pull feed); each action is one audited transaction.
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from server.http.engine import get_engine
@@ -19,7 +20,7 @@ bp = Blueprint("admin_assignments", __name__, url_prefix="/admin/penugasan")
 
 
 def _page(errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
-          status: int = 200):  # type: ignore[no-untyped-def]
+          status: int = 200) -> ResponseReturnValue:
     admin = current_user()
     people, table = assignment_service.overview(get_engine(), regions.scope(admin))
     for row in table:
@@ -30,7 +31,7 @@ def _page(errors: dict[str, str] | None = None, values: dict[str, str] | None = 
 
 @bp.get("")
 @login_required("admin")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Forms to assign and reassign, and the work each enumerator holds per village."""
     return _page()
 
@@ -57,7 +58,7 @@ def _say(problems: dict[str, assignment_service.Problem]) -> dict[str, str]:
 
 @bp.post("/tugaskan")
 @login_required("admin")
-def assign():  # type: ignore[no-untyped-def]
+def assign() -> ResponseReturnValue:
     """Give an enumerator every household of some villages, or a list of households."""
     admin = current_user()
     values = {k: request.form.get(k, "").strip() for k in ("enumerator", "regions", "households")}
@@ -78,7 +79,7 @@ def assign():  # type: ignore[no-untyped-def]
 
 @bp.post("/pindahkan")
 @login_required("admin")
-def reassign():  # type: ignore[no-untyped-def]
+def reassign() -> ResponseReturnValue:
     """Move open work of one enumerator to another (a village or listed households)."""
     admin = current_user()
     values = {k: request.form.get(k, "").strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from server.http.engine import get_engine
@@ -39,20 +40,20 @@ def _may_manage(admin: dict[str, Any], user: dict[str, Any]) -> bool:
 
 @bp.get("")
 @login_required("admin")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Everyone with an account, their role, regions and whether their token works."""
     people = user_service.everyone(get_engine())
     return render_template("admin/users.html", people=people, labels=labels, regions=regions)
 
 
-def _render_new(errors: dict[str, str], values: dict[str, str], status: int = 200):  # type: ignore[no-untyped-def]
+def _render_new(errors: dict[str, str], values: dict[str, str], status: int = 200) -> ResponseReturnValue:
     return render_template("admin/user_new.html", errors=errors, values=values,
                            roles=user_service.ROLES, labels=labels), status
 
 
 @bp.route("/baru", methods=["GET", "POST"])
 @login_required("admin")
-def create():  # type: ignore[no-untyped-def]
+def create() -> ResponseReturnValue:
     """A new enumerator, supervisor or admin; the API token is shown once."""
     if request.method == "GET":
         return _render_new({}, {"role": "enumerator"})
@@ -85,7 +86,7 @@ def create():  # type: ignore[no-untyped-def]
 
 @bp.get("/<name>")
 @login_required("admin")
-def edit(name: str):  # type: ignore[no-untyped-def]
+def edit(name: str) -> ResponseReturnValue:
     """Regions, password and token of one user."""
     user = _target(name)
     trail = user_service.recent_changes(get_engine(), name)
@@ -95,7 +96,7 @@ def edit(name: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<name>/wilayah")
 @login_required("admin")
-def set_regions(name: str):  # type: ignore[no-untyped-def]
+def set_regions(name: str) -> ResponseReturnValue:
     """Replace the user's regions (a supervisor keeps at least one)."""
     user = _target(name)
     admin = current_user()
@@ -113,7 +114,7 @@ def set_regions(name: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<name>/sandi")
 @login_required("admin")
-def reset_password(name: str):  # type: ignore[no-untyped-def]
+def reset_password(name: str) -> ResponseReturnValue:
     """Set a new web password; the user's open sessions end."""
     user = _target(name)
     admin = current_user()
@@ -132,7 +133,7 @@ def reset_password(name: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<name>/cabut-token")
 @login_required("admin")
-def revoke(name: str):  # type: ignore[no-untyped-def]
+def revoke(name: str) -> ResponseReturnValue:
     """Stop the user's API token at once (a lost laptop)."""
     _target(name)
     admin = current_user()
@@ -143,7 +144,7 @@ def revoke(name: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/<name>/token-baru")
 @login_required("admin")
-def rotate(name: str):  # type: ignore[no-untyped-def]
+def rotate(name: str) -> ResponseReturnValue:
     """Issue a new API token (the old one stops working); shown once."""
     _target(name)
     admin = current_user()

@@ -16,6 +16,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from server.http.engine import get_engine
@@ -38,7 +39,7 @@ def client_address() -> str:
 
 
 @bp.route("/masuk", methods=["GET", "POST"])
-def signin():  # type: ignore[no-untyped-def]
+def signin() -> ResponseReturnValue:
     """Username and password; a wrong try is audited and slows the next ones down."""
     target = web_session.safe_next(request.values.get("next"))
     if request.method == "GET":
@@ -75,7 +76,7 @@ def signin():  # type: ignore[no-untyped-def]
 
 
 @bp.post("/keluar")
-def signout():  # type: ignore[no-untyped-def]
+def signout() -> ResponseReturnValue:
     """End the session (a form post, so another site cannot sign someone out)."""
     web_session.sign_out()
     flash(_("Anda sudah keluar."), "info")
@@ -83,7 +84,7 @@ def signout():  # type: ignore[no-untyped-def]
 
 
 @bp.get("/bahasa/<lang>")
-def language(lang: str):  # type: ignore[no-untyped-def]
+def language(lang: str) -> ResponseReturnValue:
     """Switch between Bahasa Indonesia and English; the choice outlives signing out."""
     if lang in LANGUAGES:
         session["lang"] = lang

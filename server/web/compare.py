@@ -7,6 +7,7 @@ exactly the places the rules compare. A field the enumerator left blank (`null`)
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -91,11 +92,17 @@ def side_by_side(
     return sections
 
 
-def _member_sections(registry, observed, changed, by_path, row):  # type: ignore[no-untyped-def]
+def _member_sections(
+    registry: dict[str, Any] | None,
+    observed: dict[str, Any] | None,
+    changed: set[str],
+    by_path: dict[str, list[str]],
+    row: Callable[[str], Row],
+) -> list[Section]:
     held = members_by_id((registry or {}).get("members"))
     seen = members_by_id((observed or {}).get("members"))
     order = list(held) + [m for m in seen if m not in held]
-    sections = []
+    sections: list[Section] = []
     for member_id in order:
         member = seen.get(member_id) or held.get(member_id) or {}
         whole = f"members[{member_id}]"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from server.http.engine import get_engine
@@ -62,7 +63,7 @@ def _progress_chart(groups: list[dict[str, Any]], per_village: bool) -> charts.C
 
 @bp.get("/dasbor")
 @login_required()
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Regency, district or village: `?wilayah=1811` (dots allowed); `?diam=3` days."""
     user = current_user()
     silent_days, days_error = _silent_days(request.args.get("diam", "").strip() or None)

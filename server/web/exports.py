@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from server.http.engine import get_engine
@@ -109,7 +110,7 @@ def _csv_lines(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
 
 @bp.get("/ekspor")
 @login_required()
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """The export form: a region and a period."""
     user = current_user()
     prefixes = regions.scope(user) or []
@@ -122,7 +123,7 @@ def index():  # type: ignore[no-untyped-def]
 
 @bp.get("/ekspor/koreksi.csv")
 @login_required()
-def corrections_csv():  # type: ignore[no-untyped-def]
+def corrections_csv() -> ResponseReturnValue:
     """Accepted corrections in the period: one row per changed place."""
     user = current_user()
     region = _region(user)
@@ -148,7 +149,7 @@ def corrections_csv():  # type: ignore[no-untyped-def]
 
 @bp.get("/ekspor/dtsen.jsonl")
 @login_required()
-def registry_jsonl():  # type: ignore[no-untyped-def]
+def registry_jsonl() -> ResponseReturnValue:
     """The current registry of a region, one household a line, with its version."""
     user = current_user()
     region = _region(user)

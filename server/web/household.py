@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -49,7 +50,7 @@ def _version_changes(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
     previous = None
     for version in history:
         if previous is None:
-            changes = []
+            changes: list[tuple[str, str, str]] = []
         else:
             changes = [
                 (labels.place_label(d.path), labels.show_at(d.path, d.before),
@@ -110,7 +111,7 @@ def _choose_survey(surveys: list[dict[str, Any]], open_flags: list[dict[str, Any
 
 
 def _render(household_id: str, region: str, status: int = 200,
-            errors: dict[str, str] | None = None, notes: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
+            errors: dict[str, str] | None = None, notes: dict[str, str] | None = None) -> ResponseReturnValue:
     context = _page_context(household_id, region, request.args.get("kunjungan"))
     return render_template("household.html", errors=errors or {}, notes=notes or {},
                            **context), status
@@ -118,7 +119,7 @@ def _render(household_id: str, region: str, status: int = 200,
 
 @bp.get("/keluarga/<household_id>")
 @login_required()
-def show(household_id: str):  # type: ignore[no-untyped-def]
+def show(household_id: str) -> ResponseReturnValue:
     """Side-by-side record, flags with their decision forms, versions and trail."""
     user = current_user()
     region = _check_region(user, household_page.household_region(get_engine(), household_id))
@@ -137,7 +138,7 @@ def _validate(action: str, note: str) -> str | None:
 
 @bp.post("/temuan/<flag_id>/putuskan")
 @login_required()
-def decide(flag_id: str):  # type: ignore[no-untyped-def]
+def decide(flag_id: str) -> ResponseReturnValue:
     """Terima / Tolak / Minta Kunjungan Ulang for one flag, with a note."""
     user = current_user()
     flag, flag_region = household_page.flag_region(get_engine(), flag_id)
@@ -168,7 +169,7 @@ def decide(flag_id: str):  # type: ignore[no-untyped-def]
 
 @bp.post("/kunjungan/<survey_id>/terima-semua")
 @login_required()
-def accept_all(survey_id: str):  # type: ignore[no-untyped-def]
+def accept_all(survey_id: str) -> ResponseReturnValue:
     """Terima semua: accept every open flag one visit raised, in one transaction."""
     user = current_user()
     found = household_page.survey_region(get_engine(), survey_id)

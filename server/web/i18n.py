@@ -121,10 +121,12 @@ def format_day(value: str | date | None) -> str:
         return "—"
     if isinstance(value, str):
         try:
-            value = date.fromisoformat(value[:10])
+            day = date.fromisoformat(value[:10])
         except ValueError:
             return value
-    return f"{value.day} {_month(_lang(), value.month)} {value.year}"
+    else:
+        day = value
+    return f"{day.day} {_month(_lang(), day.month)} {day.year}"
 
 
 def format_number(value: int | float | None) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from schemas.enums import RULES, SEVERITY
@@ -70,7 +71,7 @@ def _cursor(args: Any, key: str) -> tuple[str, str] | None:
 
 @bp.get("/antrian")
 @login_required()
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Filter by village, rule, severity and age; counts per rule; keyset pages."""
     user = current_user()
     flt, errors = parse_filter(request.args, user)
@@ -82,7 +83,7 @@ def index():  # type: ignore[no-untyped-def]
     for row in result.rows:
         row["age_days"] = age_days(row["created_at"])
         row["village_name"] = regions.name(row["region_code"])
-    base_args = {
+    base_args: dict[str, Any] = {
         "desa": flt.village or None, "aturan": flt.rule, "tingkat": flt.severity,
         "umur": flt.min_age_days, "status": flt.status if flt.status != "open" else None,
     }

@@ -17,17 +17,18 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any, ParamSpec
 
 from flask import Flask, abort, current_app, redirect, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
+from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
 from server.http.engine import get_engine
 from server.http.identity import set_current_user, signed_in
 from server.services import signin as signin_service
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
 
 WEB_ROLES = ("supervisor", "admin")
 CSRF_FIELD = "csrf_token"
@@ -124,13 +125,15 @@ def check_csrf() -> None:
         abort(400, description="csrf")
 
 
-def login_required(*roles: str) -> Callable[[F], F]:
+def login_required(
+    *roles: str,
+) -> Callable[[Callable[P, ResponseReturnValue]], Callable[P, ResponseReturnValue]]:
     """Signed-in people of `roles` only (default: supervisors and admins); else sign-in or 403."""
     allowed = roles or WEB_ROLES
 
-    def decorator(view: F) -> F:
+    def decorator(view: Callable[P, ResponseReturnValue]) -> Callable[P, ResponseReturnValue]:
         @wraps(view)
-        def wrapped(*args: Any, **kwargs: Any) -> Any:
+        def wrapped(*args: P.args, **kwargs: P.kwargs) -> ResponseReturnValue:
             user = signed_in()
             if user is None:
                 return redirect(url_for("web.auth.signin", next=request.full_path))
@@ -138,7 +141,7 @@ def login_required(*roles: str) -> Callable[[F], F]:
                 abort(403)
             return view(*args, **kwargs)
 
-        return wrapped  # type: ignore[return-value]
+        return wrapped
 
     return decorator
 

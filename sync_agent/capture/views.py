@@ -6,6 +6,7 @@ import hmac
 from typing import Any
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from schemas.validators import region_name
 from sync_agent.capture import forms
@@ -29,7 +30,7 @@ def _check_csrf() -> None:
 
 
 @bp.get("/")
-def index():  # type: ignore[no-untyped-def]
+def index() -> ResponseReturnValue:
     """Assigned households (searchable), surveys to correct, outbox counts."""
     s = store()
     query = request.args.get("q", "").strip().lower()
@@ -59,7 +60,7 @@ def index():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/keluarga/<household_id>", methods=["GET", "POST"])
-def visit(household_id: str):  # type: ignore[no-untyped-def]
+def visit(household_id: str) -> ResponseReturnValue:
     """One visit to an assigned household, pre-filled with the registry's values."""
     household = store().household(household_id)
     if household is None:
@@ -79,7 +80,7 @@ def visit(household_id: str):  # type: ignore[no-untyped-def]
 
 
 @bp.route("/usulan-baru", methods=["GET", "POST"])
-def new_household():  # type: ignore[no-untyped-def]
+def new_household() -> ResponseReturnValue:
     """A poor family found in an assigned village but missing from the registry."""
     villages = store().assigned_villages()
     household_id = request.form.get("household_id") or new_household_id()
@@ -101,7 +102,7 @@ def new_household():  # type: ignore[no-untyped-def]
 
 
 @bp.route("/perbaiki/<survey_id>", methods=["GET", "POST"])
-def correct(survey_id: str):  # type: ignore[no-untyped-def]
+def correct(survey_id: str) -> ResponseReturnValue:
     """Correct a survey the server rejected; saving stores a new survey and retires this one."""
     rejected = store().survey(survey_id)
     if rejected is None or rejected["state"] != "rejected":
@@ -124,7 +125,7 @@ def correct(survey_id: str):  # type: ignore[no-untyped-def]
     return _save(context, base_version=body.get("base_version"), replaces=survey_id)
 
 
-def _save(context: dict[str, Any], base_version: int | None, replaces: str | None):  # type: ignore[no-untyped-def]
+def _save(context: dict[str, Any], base_version: int | None, replaces: str | None) -> ResponseReturnValue:
     _check_csrf()
     values = forms.values_from_form(request.form)
     if request.form.get("action") == "add_member":

@@ -18,14 +18,14 @@ class Api:
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.device = device
 
-    def push(self, surveys):  # type: ignore[no-untyped-def]
+    def push(self, surveys):
         response = self.session.post(
             self.url + "/sync/push", json={"device_id": self.device, "surveys": surveys}, timeout=30
         )
         assert response.status_code == 200, response.text
         return response.json()["results"]
 
-    def pull_all(self, cursor=None, limit=1000):  # type: ignore[no-untyped-def]
+    def pull_all(self, cursor=None, limit=1000):
         changes = []
         while True:
             params = {"limit": limit, **({"cursor": cursor} if cursor else {})}
@@ -38,19 +38,19 @@ class Api:
                 return changes, cursor
 
 
-def supervisor(engine, name="sari", regions=("1811",)):  # type: ignore[no-untyped-def]
+def supervisor(engine, name="sari", regions=("1811",)):
     with transaction(engine) as conn:
         return users.create(conn, name, "supervisor", list(regions))
 
 
-def test_two_enumerators_same_and_different_fields(live_server, engine):  # type: ignore[no-untyped-def]
+def test_two_enumerators_same_and_different_fields(live_server, engine):
     base = household()
     seed(engine, base)
     _, token_a = enumerator(engine, "ani", [base["household_id"]])
     _, token_b = enumerator(engine, "budi", [base["household_id"]])
     a, b = Api(live_server.url, token_a, "dev-a"), Api(live_server.url, token_b, "dev-b")
 
-    def occupation(value):  # type: ignore[no-untyped-def]
+    def occupation(value):
         return lambda o: o["members"][0].__setitem__("occupation", value)
 
     first = a.push([survey(base, change=occupation("petani"))])[0]
@@ -72,7 +72,7 @@ def test_two_enumerators_same_and_different_fields(live_server, engine):  # type
     assert {f["rule"] for f in fourth["flags"]} == {"FIELD_CHANGED"}
 
 
-def test_chain_in_reverse_order(live_server, engine):  # type: ignore[no-untyped-def]
+def test_chain_in_reverse_order(live_server, engine):
     base = household()
     seed(engine, base)
     _, token = enumerator(engine, "ani", [base["household_id"]])
@@ -98,7 +98,7 @@ def test_chain_in_reverse_order(live_server, engine):  # type: ignore[no-untyped
     assert by_survey[c2["survey_id"]]["status"] == "open"
 
 
-def test_resent_batch_after_lost_answer_stores_nothing_twice(live_server, engine):  # type: ignore[no-untyped-def]
+def test_resent_batch_after_lost_answer_stores_nothing_twice(live_server, engine):
     bases = [household(f"1811012001-{i:06d}") for i in range(1, 21)]
     seed(engine, *bases)
     _, token = enumerator(engine, "ani", [b["household_id"] for b in bases])
@@ -117,7 +117,7 @@ def test_resent_batch_after_lost_answer_stores_nothing_twice(live_server, engine
         assert conn.execute(select(func.count()).select_from(surveys)).scalar() == 20
 
 
-def test_resolve_then_next_pull_brings_new_version(live_server, engine):  # type: ignore[no-untyped-def]
+def test_resolve_then_next_pull_brings_new_version(live_server, engine):
     base = household()
     seed(engine, base)
     _, token = enumerator(engine, "ani", [base["household_id"]])
@@ -151,7 +151,7 @@ def test_resolve_then_next_pull_brings_new_version(live_server, engine):  # type
     assert len(empty.content) <= 1024
 
 
-def test_unknown_cursor_is_410(live_server, engine):  # type: ignore[no-untyped-def]
+def test_unknown_cursor_is_410(live_server, engine):
     _, token = enumerator(engine, "ani", [])
     api = Api(live_server.url, token)
     for cursor in ("deadbeef.5", "garbage", "x.y"):
@@ -160,7 +160,7 @@ def test_unknown_cursor_is_410(live_server, engine):  # type: ignore[no-untyped-
         assert response.json()["error"]["code"] == "cursor_expired"
 
 
-def test_paging_under_concurrent_writes_loses_nothing(live_server, engine):  # type: ignore[no-untyped-def]
+def test_paging_under_concurrent_writes_loses_nothing(live_server, engine):
     bases = [household(f"1811012001-{i:06d}") for i in range(1, 61)]
     seed(engine, *bases)
     _, token = enumerator(engine, "ani", [b["household_id"] for b in bases])

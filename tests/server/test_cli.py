@@ -172,7 +172,7 @@ def test_users_mistakes(database_url: str, args: tuple[str, ...], message: str) 
     assert "Traceback" not in result.stderr
 
 
-def test_users_add_twice(database_url: str, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_users_add_twice(database_url: str, make_user) -> None:
     make_user("budi", "admin")
     result = run_cli("users", "add", "budi", "--role", "admin", database_url=database_url)
     assert result.returncode == 1 and "exists already" in result.stderr
@@ -180,7 +180,7 @@ def test_users_add_twice(database_url: str, make_user) -> None:  # type: ignore[
 
 # --- assign ----------------------------------------------------------------------------
 
-def test_assign_by_region_and_by_household(database_url: str, engine, make_user) -> None:  # type: ignore[no-untyped-def]
+def test_assign_by_region_and_by_household(database_url: str, engine, make_user) -> None:
     seed(engine, household("1811012001-000001"), household("1811012001-000002"),
          household("1811022001-000001", region="1811022001"))
     make_user("budi", "enumerator")
@@ -201,7 +201,7 @@ def test_assign_by_region_and_by_household(database_url: str, engine, make_user)
      (("--enumerator", "budi", "--household", "NOPE-1"), "unknown household id(s): NOPE-1"),
      (("--enumerator", "budi",), "give at least one --region or --household")],
 )
-def test_assign_mistakes(database_url: str, make_user, args: tuple[str, ...],  # type: ignore[no-untyped-def]
+def test_assign_mistakes(database_url: str, make_user, args: tuple[str, ...],
                          message: str) -> None:
     make_user("budi", "enumerator")
     make_user("sari", "supervisor", ["1811"])

@@ -48,7 +48,7 @@ def test_workers_must_be_two_or_more(database_url: str) -> None:
     assert "--workers" in result.stderr
 
 
-def test_wsgi_module_opens_nothing_on_import(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_wsgi_module_opens_nothing_on_import(tmp_path) -> None:
     code = "import server.serving.wsgi, os; print(sorted(os.listdir('.')))"
     result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True,
                             text=True, env={**os.environ, "VERIVALI_DATABASE_URL": ""},

@@ -72,7 +72,7 @@ def agent_home(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def field(live_server, engine, agent_home: Path, database_url: str) -> Field:  # type: ignore[no-untyped-def]
+def field(live_server, engine, agent_home: Path, database_url: str) -> Field:
     """Three households in one village, assigned to budi; budi's laptop initialised."""
     seed(engine, *(household(h) for h in HOUSEHOLDS))
     user_id, token = enumerator(engine, "budi", HOUSEHOLDS)
@@ -82,7 +82,7 @@ def field(live_server, engine, agent_home: Path, database_url: str) -> Field:  #
     return Field(live_server.url, token, user_id, agent_home, database_url)
 
 
-def server_survey_ids(engine) -> list[str]:  # type: ignore[no-untyped-def]
+def server_survey_ids(engine) -> list[str]:
     from sqlalchemy import select
 
     from server.store.tables import surveys

@@ -28,7 +28,7 @@ from tests.sync_agent.conftest import (
 from tests.sync_agent.scripted_server import ScriptedServer, Seen
 
 
-def server_count(engine) -> int:  # type: ignore[no-untyped-def]
+def server_count(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(server_surveys)).scalar() or 0
 
@@ -42,7 +42,7 @@ def local_integrity(home: Path) -> str:
 
 
 @pytest.mark.slow
-def test_sigkill_during_a_real_push_loses_and_doubles_nothing(field: Field, engine) -> None:  # type: ignore[no-untyped-def]
+def test_sigkill_during_a_real_push_loses_and_doubles_nothing(field: Field, engine) -> None:
     assert field.agent("pull").returncode == 0
     store = open_store(field.home)
     ids = []
@@ -76,7 +76,7 @@ def test_sigkill_during_a_real_push_loses_and_doubles_nothing(field: Field, engi
 
 
 @pytest.mark.slow
-def test_sigkill_during_record_leaves_whole_surveys_only(field: Field, engine) -> None:  # type: ignore[no-untyped-def]
+def test_sigkill_during_record_leaves_whole_surveys_only(field: Field, engine) -> None:
     assert field.agent("pull").returncode == 0
     rng = random.Random(4)
     printed: list[str] = []
@@ -99,7 +99,7 @@ def test_sigkill_during_record_leaves_whole_surveys_only(field: Field, engine) -
     assert len(server_survey_ids(engine)) == len(rows)
 
 
-def test_daemon_syncs_on_schedule_and_stops_cleanly(field: Field, engine) -> None:  # type: ignore[no-untyped-def]
+def test_daemon_syncs_on_schedule_and_stops_cleanly(field: Field, engine) -> None:
     assert field.agent("pull").returncode == 0
     survey_id = one_line(field.agent("record", "--household", HOUSEHOLDS[0],
                                      "--outcome", "refused").stdout)
@@ -129,7 +129,7 @@ def test_daemon_syncs_on_schedule_and_stops_cleanly(field: Field, engine) -> Non
     assert len([e for e in log if e["action"] == "sync" and e["ok"]]) >= 2
 
 
-def test_capture_can_sync_in_the_background(field: Field, engine) -> None:  # type: ignore[no-untyped-def]
+def test_capture_can_sync_in_the_background(field: Field, engine) -> None:
     from tests.conftest import free_port
 
     assert field.agent("pull").returncode == 0

@@ -41,7 +41,7 @@ def integrity(home: Path) -> str:
         conn.close()
 
 
-def test_init_pull_record_push_status(field: Field, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_init_pull_record_push_status(field: Field, engine, tmp_path: Path) -> None:
     assert field.agent("pull").returncode == 0
     listing = json.loads(field.agent("households", "--json").stdout)
     assert [h["household_id"] for h in listing] == HOUSEHOLDS
@@ -81,7 +81,7 @@ def test_init_pull_record_push_status(field: Field, engine, tmp_path: Path) -> N
     assert device["last_push_at"] and device["last_pull_at"]
 
 
-def test_new_household_proposal_and_invalid_record(field: Field, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_new_household_proposal_and_invalid_record(field: Field, engine, tmp_path: Path) -> None:
     assert field.agent("pull").returncode == 0
     proposal = household("draft")
     proposal.pop("household_id")
@@ -97,7 +97,7 @@ def test_new_household_proposal_and_invalid_record(field: Field, engine, tmp_pat
     assert server_survey_ids(engine) == [one_line(new.stdout)]
 
 
-def forwarding(target: str, drop_pushes: dict[str, bool]):  # type: ignore[no-untyped-def]
+def forwarding(target: str, drop_pushes: dict[str, bool]):
     """A proxy action: forward to the real server; drop push answers while asked to."""
 
     def act(seen: Seen) -> tuple[Any, ...]:
@@ -114,7 +114,7 @@ def forwarding(target: str, drop_pushes: dict[str, bool]):  # type: ignore[no-un
     return act
 
 
-def test_resend_after_a_lost_answer_doubles_nothing(field: Field, engine, live_server) -> None:  # type: ignore[no-untyped-def]
+def test_resend_after_a_lost_answer_doubles_nothing(field: Field, engine, live_server) -> None:
     drop = {"on": True}
     proxy = ScriptedServer(default=forwarding(live_server.url, drop))
     try:
@@ -157,7 +157,7 @@ def test_revoked_token_fails_in_one_line_and_keeps_the_outbox(field: Field, data
 
 def test_server_down_loses_nothing_and_the_next_run_continues(
     field: Field, engine, live_server, database_url: str
-) -> None:  # type: ignore[no-untyped-def]
+) -> None:
     assert field.agent("pull").returncode == 0
     ids = [one_line(field.agent("record", "--household", h, "--outcome", "refused").stdout)
            for h in HOUSEHOLDS]
@@ -178,7 +178,7 @@ def test_server_down_loses_nothing_and_the_next_run_continues(
     assert status(field.home)["acknowledged"] == 3
 
 
-def test_cursor_expired_pulls_again_and_keeps_the_outbox(field: Field, engine) -> None:  # type: ignore[no-untyped-def]
+def test_cursor_expired_pulls_again_and_keeps_the_outbox(field: Field, engine) -> None:
     assert field.agent("pull").returncode == 0
     assert field.agent("record", "--household", HOUSEHOLDS[0], "--outcome", "found").returncode == 0
     before = [dict(r) for r in field.store().surveys(("pending",))]
@@ -199,7 +199,7 @@ def test_not_initialised_is_one_line(tmp_path: Path) -> None:
     assert "init" in one_line(result.stderr)
 
 
-def refusing(target: str, refuse: dict[str, bool]):  # type: ignore[no-untyped-def]
+def refusing(target: str, refuse: dict[str, bool]):
     """A proxy action: forward to the real server; answer 500 to everything while asked to."""
     forward = forwarding(target, {"on": False})
 
@@ -212,7 +212,7 @@ def refusing(target: str, refuse: dict[str, bool]):  # type: ignore[no-untyped-d
 
 
 @pytest.mark.parametrize("command", ["push", "pull", "sync"])
-def test_a_refusing_server_is_a_server_error(command: str, field: Field, engine) -> None:  # type: ignore[no-untyped-def]
+def test_a_refusing_server_is_a_server_error(command: str, field: Field, engine) -> None:
     refuse = {"on": False}
     proxy = ScriptedServer(default=refusing(field.url, refuse))
     try:

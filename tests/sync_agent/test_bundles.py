@@ -20,7 +20,7 @@ def record_all(field: Field) -> list[str]:
             for h in HOUSEHOLDS]
 
 
-def test_round_trip_with_push_semantics(field: Field, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_round_trip_with_push_semantics(field: Field, engine, tmp_path: Path) -> None:
     ids = record_all(field)
     bundle, ack = tmp_path / "visits.vvb", tmp_path / "ack.vvb"
     exported = field.agent("export-bundle", str(bundle))
@@ -49,7 +49,7 @@ def test_round_trip_with_push_semantics(field: Field, engine, tmp_path: Path) ->
     assert "pushed 0" in pushed.stdout
 
 
-def test_a_survey_carried_and_pushed_counts_once(field: Field, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_survey_carried_and_pushed_counts_once(field: Field, engine, tmp_path: Path) -> None:
     ids = record_all(field)
     bundle = tmp_path / "b.vvb"
     assert field.agent("export-bundle", str(bundle)).returncode == 0
@@ -59,7 +59,7 @@ def test_a_survey_carried_and_pushed_counts_once(field: Field, engine, tmp_path:
     assert sorted(server_survey_ids(engine)) == sorted(ids)
 
 
-def tamper(path: Path, change) -> None:  # type: ignore[no-untyped-def]
+def tamper(path: Path, change) -> None:
     envelope = json.loads(gzip.decompress(path.read_bytes()))
     payload = json.loads(envelope["payload"])
     change(payload)
@@ -69,7 +69,7 @@ def tamper(path: Path, change) -> None:  # type: ignore[no-untyped-def]
 
 
 @pytest.mark.parametrize("how", ["edited", "truncated", "other_signer", "revoked"])
-def test_a_tampered_bundle_is_refused_whole(how: str, field: Field, engine, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_a_tampered_bundle_is_refused_whole(how: str, field: Field, engine, tmp_path: Path) -> None:
     record_all(field)
     bundle = tmp_path / "b.vvb"
     assert field.agent("export-bundle", str(bundle)).returncode == 0

@@ -96,7 +96,7 @@ def fill(store: Store, count: int) -> list[str]:
 def test_push_goes_in_batches_and_acknowledges_from_answers(store: Store) -> None:
     ids = fill(store, 120)
     server = FakeServer()
-    report = sync.push(store, server, batch_size=50)  # type: ignore[arg-type]
+    report = sync.push(store, server, batch_size=50)
     assert [len(call) for call in server.push_calls] == [50, 50, 20]
     assert [sid for call in server.push_calls for sid in call] == ids  # oldest first
     assert report.acknowledged == 120 and store.counts()["acknowledged"] == 120
@@ -107,13 +107,13 @@ def test_a_batch_whose_answer_was_lost_is_resent_whole_and_nothing_doubles(store
     server = FakeServer()
     server.lose_answer_of_call = 2
     with pytest.raises(Offline):
-        sync.push(store, server, batch_size=10)  # type: ignore[arg-type]
+        sync.push(store, server, batch_size=10)
     states = {sid: store.survey(sid)["state"] for sid in ids}
     assert all(states[sid] == "acknowledged" for sid in ids[:10])
     assert all(states[sid] == "sent" for sid in ids[10:20])  # stored there, unknown here
     assert all(states[sid] == "pending" for sid in ids[20:])
     server.lose_answer_of_call = None
-    sync.push(store, server, batch_size=10)  # type: ignore[arg-type]
+    sync.push(store, server, batch_size=10)
     assert server.push_calls[2] == ids[10:20]  # the cut batch again, whole
     assert store.counts()["acknowledged"] == 30
     assert len(server.stored) == 30
@@ -123,11 +123,11 @@ def test_a_rejected_survey_keeps_its_errors_and_blocks_nobody(store: Store) -> N
     ids = fill(store, 5)
     server = FakeServer()
     server.reject = {ids[1]}
-    report = sync.push(store, server, batch_size=2)  # type: ignore[arg-type]
+    report = sync.push(store, server, batch_size=2)
     assert (report.acknowledged, report.rejected) == (4, 1)
     row = store.survey(ids[1])
     assert row["state"] == "rejected" and row["errors"] == {"household_id": ["tidak ditugaskan"]}
-    sync.push(store, server, batch_size=2)  # type: ignore[arg-type]
+    sync.push(store, server, batch_size=2)
     assert len(server.push_calls) == 3  # nothing resent
 
 
@@ -136,11 +136,11 @@ def test_pull_pages_until_done_and_keeps_the_cursor_of_stored_pages(store: Store
     server.changes = household_changes(25)
     server.fail_pull_call = 3
     with pytest.raises(Offline):
-        sync.pull(store, server, page_size=10)  # type: ignore[arg-type]
+        sync.pull(store, server, page_size=10)
     assert store.get("pull_cursor") == "A.20"  # two pages stored, the third never came
     assert len(store.assigned_households()) == 20
     server.fail_pull_call = None
-    report = sync.pull(store, server, page_size=10)  # type: ignore[arg-type]
+    report = sync.pull(store, server, page_size=10)
     assert server.pull_calls[-1] == "A.20"
     assert report.households == 5 and store.get("pull_cursor") == "A.25"
     assert len(store.assigned_households()) == 25
@@ -149,13 +149,13 @@ def test_pull_pages_until_done_and_keeps_the_cursor_of_stored_pages(store: Store
 def test_cursor_expired_pulls_from_scratch_and_leaves_the_outbox(store: Store) -> None:
     server = FakeServer()
     server.changes = household_changes(3)
-    sync.pull(store, server, page_size=10)  # type: ignore[arg-type]
+    sync.pull(store, server, page_size=10)
     survey = record_survey(store, household_id=H1, outcome="found")
     before = store.survey(survey["survey_id"])
     # The server is restored from a backup: another instance, and one household fewer.
     server.instance = "B"
     server.changes = household_changes(2, version=4)
-    report = sync.pull(store, server, page_size=10)  # type: ignore[arg-type]
+    report = sync.pull(store, server, page_size=10)
     assert report.restarted and server.pull_calls[-2:] == ["A.3", None]
     assert store.get("pull_cursor") == "B.2"
     assert [h["household_id"] for h in store.assigned_households()] == [H1, f"{VILLAGE}-000002"]
@@ -167,10 +167,10 @@ def test_cursor_expired_pulls_from_scratch_and_leaves_the_outbox(store: Store) -
 def test_run_writes_every_attempt_to_the_sync_log(store: Store) -> None:
     fill(store, 2)
     server = FakeServer()
-    sync.run(store, server, "sync")  # type: ignore[arg-type]
+    sync.run(store, server, "sync")
     server.fail_pull_call = len(server.pull_calls) + 1
     with pytest.raises(Offline):
-        sync.run(store, server, "pull")  # type: ignore[arg-type]
+        sync.run(store, server, "pull")
     log = store.sync_log()
     assert [(e["action"], e["ok"]) for e in log[:2]] == [("pull", 0), ("sync", 1)]
     assert log[0]["reason"].startswith("offline") and log[1]["pushed"] == 2

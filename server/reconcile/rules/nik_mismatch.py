@@ -59,9 +59,9 @@ def mismatch(nik: str, birth_date: str | None, sex: str | None) -> tuple[bool, b
     if female:
         day -= FEMALE_DAY_OFFSET
     sex_wrong = sex is not None and (sex == "F") != female
-    date_wrong = bool(birth_date) and (
+    date_wrong = bool(birth_date and (
         f"{day:02d}" != birth_date[8:10]
         or nik[8:10] != birth_date[5:7]
         or nik[10:12] != birth_date[2:4]
-    )
+    ))
     return date_wrong, sex_wrong

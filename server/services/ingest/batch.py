@@ -85,8 +85,9 @@ def ingest_batch(
             slow.extend(alone)
     for item in sorted(slow, key=lambda i: i.index):
         results[item.index] = ingest_survey(conn, user, device_id, items[item.index])
-    assert all(result is not None for result in results)
-    return results  # type: ignore[return-value]
+    answered = [result for result in results if result is not None]
+    assert len(answered) == len(results)
+    return answered
 
 
 def _split(
@@ -104,7 +105,8 @@ def _split(
     households_seen = Counter(i.survey["household_id"] for i in fresh)
     ids_seen = Counter(i.survey["survey_id"] for i in fresh)
     named_parents = {i.survey["parent_survey_id"] for i in fresh}
-    alone, slow = [], []
+    alone: list[_Item] = []
+    slow: list[_Item] = []
     for item in fresh:
         survey = item.survey
         stands_alone = (
@@ -144,6 +146,7 @@ def _ingest_alone(
             answers.append(rejected(survey["survey_id"], {"base_version": [BAD_BASE]}))
             continue
         child = children.get(survey["survey_id"])
+        drafts: list[Any]
         if child is not None:
             state, drafts = "superseded", []
         else:

@@ -90,6 +90,7 @@ def _store(
     base, current, region = _check_household(conn, user, survey)
     parent = _check_parent(conn, user, device_id, survey)
     child = survey_store.child_of(conn, survey["survey_id"])
+    drafts: list[Any]
     if child is not None:
         state, drafts = "superseded", []
     else:

@@ -93,7 +93,7 @@ class Validator:
 
 def problems_of(record: RawRecord, messages: Any) -> tuple[Problem, ...]:
     """Field paths from the schema, each on the line it comes from (a CSV member's own row)."""
-    problems = []
+    problems: list[Problem] = []
     for path, texts in flatten_errors(messages).items():
         line = record.line
         head, _, rest = path.partition(".")

@@ -251,8 +251,11 @@ def _store_chunk(
     if waiting:
         bodies = store.current_bodies(
             conn, [v.household_id for v in waiting if v.household_id in current])
-        unmatched = {v.household_id: member_ids.match_existing(
-            v.body, v.pending, bodies.get(v.household_id)) for v in waiting}
+        unmatched: dict[str, tuple[int, ...]] = {}
+        for v in waiting:
+            assert v.body is not None  # kept until the member ids are final (see Valid)
+            unmatched[v.household_id] = member_ids.match_existing(
+                v.body, v.pending, bodies.get(v.household_id))
         ever = store.member_ids_ever(
             conn, [hid for hid, left in unmatched.items() if left and hid in current])
         for v in waiting:

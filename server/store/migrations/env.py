@@ -16,14 +16,16 @@ from server.store.tables import metadata
 config = context.config
 
 
-def _configure(connection: Connection | None = None, **kwargs: object) -> None:
+def _configure(connection: Connection | None = None, url: str | None = None,
+               literal_binds: bool = False) -> None:
     context.configure(
         connection=connection,
+        url=url,
+        literal_binds=literal_binds,
         target_metadata=metadata,
         compare_type=True,
         # SQLite cannot ALTER most things in place: batch mode rebuilds the table.
         render_as_batch=True,
-        **kwargs,  # type: ignore[arg-type]
     )
 
 

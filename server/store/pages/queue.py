@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, and_, func, or_, select
 
 from server.store import flags as flag_store
 from server.store.regions import in_prefix, in_scope, in_scope_by_value
@@ -74,7 +74,7 @@ def _conditions(prefixes: list[str] | None, flt: QueueFilter, *, with_rule: bool
     return conditions
 
 
-def _row(mapping: Any) -> dict[str, Any]:
+def _row(mapping: RowMapping) -> dict[str, Any]:
     return {**flag_store.to_dict(mapping), "region_code": mapping["region_code"]}
 
 
@@ -89,7 +89,7 @@ def page(
 ) -> QueuePage:
     """One page of the queue, oldest first; `after`/`before` are keyset cursors."""
     conditions = _conditions(prefixes, flt, walk=walks_in_order(flt.village))
-    order = (flags.c.created_at, flags.c.flag_id)
+    order: tuple[ColumnElement[Any], ...] = (flags.c.created_at, flags.c.flag_id)
     if before is not None:
         created_at, flag_id = before
         conditions.append(or_(flags.c.created_at < created_at,

@@ -26,11 +26,11 @@ HERE = [family(i) for i in range(1, 4)]  # district 181101
 THERE = [family(i, OTHER_VILLAGE) for i in range(4, 6)]  # district 181102
 
 
-def occupation(value: str):  # type: ignore[no-untyped-def]
+def occupation(value: str):
     return lambda observed: observed["members"][0].__setitem__("occupation", value)
 
 
-def push(client, token: str, surveys: list[dict[str, Any]], device: str = "dev-1") -> list[dict]:  # type: ignore[no-untyped-def]
+def push(client, token: str, surveys: list[dict[str, Any]], device: str = "dev-1") -> list[dict]:
     response = client.post("/api/v1/sync/push", json={"device_id": device, "surveys": surveys},
                            headers=auth(token))
     assert response.status_code == 200, response.json
@@ -39,7 +39,7 @@ def push(client, token: str, surveys: list[dict[str, Any]], device: str = "dev-1
     return results
 
 
-def list_flags(client, token: str, **params: Any) -> list[dict[str, Any]]:  # type: ignore[no-untyped-def]
+def list_flags(client, token: str, **params: Any) -> list[dict[str, Any]]:
     """Every flag the caller may see under these filters, following the cursor."""
     flags: list[dict[str, Any]] = []
     cursor = None
@@ -56,13 +56,13 @@ def list_flags(client, token: str, **params: Any) -> list[dict[str, Any]]:  # ty
     raise AssertionError("paging did not end")
 
 
-def resolve(client, token: str, flag_id: str, action: str, note: str | None = None):  # type: ignore[no-untyped-def]
+def resolve(client, token: str, flag_id: str, action: str, note: str | None = None):
     return client.post(f"/api/v1/flags/{flag_id}/resolve", json={"action": action, "note": note},
                        headers=auth(token))
 
 
 @pytest.fixture
-def world(client, engine, make_user):  # type: ignore[no-untyped-def]
+def world(client, engine, make_user):
     """Households in two districts, flags of several rules on both, and the people."""
     seed(engine, *HERE, *THERE)
     _, ani = enumerator(engine, "ani", [h["household_id"] for h in HERE + THERE])
@@ -84,14 +84,14 @@ def ids(flags: list[dict[str, Any]]) -> set[str]:
     return {f["flag_id"] for f in flags}
 
 
-def test_filters_by_status_rule_region_and_household(client, world):  # type: ignore[no-untyped-def]
+def test_filters_by_status_rule_region_and_household(client, world):
     admin, flags = world["admin"], world["flags"]
     everything = list_flags(client, admin)
     assert ids(everything) == ids(flags)
     assert {f["rule"] for f in everything} == {
         "FIELD_CHANGED", "HOUSEHOLD_NOT_FOUND", "DECEASED_RECEIVING_AID"}
 
-    def expect(**params: Any):  # type: ignore[no-untyped-def]
+    def expect(**params: Any):
         return list_flags(client, admin, **params)
 
     changed = [f for f in flags if f["rule"] == "FIELD_CHANGED"]
@@ -114,7 +114,7 @@ def test_filters_by_status_rule_region_and_household(client, world):  # type: ig
     assert "rule" in bad.json["error"]["details"]
 
 
-def test_region_filter_takes_dotted_codes(client, world):  # type: ignore[no-untyped-def]
+def test_region_filter_takes_dotted_codes(client, world):
     """A village's dotted code is 13 characters: the filter must not refuse it by length."""
     admin, flags = world["admin"], world["flags"]
     there = ids([f for f in flags if f["household_id"].startswith(OTHER_VILLAGE)])
@@ -125,7 +125,7 @@ def test_region_filter_takes_dotted_codes(client, world):  # type: ignore[no-unt
 
 
 @pytest.mark.parametrize("region", ["xx", "181", "18.1", "18110120011", "18.11.01.20"])
-def test_region_filter_refuses_what_is_no_region(client, world, region):  # type: ignore[no-untyped-def]
+def test_region_filter_refuses_what_is_no_region(client, world, region):
     bad = client.get("/api/v1/flags", query_string={"region": region},
                      headers=auth(world["admin"]))
     assert bad.status_code == 422
@@ -133,7 +133,7 @@ def test_region_filter_refuses_what_is_no_region(client, world, region):  # type
     assert list(bad.json["error"]["details"]) == ["region"]
 
 
-def test_cursor_paging_has_no_repeats_or_gaps(client, engine, make_user):  # type: ignore[no-untyped-def]
+def test_cursor_paging_has_no_repeats_or_gaps(client, engine, make_user):
     bases = [family(i) for i in range(1, 9)]
     seed(engine, *bases)
     _, ani = enumerator(engine, "ani", [b["household_id"] for b in bases])
@@ -160,7 +160,7 @@ def test_cursor_paging_has_no_repeats_or_gaps(client, engine, make_user):  # typ
     assert bad.status_code == 422
 
 
-def test_supervisor_sees_and_decides_only_own_regions(client, world):  # type: ignore[no-untyped-def]
+def test_supervisor_sees_and_decides_only_own_regions(client, world):
     here, there, flags = world["here"], world["there"], world["flags"]
     mine = list_flags(client, here, limit=2)
     assert mine and all(f["household_id"].startswith(VILLAGE) for f in mine)
@@ -177,7 +177,7 @@ def test_supervisor_sees_and_decides_only_own_regions(client, world):  # type: i
     assert resolve(client, there, theirs[0]["flag_id"], "reject").status_code == 200
 
 
-def test_roles_and_unknown_flags(client, world):  # type: ignore[no-untyped-def]
+def test_roles_and_unknown_flags(client, world):
     ani, admin = world["ani"], world["admin"]
     assert client.get("/api/v1/flags", headers=auth(ani)).status_code == 403
     assert resolve(client, ani, world["flags"][0]["flag_id"], "accept").status_code == 403
@@ -189,7 +189,7 @@ def test_roles_and_unknown_flags(client, world):  # type: ignore[no-untyped-def]
     assert resolve(client, admin, world["flags"][0]["flag_id"], "approve").status_code == 422
 
 
-def test_accept_reject_revisit_and_the_audit_log(client, engine, world):  # type: ignore[no-untyped-def]
+def test_accept_reject_revisit_and_the_audit_log(client, engine, world):
     here, ani = world["here"], world["ani"]
     by_household = {}
     for flag in world["flags"]:
@@ -255,7 +255,7 @@ def test_accept_reject_revisit_and_the_audit_log(client, engine, world):  # type
             assert entry["detail"]["rule"] == "FIELD_CHANGED"
 
 
-def test_accepting_one_of_two_agreeing_observations_closes_the_other(client, engine, make_user):  # type: ignore[no-untyped-def]
+def test_accepting_one_of_two_agreeing_observations_closes_the_other(client, engine, make_user):
     base = household()
     seed(engine, base)
     _, ani = enumerator(engine, "ani", [base["household_id"]])
@@ -280,7 +280,7 @@ def test_accepting_one_of_two_agreeing_observations_closes_the_other(client, eng
     assert view["verification"]["state"] == "verified"
 
 
-def test_two_decisions_at_once_one_wins(live_server, engine, make_user):  # type: ignore[no-untyped-def]
+def test_two_decisions_at_once_one_wins(live_server, engine, make_user):
     bases = [family(i) for i in range(1, 7)]
     seed(engine, *bases)
     _, ani = enumerator(engine, "ani", [b["household_id"] for b in bases])
@@ -322,7 +322,7 @@ def race(url: str, deciders: list[tuple[requests.Session, str]]) -> list[int]:
     return codes
 
 
-def pull_all(client, token: str, cursor: str | None = None):  # type: ignore[no-untyped-def]
+def pull_all(client, token: str, cursor: str | None = None):
     changes: list[dict[str, Any]] = []
     while True:
         query = {"limit": 500, **({"cursor": cursor} if cursor else {})}

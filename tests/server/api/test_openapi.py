@@ -27,14 +27,14 @@ METHODS = {"get", "post", "put", "patch", "delete"}
 
 
 @pytest.fixture
-def spec(client) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def spec(client) -> dict[str, Any]:
     response = client.get("/api/v1/openapi.json")  # no token: the document is public
     assert response.status_code == 200
     assert response.mimetype == "application/json"
     return response.json
 
 
-def test_the_document_is_valid_openapi_3(spec):  # type: ignore[no-untyped-def]
+def test_the_document_is_valid_openapi_3(spec):
     validate_spec(spec)  # raises on any structural error, unresolved $ref included
     assert spec["openapi"].startswith("3.")
     assert spec["info"]["title"] and spec["info"]["version"]
@@ -55,7 +55,7 @@ def test_the_document_is_valid_openapi_3(spec):  # type: ignore[no-untyped-def]
                         "$ref": "#/components/schemas/ErrorBody"}, (method, path, code)
 
 
-def test_every_contract_call_is_documented_and_served(app, spec):  # type: ignore[no-untyped-def]
+def test_every_contract_call_is_documented_and_served(app, spec):
     documented = {(method, path) for path, operations in spec["paths"].items()
                   for method in operations if method in METHODS}
     assert documented == CONTRACT
@@ -97,7 +97,7 @@ def _component_matches(component: dict[str, Any], schema: Any) -> None:
             assert prop.get("readOnly") is True, name
 
 
-def test_survey_component_matches_survey_schema(spec):  # type: ignore[no-untyped-def]
+def test_survey_component_matches_survey_schema(spec):
     components = spec["components"]["schemas"]
     survey_component = components["Survey"]
     _component_matches(survey_component, schemas.SurveySchema())
@@ -123,7 +123,7 @@ def _errors(spec: dict[str, Any], component: str, answer: Any) -> list[str]:
 
 
 @pytest.fixture
-def answers(client, engine, make_user) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def answers(client, engine, make_user) -> dict[str, Any]:
     """One real answer of each kind, after a push that raised a flag."""
     base = household()
     seed(engine, base)
@@ -151,16 +151,16 @@ def answers(client, engine, make_user) -> dict[str, Any]:  # type: ignore[no-unt
 
 @pytest.mark.parametrize("component", ["Survey", "PushResponse", "Flag", "HouseholdView",
                                        "History", "FlagPage", "ErrorBody"])
-def test_real_answers_fit_their_components(spec, answers, component):  # type: ignore[no-untyped-def]
+def test_real_answers_fit_their_components(spec, answers, component):
     assert _errors(spec, component, answers[component]) == []
 
 
-def test_the_component_check_bites(spec, answers):  # type: ignore[no-untyped-def]
+def test_the_component_check_bites(spec, answers):
     item = answers["Survey"]
     assert _errors(spec, "Survey", {**item, "version": 2})
     assert _errors(spec, "Survey", {**item, "outcome": "gone"})
     assert _errors(spec, "Flag", {**answers["Flag"], "status": "pending"})
 
 
-def test_pull_answer_fits_its_component(spec, answers):  # type: ignore[no-untyped-def]
+def test_pull_answer_fits_its_component(spec, answers):
     assert _errors(spec, "PullResponse", answers["PullResponse"]) == []

@@ -9,14 +9,14 @@ from tests.conftest import auth
 from tests.factories import enumerator, household, seed, survey
 
 
-def push(client, token, surveys, device="dev-1", **kw):  # type: ignore[no-untyped-def]
+def push(client, token, surveys, device="dev-1", **kw):
     return client.post(
         "/api/v1/sync/push", json={"device_id": device, "surveys": surveys},
         headers=auth(token), **kw,
     )
 
 
-def test_unchanged_survey_is_verified(client, engine):  # type: ignore[no-untyped-def]
+def test_unchanged_survey_is_verified(client, engine):
     base = household()
     seed(engine, base)
     _, token = enumerator(engine, "budi", [base["household_id"]])
@@ -30,12 +30,12 @@ def test_unchanged_survey_is_verified(client, engine):  # type: ignore[no-untype
     assert view["verification"]["state"] == "verified"
 
 
-def test_field_change_raises_flag_and_resend_is_duplicate(client, engine):  # type: ignore[no-untyped-def]
+def test_field_change_raises_flag_and_resend_is_duplicate(client, engine):
     base = household()
     seed(engine, base)
     _, token = enumerator(engine, "budi", [base["household_id"]])
 
-    def change(observed):  # type: ignore[no-untyped-def]
+    def change(observed):
         observed["members"][0]["occupation"] = "petani"
 
     item = survey(base, change=change)
@@ -52,7 +52,7 @@ def test_field_change_raises_flag_and_resend_is_duplicate(client, engine):  # ty
     assert "survey_id" in reused["errors"]
 
 
-def test_one_bad_item_spoils_nothing(client, engine):  # type: ignore[no-untyped-def]
+def test_one_bad_item_spoils_nothing(client, engine):
     base = household()
     other = household("1811012001-000002")
     seed(engine, base, other)
@@ -72,7 +72,7 @@ def test_one_bad_item_spoils_nothing(client, engine):  # type: ignore[no-untyped
     assert "base_version" in results[3]["errors"]
 
 
-def test_bad_bodies_get_4xx_json(client, engine):  # type: ignore[no-untyped-def]
+def test_bad_bodies_get_4xx_json(client, engine):
     _, token = enumerator(engine, "budi", [])
     headers = auth(token)
     malformed = client.post("/api/v1/sync/push", data="{nope", headers=headers,
@@ -92,7 +92,7 @@ def test_bad_bodies_get_4xx_json(client, engine):  # type: ignore[no-untyped-def
     assert "surveys" in huge.json["error"]["details"]
 
 
-def test_gzip_body_and_gzip_bomb(client, engine, app):  # type: ignore[no-untyped-def]
+def test_gzip_body_and_gzip_bomb(client, engine, app):
     base = household()
     seed(engine, base)
     _, token = enumerator(engine, "budi", [base["household_id"]])
@@ -109,13 +109,13 @@ def test_gzip_body_and_gzip_bomb(client, engine, app):  # type: ignore[no-untype
     assert refused.json["error"]["code"] == "payload_too_large"
 
 
-def test_html_and_sql_text_stored_verbatim(client, engine):  # type: ignore[no-untyped-def]
+def test_html_and_sql_text_stored_verbatim(client, engine):
     base = household()
     seed(engine, base)
     _, token = enumerator(engine, "budi", [base["household_id"]])
     nasty = "<script>alert(1)</script>'; DROP TABLE households; --"
 
-    def change(observed):  # type: ignore[no-untyped-def]
+    def change(observed):
         observed["address"] = nasty
 
     result = push(client, token, [survey(base, change=change)]).json["results"][0]

@@ -21,7 +21,7 @@ def family(number: int, village: str = VILLAGE, **extra: Any) -> dict[str, Any]:
     return body
 
 
-def push(client, token: str, surveys: list[dict[str, Any]], device: str = "dev-1") -> list[dict]:  # type: ignore[no-untyped-def]
+def push(client, token: str, surveys: list[dict[str, Any]], device: str = "dev-1") -> list[dict]:
     response = client.post("/api/v1/sync/push", json={"device_id": device, "surveys": surveys},
                            headers=auth(token))
     assert response.status_code == 200, response.json
@@ -32,14 +32,14 @@ def rules(result: dict[str, Any]) -> dict[str, str | None]:
     return {flag["rule"]: flag["path"] for flag in result["flags"]}
 
 
-def verification(client, token: str, household_id: str) -> str:  # type: ignore[no-untyped-def]
+def verification(client, token: str, household_id: str) -> str:
     view = client.get(f"/api/v1/households/{household_id}", headers=auth(token))
     assert view.status_code == 200, view.json
     return view.json["verification"]["state"]
 
 
 @pytest.mark.parametrize("outcome", ["not_found", "moved"])
-def test_not_found_and_moved(client, engine, outcome):  # type: ignore[no-untyped-def]
+def test_not_found_and_moved(client, engine, outcome):
     enrolled, plain = family(1), family(2, programs=[])
     seed(engine, enrolled, plain)
     _, ani = enumerator(engine, "ani", [enrolled["household_id"], plain["household_id"]])
@@ -55,7 +55,7 @@ def test_not_found_and_moved(client, engine, outcome):  # type: ignore[no-untype
     assert verification(client, ani, plain["household_id"]) == "not_found"
 
 
-def test_refused_raises_nothing_and_leaves_verification(client, engine):  # type: ignore[no-untyped-def]
+def test_refused_raises_nothing_and_leaves_verification(client, engine):
     base = family(1)
     seed(engine, base)
     _, ani = enumerator(engine, "ani", [base["household_id"]])
@@ -65,7 +65,7 @@ def test_refused_raises_nothing_and_leaves_verification(client, engine):  # type
     assert verification(client, ani, base["household_id"]) == "unverified"
 
 
-def test_observed_is_refused_unless_found(client, engine):  # type: ignore[no-untyped-def]
+def test_observed_is_refused_unless_found(client, engine):
     base = family(1)
     seed(engine, base)
     _, ani = enumerator(engine, "ani", [base["household_id"]])
@@ -88,7 +88,7 @@ def proposal(village: str, *, seq: int = 1) -> dict[str, Any]:
     return {**survey(observed, base_version=None, seq=seq), "household_id": household_id}
 
 
-def test_new_household_proposal_accepted_reaches_the_proposer(client, engine, make_user):  # type: ignore[no-untyped-def]
+def test_new_household_proposal_accepted_reaches_the_proposer(client, engine, make_user):
     base = family(1)
     seed(engine, base)
     _, ani = enumerator(engine, "ani", [base["household_id"]])
@@ -120,7 +120,7 @@ def test_new_household_proposal_accepted_reaches_the_proposer(client, engine, ma
     assert again["status"] == "duplicate"
 
 
-def test_proposal_outside_assigned_villages_is_rejected(client, engine):  # type: ignore[no-untyped-def]
+def test_proposal_outside_assigned_villages_is_rejected(client, engine):
     base = family(1)
     seed(engine, base)
     _, ani = enumerator(engine, "ani", [base["household_id"]])
@@ -136,7 +136,7 @@ def test_proposal_outside_assigned_villages_is_rejected(client, engine):  # type
     assert "household_id" in refused["errors"]
 
 
-def test_parent_from_another_household_is_rejected(client, engine):  # type: ignore[no-untyped-def]
+def test_parent_from_another_household_is_rejected(client, engine):
     first, second = family(1), family(2)
     seed(engine, first, second)
     _, ani = enumerator(engine, "ani", [first["household_id"], second["household_id"]])
@@ -148,7 +148,7 @@ def test_parent_from_another_household_is_rejected(client, engine):  # type: ign
     assert list(results[1]["errors"]) == ["parent_survey_id"]
 
 
-def test_household_reassigned_after_the_visit_is_still_accepted(client, engine):  # type: ignore[no-untyped-def]
+def test_household_reassigned_after_the_visit_is_still_accepted(client, engine):
     base, other = family(1), family(2)
     seed(engine, base, other)
     ani_id, ani = enumerator(engine, "ani", [base["household_id"]])
@@ -174,7 +174,7 @@ def test_household_reassigned_after_the_visit_is_still_accepted(client, engine):
     assert [r["status"] for r in later] == ["accepted", "accepted"]
 
 
-def test_deceased_head_of_an_enrolled_household(client, engine):  # type: ignore[no-untyped-def]
+def test_deceased_head_of_an_enrolled_household(client, engine):
     enrolled, plain = family(1), family(2, programs=[])
     seed(engine, enrolled, plain)
     _, ani = enumerator(engine, "ani", [enrolled["household_id"], plain["household_id"]])
@@ -192,7 +192,7 @@ def test_deceased_head_of_an_enrolled_household(client, engine):  # type: ignore
     assert rules(unpaid) == {"MEMBER_REMOVED": "members[m1].status", "HEAD_MISSING": None}
 
 
-def test_two_heads(client, engine):  # type: ignore[no-untyped-def]
+def test_two_heads(client, engine):
     base = family(1)
     seed(engine, base)
     _, ani = enumerator(engine, "ani", [base["household_id"]])
@@ -207,7 +207,7 @@ def test_two_heads(client, engine):  # type: ignore[no-untyped-def]
     assert result["state"] == "flagged"
 
 
-def test_nik_held_in_another_household(client, engine):  # type: ignore[no-untyped-def]
+def test_nik_held_in_another_household(client, engine):
     first, second, third, fourth = family(1), family(2), family(3), family(4)
     head, child = first["members"]
     third["members"][1] = {**third["members"][1], "nik": child["nik"], "status": "moved_out"}
@@ -215,7 +215,7 @@ def test_nik_held_in_another_household(client, engine):  # type: ignore[no-untyp
     visits = [second, third, fourth]
     _, ani = enumerator(engine, "ani", [h["household_id"] for h in visits])
 
-    def add(member: dict[str, Any]):  # type: ignore[no-untyped-def]
+    def add(member: dict[str, Any]):
         return lambda observed: observed["members"].append({**member, "member_id": "m3"})
 
     # `child`'s NIK is held in `first` and, moved out, in `third`: one holder, not two.
@@ -235,7 +235,7 @@ def test_nik_held_in_another_household(client, engine):  # type: ignore[no-untyp
     assert "NIK_DUPLICATE" not in rules(clean)
 
 
-def pull_all(client, token: str, cursor: str | None = None):  # type: ignore[no-untyped-def]
+def pull_all(client, token: str, cursor: str | None = None):
     changes: list[dict[str, Any]] = []
     for _ in range(100):
         query = {"limit": 500, **({"cursor": cursor} if cursor else {})}

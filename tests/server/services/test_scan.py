@@ -30,7 +30,7 @@ def scan(database_url: str) -> tuple[int, int, int, int]:
     return scanned, raised, kept, closed
 
 
-def scan_flags(engine) -> dict[str, dict[str, Any]]:  # type: ignore[no-untyped-def]
+def scan_flags(engine) -> dict[str, dict[str, Any]]:
     with engine.connect() as conn:
         rows = conn.execute(
             select(flags.c.flag_id, flags.c.household_id, flags.c.rule, flags.c.path,
@@ -50,7 +50,7 @@ def open_rules(found: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
 
 
 @pytest.fixture
-def regency(engine) -> list[tuple[dict[str, Any], str | None]]:  # type: ignore[no-untyped-def]
+def regency(engine) -> list[tuple[dict[str, Any], str | None]]:
     labelled = list(generate_labelled(COUNT, faults=True))
     with transaction(engine) as conn:
         for household, _ in labelled:
@@ -72,7 +72,7 @@ def expected_rules(labelled: list[tuple[dict[str, Any], str | None]]) -> dict[st
     return expected
 
 
-def test_scan_raises_the_planted_faults_once(database_url, engine, regency):  # type: ignore[no-untyped-def]
+def test_scan_raises_the_planted_faults_once(database_url, engine, regency):
     assert {kind for _, kind in regency if kind} == set(FAULT_KINDS)
     scanned, raised, kept, closed = scan(database_url)
     found = scan_flags(engine)
@@ -84,7 +84,7 @@ def test_scan_raises_the_planted_faults_once(database_url, engine, regency):  # 
     assert scan_flags(engine) == found
 
 
-def test_scan_closes_flags_the_registry_no_longer_bears_out(database_url, engine, regency):  # type: ignore[no-untyped-def]
+def test_scan_closes_flags_the_registry_no_longer_bears_out(database_url, engine, regency):
     scan(database_url)
     before = scan_flags(engine)
     kinds = {kind: household for household, kind in regency if kind}

@@ -10,7 +10,7 @@ from tests.server.web import seed
 
 
 @pytest.fixture
-def world(engine) -> dict[str, Any]:  # type: ignore[no-untyped-def]
+def world(engine) -> dict[str, Any]:
     """Supervisor `sari` (181101), supervisor `tono` (181102), admin `ani`, enumerator `budi`;
     households in both districts; one visit to A1 that changed three places."""
     people = {

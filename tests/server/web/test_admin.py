@@ -10,19 +10,19 @@ from server.store.tables import assignments, audit_log
 from tests.server.web import seed
 
 
-def _audit_actions(engine) -> list[str]:  # type: ignore[no-untyped-def]
+def _audit_actions(engine) -> list[str]:
     with reading(engine) as conn:
         return [r.action for r in conn.execute(audit_log.select())]
 
 
-def test_supervisors_cannot_open_admin_pages(client, world):  # type: ignore[no-untyped-def]
+def test_supervisors_cannot_open_admin_pages(client, world):
     seed.signin(client, "sari")
     assert client.get("/admin/pengguna").status_code == 403
     assert client.get("/admin/penugasan").status_code == 403
     assert seed.post(client, "/admin/pengguna/budi/cabut-token").status_code == 403
 
 
-def test_create_user_shows_the_token_once(client, engine, world):  # type: ignore[no-untyped-def]
+def test_create_user_shows_the_token_once(client, engine, world):
     seed.signin(client, "ani")
     response = seed.post(client, "/admin/pengguna/baru",
                          {"name": "dewi", "role": "supervisor", "regions": "18.11.01",
@@ -37,7 +37,7 @@ def test_create_user_shows_the_token_once(client, engine, world):  # type: ignor
     assert seed.signin(other, "dewi", "sandi-dewi-12345").status_code == 302
 
 
-def test_create_user_validates_with_messages(client, world):  # type: ignore[no-untyped-def]
+def test_create_user_validates_with_messages(client, world):
     seed.signin(client, "ani")
     cases = [
         ({"name": "x", "role": "enumerator"}, "Nama pengguna 2–64"),
@@ -55,7 +55,7 @@ def test_create_user_validates_with_messages(client, world):  # type: ignore[no-
         assert message in response.get_data(as_text=True), form
 
 
-def test_revoke_token_reset_password_and_regions(client, engine, world, make_user):  # type: ignore[no-untyped-def]
+def test_revoke_token_reset_password_and_regions(client, engine, world, make_user):
     seed.signin(client, "ani")
     assert seed.post(client, "/admin/pengguna/budi/cabut-token").status_code == 302
     with reading(engine) as conn:
@@ -76,7 +76,7 @@ def test_revoke_token_reset_password_and_regions(client, engine, world, make_use
     assert client.get("/admin/pengguna/nobody").status_code == 404
 
 
-def test_assign_a_village_and_reassign_it(client, engine, world):  # type: ignore[no-untyped-def]
+def test_assign_a_village_and_reassign_it(client, engine, world):
     seed.make_web_user(engine, "rina", "enumerator")
     seed.signin(client, "ani")
     response = seed.post(client, "/admin/penugasan/tugaskan",
@@ -102,7 +102,7 @@ def test_assign_a_village_and_reassign_it(client, engine, world):  # type: ignor
     assert "assignment.assign" in actions and "assignment.reassign" in actions
 
 
-def test_assignment_forms_validate(client, world):  # type: ignore[no-untyped-def]
+def test_assignment_forms_validate(client, world):
     seed.signin(client, "ani")
     cases = [
         ({"enumerator": "sari", "regions": seed.VILLAGE_A}, "Pilih petugas verifikasi"),
@@ -120,7 +120,7 @@ def test_assignment_forms_validate(client, world):  # type: ignore[no-untyped-de
     assert "Pilih petugas lain" in response.get_data(as_text=True)
 
 
-def test_admin_with_regions_stays_inside_them(client, engine, world):  # type: ignore[no-untyped-def]
+def test_admin_with_regions_stays_inside_them(client, engine, world):
     seed.make_web_user(engine, "adm2", "admin", ["181101"])
     seed.signin(client, "adm2")
     response = seed.post(client, "/admin/penugasan/tugaskan",

@@ -10,7 +10,7 @@ from server.store.tables import audit_log
 from tests.server.web import seed
 
 
-def test_pages_need_sign_in(client, world):  # type: ignore[no-untyped-def]
+def test_pages_need_sign_in(client, world):
     for url in ("/antrian", "/dasbor", f"/keluarga/{world['a1']['household_id']}", "/ekspor",
                 "/admin/pengguna"):
         response = client.get(url)
@@ -18,7 +18,7 @@ def test_pages_need_sign_in(client, world):  # type: ignore[no-untyped-def]
         assert response.headers["Location"].startswith("/masuk?next=")
 
 
-def test_sign_in_sets_a_safe_cookie_and_lands_on_the_queue(client, world):  # type: ignore[no-untyped-def]
+def test_sign_in_sets_a_safe_cookie_and_lands_on_the_queue(client, world):
     response = seed.signin(client, "sari")
     assert response.status_code == 302
     assert response.headers["Location"] == "/antrian"
@@ -31,12 +31,12 @@ def test_sign_in_sets_a_safe_cookie_and_lands_on_the_queue(client, world):  # ty
     assert "Antrian Temuan" in page.get_data(as_text=True)
 
 
-def test_cookie_is_secure_over_https(client, world):  # type: ignore[no-untyped-def]
+def test_cookie_is_secure_over_https(client, world):
     page = client.get("/masuk", base_url="https://localhost")
     assert "Secure" in page.headers["Set-Cookie"]
 
 
-def test_forwarded_proto_only_when_trusted(database_url, world):  # type: ignore[no-untyped-def]
+def test_forwarded_proto_only_when_trusted(database_url, world):
     plain = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "t"}).test_client()
     page = plain.get("/masuk", headers={"X-Forwarded-Proto": "https"})
     assert "Secure" not in page.headers["Set-Cookie"]
@@ -46,7 +46,7 @@ def test_forwarded_proto_only_when_trusted(database_url, world):  # type: ignore
     assert "Secure" in page.headers["Set-Cookie"]
 
 
-def test_next_goes_back_to_the_page_asked_for_but_never_off_site(client, world):  # type: ignore[no-untyped-def]
+def test_next_goes_back_to_the_page_asked_for_but_never_off_site(client, world):
     response = seed.signin(client, "sari", next="/dasbor?wilayah=181101")
     assert response.headers["Location"] == "/dasbor?wilayah=181101"
     seed.post(client, "/keluar")
@@ -54,7 +54,7 @@ def test_next_goes_back_to_the_page_asked_for_but_never_off_site(client, world):
     assert response.headers["Location"] == "/antrian"
 
 
-def test_wrong_password_is_refused_and_audited(client, engine, world):  # type: ignore[no-untyped-def]
+def test_wrong_password_is_refused_and_audited(client, engine, world):
     response = seed.signin(client, "sari", "salah-sekali-123")
     assert response.status_code == 401
     assert "Nama pengguna atau kata sandi salah" in response.get_data(as_text=True)
@@ -63,13 +63,13 @@ def test_wrong_password_is_refused_and_audited(client, engine, world):  # type: 
     assert "signin.failed" in actions
 
 
-def test_enumerator_cannot_use_the_pages(client, world):  # type: ignore[no-untyped-def]
+def test_enumerator_cannot_use_the_pages(client, world):
     response = seed.signin(client, "budi")
     assert response.status_code == 403
     assert client.get("/antrian").status_code == 302
 
 
-def test_post_without_csrf_token_is_refused(client, world):  # type: ignore[no-untyped-def]
+def test_post_without_csrf_token_is_refused(client, world):
     client.get("/masuk")
     response = client.post("/masuk", data={"username": "sari", "password": seed.PASSWORD})
     assert response.status_code == 400
@@ -80,7 +80,7 @@ def test_post_without_csrf_token_is_refused(client, world):  # type: ignore[no-u
     assert response.status_code == 400
 
 
-def test_sign_out_ends_the_session(client, world):  # type: ignore[no-untyped-def]
+def test_sign_out_ends_the_session(client, world):
     seed.signin(client, "sari")
     assert client.get("/antrian").status_code == 200
     response = seed.post(client, "/keluar")
@@ -88,7 +88,7 @@ def test_sign_out_ends_the_session(client, world):  # type: ignore[no-untyped-de
     assert client.get("/antrian").status_code == 302
 
 
-def test_password_reset_ends_open_sessions(client, engine, world):  # type: ignore[no-untyped-def]
+def test_password_reset_ends_open_sessions(client, engine, world):
     from server.store import users as user_store
     from server.store.db import transaction
 
@@ -100,7 +100,7 @@ def test_password_reset_ends_open_sessions(client, engine, world):  # type: igno
 
 
 @pytest.fixture
-def strict_app(database_url):  # type: ignore[no-untyped-def]
+def strict_app(database_url):
     app = create_app({"DATABASE_URL": database_url, "SECRET_KEY": "t",
                       "VERIVALI_SIGNIN_MAX_FAILURES": 3,
                       "VERIVALI_SIGNIN_MAX_ADDRESS_FAILURES": 6})
@@ -108,7 +108,7 @@ def strict_app(database_url):  # type: ignore[no-untyped-def]
     app.extensions["verivali_engine"].dispose()
 
 
-def test_repeated_failures_lock_the_account(strict_app, world):  # type: ignore[no-untyped-def]
+def test_repeated_failures_lock_the_account(strict_app, world):
     client = strict_app.test_client()
     for _ in range(3):
         assert seed.signin(client, "sari", "salah-sekali-123").status_code == 401
@@ -120,7 +120,7 @@ def test_repeated_failures_lock_the_account(strict_app, world):  # type: ignore[
     assert seed.signin(other, "tono", environ_base={"REMOTE_ADDR": "10.9.9.9"}).status_code == 302
 
 
-def test_repeated_failures_lock_the_address(strict_app, world):  # type: ignore[no-untyped-def]
+def test_repeated_failures_lock_the_address(strict_app, world):
     client = strict_app.test_client()
     for i in range(6):
         seed.signin(client, f"nobody{i}", "salah-sekali-123")
@@ -130,7 +130,7 @@ def test_repeated_failures_lock_the_address(strict_app, world):  # type: ignore[
     assert response.status_code == 302
 
 
-def test_language_switch_to_english_and_back(client, world):  # type: ignore[no-untyped-def]
+def test_language_switch_to_english_and_back(client, world):
     seed.signin(client, "sari")
     client.get("/bahasa/en?next=/antrian")
     page = client.get("/antrian").get_data(as_text=True)
@@ -140,20 +140,20 @@ def test_language_switch_to_english_and_back(client, world):  # type: ignore[no-
     assert "Antrian Temuan" in client.get("/antrian").get_data(as_text=True)
 
 
-def test_security_headers_on_pages(client, world):  # type: ignore[no-untyped-def]
+def test_security_headers_on_pages(client, world):
     page = client.get("/masuk")
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     assert page.headers["Cache-Control"] == "no-store"
 
 
-def test_api_tokens_still_work(client, make_user, world):  # type: ignore[no-untyped-def]
+def test_api_tokens_still_work(client, make_user, world):
     token = make_user("sup2", "supervisor", ["181101"])
     response = client.get("/api/v1/flags?status=open", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
 
 
-def test_unknown_addresses_get_a_page_and_the_api_keeps_json(client, world):  # type: ignore[no-untyped-def]
+def test_unknown_addresses_get_a_page_and_the_api_keeps_json(client, world):
     page = client.get("/tidak-ada")
     assert page.status_code == 404 and "Tidak ditemukan" in page.get_data(as_text=True)
     api = client.get("/api/v1/tidak-ada")
@@ -164,7 +164,7 @@ def test_unknown_addresses_get_a_page_and_the_api_keeps_json(client, world):  # 
     assert missing.status_code == 404 and "Tidak ditemukan" in missing.get_data(as_text=True)
 
 
-def test_every_page_renders_in_english(client, world):  # type: ignore[no-untyped-def]
+def test_every_page_renders_in_english(client, world):
     seed.signin(client, "ani")
     client.get("/bahasa/en")
     for url in ("/antrian", "/antrian?status=revisit", f"/keluarga/{world['a1']['household_id']}",

@@ -48,7 +48,7 @@ def _sign_in(page: Any, base: str, name: str) -> None:
     page.click("form button.primary")
 
 
-def test_supervisor_reviews_a_household(world, live_server, browser_page) -> None:  # type: ignore[no-untyped-def]
+def test_supervisor_reviews_a_household(world, live_server, browser_page) -> None:
     page, base = browser_page, live_server.url
     household_id = world["a1"]["household_id"]
     _sign_in(page, base, "sari")
@@ -94,7 +94,7 @@ def test_supervisor_reviews_a_household(world, live_server, browser_page) -> Non
     assert "/masuk" in page.url
 
 
-def test_supervisor_cannot_open_another_regions_household(world, live_server, browser_page) -> None:  # type: ignore[no-untyped-def]
+def test_supervisor_cannot_open_another_regions_household(world, live_server, browser_page) -> None:
     page, base = browser_page, live_server.url
     _sign_in(page, base, "sari")
     page.wait_for_url(re.compile(r".*/antrian$"))

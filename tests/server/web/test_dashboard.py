@@ -10,7 +10,7 @@ from server.store.surveys import touch_device
 from tests.server.web import seed
 
 
-def test_progress_per_village_and_region_names(client, world):  # type: ignore[no-untyped-def]
+def test_progress_per_village_and_region_names(client, world):
     seed.signin(client, "sari")
     response = client.get("/dasbor?wilayah=181101")
     assert response.status_code == 200
@@ -24,14 +24,14 @@ def test_progress_per_village_and_region_names(client, world):  # type: ignore[n
     assert "<svg" in page and 'class="bar-flagged"' in page
 
 
-def test_regency_view_groups_by_district_for_admin(client, world):  # type: ignore[no-untyped-def]
+def test_regency_view_groups_by_district_for_admin(client, world):
     seed.signin(client, "ani")
     page = client.get("/dasbor?wilayah=18.11").get_data(as_text=True)
     assert 'data-village="1811012001"' in page and 'data-village="1811022001"' in page
     assert page.count('class="subtotal"') == 2
 
 
-def test_wider_or_other_region_is_refused(client, world):  # type: ignore[no-untyped-def]
+def test_wider_or_other_region_is_refused(client, world):
     seed.signin(client, "sari")
     assert client.get("/dasbor?wilayah=181102").status_code == 403
     assert client.get("/dasbor?wilayah=1811").status_code == 403
@@ -39,7 +39,7 @@ def test_wider_or_other_region_is_refused(client, world):  # type: ignore[no-unt
     assert client.get("/dasbor").status_code == 200  # defaults to the user's own region
 
 
-def test_program_checks_list_open_graduation_and_desil_flags(client, engine, world):  # type: ignore[no-untyped-def]
+def test_program_checks_list_open_graduation_and_desil_flags(client, engine, world):
     seed.bulk_flags(engine, 3, seed.VILLAGE_A, rule="GRADUATION_DUE", severity="info")
     seed.bulk_flags(engine, 2, seed.VILLAGE_A2, rule="INELIGIBLE_DESIL",
                     household_prefix="desil")
@@ -52,7 +52,7 @@ def test_program_checks_list_open_graduation_and_desil_flags(client, engine, wor
     assert 'data-rule="GRADUATION_DUE"' in page
 
 
-def test_sync_health_shows_silent_enumerators(client, engine, world):  # type: ignore[no-untyped-def]
+def test_sync_health_shows_silent_enumerators(client, engine, world):
     now = datetime.now(UTC)
     with transaction(engine) as conn:
         touch_device(conn, "lap-old", world["budi"]["user_id"],
@@ -70,7 +70,7 @@ def test_sync_health_shows_silent_enumerators(client, engine, world):  # type: i
     assert "Jumlah hari harus" in bad
 
 
-def test_dashboard_in_english(client, world):  # type: ignore[no-untyped-def]
+def test_dashboard_in_english(client, world):
     seed.signin(client, "sari")
     client.get("/bahasa/en")
     page = client.get("/dasbor?wilayah=181101").get_data(as_text=True)

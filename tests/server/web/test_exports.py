@@ -12,11 +12,11 @@ from server.web.exports import csv_cell
 from tests.server.web import seed
 
 
-def _accept_all(client, world):  # type: ignore[no-untyped-def]
+def _accept_all(client, world):
     seed.post(client, f"/kunjungan/{world['visit']['survey_id']}/terima-semua", {})
 
 
-def test_corrections_csv_has_one_row_per_changed_place(client, world):  # type: ignore[no-untyped-def]
+def test_corrections_csv_has_one_row_per_changed_place(client, world):
     seed.signin(client, "sari")
     _accept_all(client, world)
     response = client.get("/ekspor/koreksi.csv?wilayah=181101")
@@ -36,14 +36,14 @@ def test_corrections_csv_has_one_row_per_changed_place(client, world):  # type: 
                                         "new_value", "decided_by", "decided_at"]
 
 
-def test_corrections_outside_the_period_are_left_out(client, world):  # type: ignore[no-untyped-def]
+def test_corrections_outside_the_period_are_left_out(client, world):
     seed.signin(client, "sari")
     _accept_all(client, world)
     response = client.get("/ekspor/koreksi.csv?wilayah=181101&dari=2020-01-01&sampai=2020-01-31")
     assert response.get_data(as_text=True).strip().count("\n") == 0  # header only
 
 
-def test_bad_period_is_explained(client, world):  # type: ignore[no-untyped-def]
+def test_bad_period_is_explained(client, world):
     seed.signin(client, "sari")
     response = client.get("/ekspor/koreksi.csv?wilayah=181101&dari=30-11-2026")
     assert response.status_code == 422
@@ -52,7 +52,7 @@ def test_bad_period_is_explained(client, world):  # type: ignore[no-untyped-def]
     assert "tidak boleh sebelum" in response.get_data(as_text=True)
 
 
-def test_registry_jsonl_streams_the_region_with_versions(client, engine, world):  # type: ignore[no-untyped-def]
+def test_registry_jsonl_streams_the_region_with_versions(client, engine, world):
     seed.signin(client, "sari")
     response = client.get("/ekspor/dtsen.jsonl?wilayah=181101")
     assert response.status_code == 200 and response.is_streamed
@@ -65,7 +65,7 @@ def test_registry_jsonl_streams_the_region_with_versions(client, engine, world):
     assert "export.registry" in actions
 
 
-def test_exports_are_confined_to_the_users_regions(client, world):  # type: ignore[no-untyped-def]
+def test_exports_are_confined_to_the_users_regions(client, world):
     seed.signin(client, "sari")
     assert client.get("/ekspor/dtsen.jsonl?wilayah=181102").status_code == 403
     assert client.get("/ekspor/dtsen.jsonl?wilayah=1811").status_code == 403

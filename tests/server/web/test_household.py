@@ -12,17 +12,17 @@ from tests.factories import survey as make_survey
 from tests.server.web import seed
 
 
-def _flag(world, path):  # type: ignore[no-untyped-def]
+def _flag(world, path):
     return next(f for f in world["visit"]["flags"] if f["path"] == path)
 
 
-def _page(client, household_id: str) -> str:  # type: ignore[no-untyped-def]
+def _page(client, household_id: str) -> str:
     response = client.get(f"/keluarga/{household_id}")
     assert response.status_code == 200
     return response.get_data(as_text=True)
 
 
-def test_side_by_side_marks_each_differing_place(client, world):  # type: ignore[no-untyped-def]
+def test_side_by_side_marks_each_differing_place(client, world):
     seed.signin(client, "sari")
     page = _page(client, world["a1"]["household_id"])
     differing = set(re.findall(r'<tr class="differs[^"]*" data-path="([^"]+)"', page))
@@ -33,7 +33,7 @@ def test_side_by_side_marks_each_differing_place(client, world):  # type: ignore
     assert "Riwayat Versi" in page and "Riwayat Keputusan" in page
 
 
-def test_accept_makes_a_new_registry_version(client, engine, world):  # type: ignore[no-untyped-def]
+def test_accept_makes_a_new_registry_version(client, engine, world):
     seed.signin(client, "sari")
     household_id = world["a1"]["household_id"]
     flag = _flag(world, "members[m1].occupation")
@@ -51,7 +51,7 @@ def test_accept_makes_a_new_registry_version(client, engine, world):  # type: ig
     assert 'data-version="2"' in page and "Keputusan supervisor" in page
 
 
-def test_reject_needs_a_reason_and_keeps_the_registry(client, engine, world):  # type: ignore[no-untyped-def]
+def test_reject_needs_a_reason_and_keeps_the_registry(client, engine, world):
     seed.signin(client, "sari")
     flag = _flag(world, "housing.floor")
     url = f"/temuan/{flag['flag_id']}/putuskan"
@@ -68,7 +68,7 @@ def test_reject_needs_a_reason_and_keeps_the_registry(client, engine, world):  #
     assert f'data-flag="{flag["flag_id"]}" data-status="rejected"' in page
 
 
-def test_deciding_twice_says_so(client, world):  # type: ignore[no-untyped-def]
+def test_deciding_twice_says_so(client, world):
     seed.signin(client, "sari")
     flag = _flag(world, "address")
     url = f"/temuan/{flag['flag_id']}/putuskan"
@@ -77,7 +77,7 @@ def test_deciding_twice_says_so(client, world):  # type: ignore[no-untyped-def]
     assert "sudah diputuskan sebelumnya" in again.get_data(as_text=True)
 
 
-def test_revisit_sends_the_household_back(client, engine, world):  # type: ignore[no-untyped-def]
+def test_revisit_sends_the_household_back(client, engine, world):
     seed.signin(client, "sari")
     flag = _flag(world, "address")
     seed.post(client, f"/temuan/{flag['flag_id']}/putuskan",
@@ -88,7 +88,7 @@ def test_revisit_sends_the_household_back(client, engine, world):  # type: ignor
     assert [r.status for r in rows] == ["revisit"]
 
 
-def test_accept_all_of_one_visit(client, engine, world):  # type: ignore[no-untyped-def]
+def test_accept_all_of_one_visit(client, engine, world):
     seed.signin(client, "sari")
     survey_id = world["visit"]["survey_id"]
     response = seed.post(client, f"/kunjungan/{survey_id}/terima-semua", {"note": "cocok"},
@@ -101,7 +101,7 @@ def test_accept_all_of_one_visit(client, engine, world):  # type: ignore[no-unty
     assert version >= 2
 
 
-def test_other_region_household_is_refused_without_data(client, world):  # type: ignore[no-untyped-def]
+def test_other_region_household_is_refused_without_data(client, world):
     seed.signin(client, "sari")
     response = client.get(f"/keluarga/{world['b1']['household_id']}")
     assert response.status_code == 403
@@ -110,7 +110,7 @@ def test_other_region_household_is_refused_without_data(client, world):  # type:
     assert client.get("/keluarga/tidak-ada").status_code == 404
 
 
-def test_decision_on_other_region_flag_is_refused(client, engine, world):  # type: ignore[no-untyped-def]
+def test_decision_on_other_region_flag_is_refused(client, engine, world):
     with reading(engine) as conn:
         other = conn.execute(flags.select().where(
             flags.c.household_id == world["b1"]["household_id"])).first()
@@ -125,10 +125,10 @@ def test_decision_on_other_region_flag_is_refused(client, engine, world):  # typ
     assert seed.post(client, f"/temuan/{uuid.uuid4()}/putuskan", {"action": "accept"}).status_code == 404
 
 
-def test_stored_html_is_escaped(client, engine, world):  # type: ignore[no-untyped-def]
+def test_stored_html_is_escaped(client, engine, world):
     evil = '<script>alert("x")</script>'
 
-    def change(observed):  # type: ignore[no-untyped-def]
+    def change(observed):
         observed["members"][0]["occupation"] = evil
         observed["address"] = "<b>Dusun</b>"
 
@@ -147,7 +147,7 @@ def test_stored_html_is_escaped(client, engine, world):  # type: ignore[no-untyp
     assert evil not in queue
 
 
-def test_new_household_proposal_is_shown_and_accepted(client, engine, world):  # type: ignore[no-untyped-def]
+def test_new_household_proposal_is_shown_and_accepted(client, engine, world):
     from server.services.ingest.single import ingest_survey
     from server.store.db import transaction
     from tests.factories import household

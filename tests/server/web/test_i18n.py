@@ -52,11 +52,11 @@ def test_compiled_catalogue_matches_its_source() -> None:
      ("5171", "WITA"), ("6301", "WITA"), ("6401", "WITA"), ("7371", "WITA"),
      ("8171", "WIT"), ("9101", "WIT"), ("9471", "WIT"), (None, "WIB")],
 )
-def test_time_zone_by_province(region, label) -> None:  # type: ignore[no-untyped-def]
+def test_time_zone_by_province(region, label) -> None:
     assert i18n.zone_for(region).label == label
 
 
-def test_dates_in_indonesian_and_english(app) -> None:  # type: ignore[no-untyped-def]
+def test_dates_in_indonesian_and_english(app) -> None:
     with app.test_request_context("/"):
         assert i18n.format_timestamp("2026-11-20T02:40:00+00:00", "1811012001") == \
             "20 November 2026, 09.40 WIB"

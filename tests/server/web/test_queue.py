@@ -12,7 +12,7 @@ def _flag_ids(page: str) -> list[str]:
     return re.findall(r'data-flag="([0-9a-f-]{36})"', page)
 
 
-def test_supervisor_sees_only_own_region(client, world):  # type: ignore[no-untyped-def]
+def test_supervisor_sees_only_own_region(client, world):
     seed.signin(client, "sari")
     page = client.get("/antrian").get_data(as_text=True)
     assert world["a1"]["household_id"] in page
@@ -24,13 +24,13 @@ def test_supervisor_sees_only_own_region(client, world):  # type: ignore[no-unty
     assert world["a1"]["household_id"] not in page
 
 
-def test_admin_without_regions_sees_everything(client, world):  # type: ignore[no-untyped-def]
+def test_admin_without_regions_sees_everything(client, world):
     seed.signin(client, "ani")
     page = client.get("/antrian").get_data(as_text=True)
     assert world["a1"]["household_id"] in page and world["b1"]["household_id"] in page
 
 
-def test_filter_by_rule_and_counts_per_rule(client, engine, world):  # type: ignore[no-untyped-def]
+def test_filter_by_rule_and_counts_per_rule(client, engine, world):
     seed.bulk_flags(engine, 4, seed.VILLAGE_A2, rule="GRADUATION_DUE", severity="info")
     seed.signin(client, "sari")
     page = client.get("/antrian").get_data(as_text=True)
@@ -41,7 +41,7 @@ def test_filter_by_rule_and_counts_per_rule(client, engine, world):  # type: ign
     assert 'id="queue-total">4<' in filtered
 
 
-def test_filter_by_village_severity_and_age(client, engine, world):  # type: ignore[no-untyped-def]
+def test_filter_by_village_severity_and_age(client, engine, world):
     old = datetime.now(UTC) - timedelta(days=45)
     seed.bulk_flags(engine, 3, seed.VILLAGE_A2, severity="error", start=old)
     seed.signin(client, "sari")
@@ -55,7 +55,7 @@ def test_filter_by_village_severity_and_age(client, engine, world):  # type: ign
     assert len(_flag_ids(dotted)) == 3
 
 
-def test_oldest_first_and_keyset_pages(client, engine, world):  # type: ignore[no-untyped-def]
+def test_oldest_first_and_keyset_pages(client, engine, world):
     ids = seed.bulk_flags(engine, 120, seed.VILLAGE_A2)
     seed.signin(client, "sari")
     first = client.get(f"/antrian?desa={seed.VILLAGE_A2}").get_data(as_text=True)
@@ -71,7 +71,7 @@ def test_oldest_first_and_keyset_pages(client, engine, world):  # type: ignore[n
     assert _flag_ids(client.get(prev_url).get_data(as_text=True)) == ids[50:100]
 
 
-def test_region_outside_scope_is_refused_without_leaking(client, world):  # type: ignore[no-untyped-def]
+def test_region_outside_scope_is_refused_without_leaking(client, world):
     seed.signin(client, "sari")
     page = client.get(f"/antrian?desa={seed.VILLAGE_B}")
     assert page.status_code == 200
@@ -80,7 +80,7 @@ def test_region_outside_scope_is_refused_without_leaking(client, world):  # type
     assert world["b1"]["household_id"] not in text
 
 
-def test_bad_filters_give_messages_not_errors(client, world):  # type: ignore[no-untyped-def]
+def test_bad_filters_give_messages_not_errors(client, world):
     seed.signin(client, "sari")
     page = client.get("/antrian?desa=abc&aturan=NOPE&umur=-4&tingkat=x&status=y&setelah=%%%")
     assert page.status_code == 200
@@ -90,7 +90,7 @@ def test_bad_filters_give_messages_not_errors(client, world):  # type: ignore[no
     assert "Umur temuan harus" in text
 
 
-def test_revisit_status_lists_flags_sent_back(client, engine, world):  # type: ignore[no-untyped-def]
+def test_revisit_status_lists_flags_sent_back(client, engine, world):
     seed.signin(client, "sari")
     flag = world["visit"]["flags"][0]
     seed.post(client, f"/temuan/{flag['flag_id']}/putuskan",

@@ -44,7 +44,7 @@ def capture_url(field: Field) -> Iterator[str]:
     process.communicate(timeout=20)
 
 
-def test_fill_and_save_one_visit(field: Field, engine, capture_url: str, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_fill_and_save_one_visit(field: Field, engine, capture_url: str, tmp_path: Path) -> None:
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

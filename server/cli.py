@@ -16,7 +16,7 @@ from marshmallow import ValidationError
 from sqlalchemy import Engine
 
 from schemas import normalize_region_prefix
-from server.services import accounts, assigning
+from server.services import accounts, assignments
 from server.settings import Settings, SettingsError, load_settings
 from server.store.db import make_engine
 from server.store.schema import create_all
@@ -239,9 +239,9 @@ def assign(
         raise click.UsageError("give at least one --region or --household")
     region_list = _regions(regions)
     try:
-        assigned = assigning.assign(engine_for(database), enumerator, region_list,
+        assigned = assignments.assign_from_cli(engine_for(database), enumerator, region_list,
                                     list(household_ids))
-    except assigning.UserError as exc:
+    except assignments.UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{assigned.created} household(s) newly assigned to {enumerator} "
                f"({assigned.matched} matched)")

@@ -1,6 +1,6 @@
-"""The admin pages' work on assignments: give households to an enumerator, move work
-across. Each action is one audited transaction through `server.store.assignments` (the
-CLI's functions), so laptops learn of every change through the pull feed.
+"""Work on assignments, from the admin pages and `verivali-server assign`: give households
+to an enumerator, move work across. Each action is one transaction (audited from the
+pages), so laptops learn of every change through the pull feed.
 
 What is wrong with a request comes back as `Problem`s keyed by form field, for the page
 to put into words.
@@ -16,9 +16,12 @@ from sqlalchemy import Connection, Engine
 from server.services.scope import may_read
 from server.store import assignments as assignment_store
 from server.store import audit
+from server.store import households as household_store
 from server.store import users as user_store
 from server.store.db import reading, transaction
 from server.store.pages import admin as queries
+
+UserError = user_store.UserError
 
 
 @dataclass(frozen=True)
@@ -124,3 +127,38 @@ def reassign(engine: Engine, admin: dict[str, Any], source_name: str, target_nam
                      {"from": source["name"], "to": target["name"], "regions": region_codes,
                       "households": len(moving)})
     return Outcome(households=len(moving), enumerator=target["name"], source=source["name"])
+
+
+@dataclass
+class Assigned:
+    created: int  # assignments newly opened
+    matched: int  # households the regions and ids named
+
+
+def assign_from_cli(
+    engine: Engine, enumerator: str, regions: list[str], household_ids: list[str]
+) -> Assigned:
+    """`verivali-server assign`: each named household the enumerator does not hold yet.
+
+    The command line is the unrestricted admin, so no scope applies; an unknown
+    enumerator or household id raises UserError and changes nothing.
+
+    `regions` are undotted prefixes. Raises UserError for an unknown enumerator or ids.
+    """
+    with transaction(engine) as conn:
+        user = user_store.by_name(conn, enumerator)
+        if user is None or user["role"] != "enumerator":
+            raise UserError(f"no enumerator named {enumerator!r}")
+        ids = assignment_store.households_in_regions(conn, regions)
+        known = set(ids)
+        missing = []
+        for household_id in household_ids:
+            if household_store.region_of(conn, household_id) is None:
+                missing.append(household_id)
+            elif household_id not in known:
+                ids.append(household_id)
+                known.add(household_id)
+        if missing:
+            raise UserError(f"unknown household id(s): {', '.join(missing)}")
+        created = assignment_store.assign_households(conn, user["user_id"], ids)
+    return Assigned(created=created, matched=len(ids))

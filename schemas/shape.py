@@ -1,4 +1,4 @@
-"""The household's fields by section, in the contract's order (protocol-v1, section 2).
+"""The household's fields by section, in the contract's order (docs/protocol.md §2).
 
 One list for every module that walks a household (reconciliation, registry files, the
 capture form, the demo). Kept free of marshmallow so the pure `server.reconcile` can

@@ -1,4 +1,4 @@
-"""Which verification state a household shows after a visit (protocol-v1, section 2).
+"""Which verification state a household shows after a visit (docs/protocol.md §2).
 
 One rule for the server, which sets the state when a survey lands, and the field agent,
 which shows the state from a push answer newer than its last pull.

@@ -9,17 +9,9 @@ from __future__ import annotations
 
 import re
 
-# Valid first two digits of a NIK or KK number (docs/protocol.md §2, NIK_INVALID).
-PROVINCE_CODES = frozenset(
-    [str(code) for code in range(11, 20)]
-    + ["21"]
-    + [str(code) for code in range(31, 37)]
-    + [str(code) for code in range(51, 54)]
-    + [str(code) for code in range(61, 66)]
-    + [str(code) for code in range(71, 77)]
-    + ["81", "82"]
-    + [str(code) for code in range(91, 98)]
-)
+# Valid first two digits of a NIK or KK number (docs/protocol.md §2, NIK_INVALID):
+# defined once in schemas.enums, re-exported for the rules.
+from schemas.enums import PROVINCE_CODES as PROVINCE_CODES
 
 # ASCII digits only: `\d` would accept Arabic-Indic or Devanagari digits.
 SIXTEEN_DIGITS = re.compile(r"[0-9]{16}")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.verification import ABSENT_OUTCOMES
 from server.reconcile.draft import FlagDraft, make_draft
 from server.reconcile.fields import member_path
 from server.reconcile.rules.context import RuleContext
 
 RULE = "DECEASED_RECEIVING_AID"
 
-NOT_FOUND_OUTCOMES = frozenset({"not_found", "moved"})
+NOT_FOUND_OUTCOMES = frozenset(ABSENT_OUTCOMES)  # the rule of schemas.verification
 
 
 def check(household: dict[str, Any], ctx: RuleContext) -> list[FlagDraft]:

@@ -68,9 +68,9 @@ def test_no_request_makes_the_server_fail(regency: dict[str, Any], role: str) ->
         def exercise(case: Any) -> None:
             response = case.call(base_url=regency["url"], headers=headers, session=session,
                                  timeout=30)
-            sent[operation.label] += 1
+            sent[case.operation.label] += 1
             if response.status_code >= 500:
-                failures.append(f"{operation.label} → {response.status_code}: "
+                failures.append(f"{case.operation.label} → {response.status_code}: "
                                 f"{response.text[:200]}")
             case.validate_response(response,
                                    checks=[not_a_server_error, content_type_conformance])

@@ -60,7 +60,10 @@ class PushRequestSchema(StrictSchema):
     """Items stay raw here: each is validated alone so one bad item spoils no other."""
 
     device_id = Str(required=True, validate=[length(1, 64), plain_text])
-    surveys = List(Raw(), required=True, validate=length(max=MAX_PUSH_BATCH))
+    surveys = List(
+        Raw(metadata={"type": "object", "description": "a Survey, checked on its own"}),
+        required=True, validate=length(max=MAX_PUSH_BATCH),
+    )
 
 
 class PushResultSchema(StrictSchema):

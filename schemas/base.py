@@ -7,6 +7,10 @@ from marshmallow.validate import Length, OneOf, Range
 
 UNKNOWN_FIELD = "Kolom tidak dikenal."
 
+MAX_COUNTER = 2**53 - 1
+"""The largest `device_seq`, version or feed number: exact in every JSON reader
+(JavaScript's safe integers) and far inside the 64-bit columns that hold them."""
+
 
 class StrictSchema(Schema):
     class Meta:

@@ -29,6 +29,8 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 from marshmallow.decorators import VALIDATES_SCHEMA
 
+from schemas.validators import PlainText
+
 Converter = Callable[[Any], Any]
 
 
@@ -170,6 +172,9 @@ def _inline(field: fields.Field, name: str, index: int, scope: dict[str, Any]) -
             if any(bounds):
                 lines += [f"if {' or '.join(b for b in bounds if b)}:",
                           f"    raise _Doubt({name + ': range'!r})"]
+        elif simple and type(check) is PlainText:
+            scope[f"bad{tag}"] = check.pattern.search
+            lines += [f"if bad{tag}(value):", f"    raise _Doubt({name + ': control character'!r})"]
         else:
             scope[f"check{tag}"] = _validator(check, name)
             lines.append(f"check{tag}(value)")
@@ -316,6 +321,15 @@ def _validator(check: Callable[[Any], Any], name: str) -> Converter:
                 raise _Doubt(reason)
 
         return in_range
+    if type(check) is PlainText:
+        bad = check.pattern.search
+        reason = f"{name}: control character"
+
+        def plain(value: Any) -> None:
+            if type(value) is not str or bad(value):
+                raise _Doubt(reason)
+
+        return plain
     reason = f"{name}: {getattr(check, '__name__', type(check).__name__)}"
 
     def call(value: Any) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from schemas import enums
-from schemas.base import StrictSchema, in_range, length, one_of
+from schemas.base import MAX_COUNTER, StrictSchema, in_range, length, one_of
 from schemas.fields import Bool, Int, List, Nested, QueryInt, Raw, Str
 from schemas.household import HouseholdViewSchema
+from schemas.validators import free_text, plain_text
 
 
 class FlagSchema(StrictSchema):
@@ -28,15 +29,15 @@ class FlagSchema(StrictSchema):
 
 class ResolveSchema(StrictSchema):
     action = Str(required=True, validate=one_of(enums.RESOLVE_ACTION))
-    note = Str(required=False, allow_none=True, load_default=None, validate=length(max=2000))
+    note = Str(required=False, allow_none=True, load_default=None, validate=[length(max=2000), free_text])
 
 
 class FlagQuerySchema(StrictSchema):
     status = Str(validate=one_of(enums.FLAG_STATUS))
     rule = Str(validate=one_of(enums.RULES))
-    region = Str(validate=length(2, 13))  # up to 18.11.01.2001; the form: normalize_region_prefix
-    household_id = Str(validate=length(1, 40))
-    cursor = Str(validate=length(1, 200))
+    region = Str(validate=[length(2, 13), plain_text])  # up to 18.11.01.2001; the form: normalize_region_prefix
+    household_id = Str(validate=[length(1, 40), plain_text])
+    cursor = Str(validate=[length(1, 200), plain_text])
     limit = QueryInt(validate=in_range(1, 1000), load_default=100)
 
 
@@ -54,7 +55,7 @@ class AssignmentSchema(StrictSchema):
 
 
 class ChangeSchema(StrictSchema):
-    seq = Int()
+    seq = Int(validate=in_range(1, MAX_COUNTER))
     kind = Str(validate=one_of(enums.CHANGE_KIND))
     household = Nested(HouseholdViewSchema)  # with `version` and `verification`
     assignment = Nested(AssignmentSchema)
@@ -62,7 +63,7 @@ class ChangeSchema(StrictSchema):
 
 
 class PullQuerySchema(StrictSchema):
-    cursor = Str(validate=length(1, 200))
+    cursor = Str(validate=[length(1, 200), plain_text])
     limit = QueryInt(validate=in_range(1, 5000), load_default=1000)
 
 

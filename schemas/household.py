@@ -7,10 +7,16 @@ from typing import Any
 from marshmallow import ValidationError, validates_schema
 
 from schemas import enums
-from schemas.base import StrictSchema, in_range, length, one_of
+from schemas.base import MAX_COUNTER, StrictSchema, in_range, length, one_of
 from schemas.fields import Bool, DateString, Int, List, Nested, Str
 from schemas.shape import MEMBER_DEFAULTS
-from schemas.validators import normalize_region_code, validate_identifier, validate_kk, validate_nik
+from schemas.validators import (
+    normalize_region_code,
+    plain_text,
+    validate_identifier,
+    validate_kk,
+    validate_nik,
+)
 
 
 class RegionCode(Str):
@@ -21,7 +27,7 @@ class RegionCode(Str):
 
 
 def _text(max_len: int = 100, **kwargs: Any) -> Str:
-    return Str(validate=length(1, max_len), **kwargs)
+    return Str(validate=[length(1, max_len), plain_text], **kwargs)
 
 
 def _choice(choices: tuple[str, ...], **kwargs: Any) -> Str:
@@ -41,7 +47,7 @@ class MemberSchema(StrictSchema):
     relationship = _choice(enums.RELATIONSHIP, required=True)
     marital_status = _optional(Str, validate=one_of(enums.MARITAL_STATUS))
     education = _optional(Str, validate=one_of(enums.EDUCATION))
-    occupation = _optional(Str, validate=length(1, 100))
+    occupation = _optional(Str, validate=[length(1, 100), plain_text])
     disability = _choice(enums.DISABILITY, load_default=MEMBER_DEFAULTS["disability"])
     status = _choice(enums.MEMBER_STATUS, load_default=MEMBER_DEFAULTS["status"])
 
@@ -79,13 +85,13 @@ class HouseholdSchema(StrictSchema):
     household_id = Str(required=True, validate=validate_identifier)
     kk_number = Str(required=True, validate=validate_kk)
     region_code = RegionCode(required=True)
-    address = _optional(Str, validate=length(1, 200))
+    address = _optional(Str, validate=[length(1, 200), plain_text])
     desil = _optional(Int, validate=in_range(1, 10))
     housing = Nested(HousingSchema, required=False, allow_none=True, load_default=None)
     assets = Nested(AssetsSchema, required=False, allow_none=True, load_default=None)
     programs = List(Nested(ProgramSchema), load_default=list)
     members = List(Nested(MemberSchema), required=True, validate=length(min=1))
-    version = Int(dump_only=True)
+    version = Int(dump_only=True, validate=in_range(1, MAX_COUNTER))
 
     @validates_schema
     def _unique_keys(self, data: dict[str, Any], **_: Any) -> None:
@@ -118,7 +124,7 @@ class HouseholdViewSchema(HouseholdSchema):
 
 
 class HistoryEntrySchema(StrictSchema):
-    version = Int()
+    version = Int(validate=in_range(1, MAX_COUNTER))
     source = Str(validate=one_of(enums.HISTORY_SOURCE))
     source_id = Str(allow_none=True)
     actor = Str(allow_none=True)

@@ -7,10 +7,10 @@ from typing import Any
 from marshmallow import ValidationError, validates_schema
 
 from schemas import enums
-from schemas.base import StrictSchema, in_range, length, one_of
+from schemas.base import MAX_COUNTER, StrictSchema, in_range, length, one_of
 from schemas.fields import Dict, Float, Int, List, Nested, Raw, Str, Timestamp, UUIDString
 from schemas.household import HouseholdSchema
-from schemas.validators import validate_identifier
+from schemas.validators import free_text, plain_text, validate_identifier
 
 MAX_PUSH_BATCH = 500
 
@@ -24,15 +24,15 @@ class GpsSchema(StrictSchema):
 class SurveySchema(StrictSchema):
     survey_id = UUIDString(required=True)
     household_id = Str(required=True, validate=validate_identifier)
-    base_version = Int(required=True, allow_none=True, validate=in_range(min=1))
+    base_version = Int(required=True, allow_none=True, validate=in_range(1, MAX_COUNTER))
     parent_survey_id = UUIDString(required=False, allow_none=True, load_default=None)
-    device_seq = Int(required=True, validate=in_range(min=1))
+    device_seq = Int(required=True, validate=in_range(1, MAX_COUNTER))
     started_at = Timestamp(required=True)
     completed_at = Timestamp(required=True)
     outcome = Str(required=True, validate=one_of(enums.OUTCOME))
     observed = Nested(HouseholdSchema, required=False, allow_none=True, load_default=None)
     gps = Nested(GpsSchema, required=False, allow_none=True, load_default=None)
-    notes = Str(required=False, allow_none=True, load_default=None, validate=length(max=2000))
+    notes = Str(required=False, allow_none=True, load_default=None, validate=[length(max=2000), free_text])
 
     @validates_schema
     def _consistent(self, data: dict[str, Any], **_: Any) -> None:
@@ -59,8 +59,11 @@ class SurveySchema(StrictSchema):
 class PushRequestSchema(StrictSchema):
     """Items stay raw here: each is validated alone so one bad item spoils no other."""
 
-    device_id = Str(required=True, validate=length(1, 64))
-    surveys = List(Raw(), required=True, validate=length(max=MAX_PUSH_BATCH))
+    device_id = Str(required=True, validate=[length(1, 64), plain_text])
+    surveys = List(
+        Raw(metadata={"type": "object", "description": "a Survey, checked on its own"}),
+        required=True, validate=length(max=MAX_PUSH_BATCH),
+    )
 
 
 class PushResultSchema(StrictSchema):

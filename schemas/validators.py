@@ -12,12 +12,53 @@ import re
 from functools import lru_cache
 
 from marshmallow import ValidationError
+from marshmallow.validate import Validator
 
 SIXTEEN_DIGITS = re.compile(r"[0-9]{16}")
 REGION_CODE = re.compile(r"[0-9]{10}")
 IDENTIFIER = re.compile(r"[A-Za-z0-9._-]{1,40}")
 _DOTTED_REGION = re.compile(r"[0-9]{2}\.[0-9]{2}\.[0-9]{2}\.[0-9]{4}")
 _PREFIX = re.compile(r"[0-9]{2}(?:\.?[0-9]{2}(?:\.?[0-9]{2}(?:\.?[0-9]{4})?)?)?")
+
+
+# C0 controls, DEL, C1 controls, and UTF-16 surrogates (a lone one cannot be stored as
+# UTF-8; PostgreSQL text cannot hold NUL). Free text may keep tab, newline and return.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROL_FREE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+class PlainText(Validator):
+    """Text without control characters or lone surrogates; `free_text` keeps tab, CR, LF.
+
+    `pattern` is the compiled search for a forbidden character, also used inline by
+    `schemas.fastload`.
+    """
+
+    def __init__(self, *, free_text: bool = False) -> None:
+        self.free_text = free_text
+        self.pattern = _CONTROL_FREE_TEXT if free_text else _CONTROL
+        self.message = (
+            "Tidak boleh berisi karakter kendali (selain tab dan baris baru) "
+            "atau surrogate UTF-16 tunggal."
+            if free_text
+            else "Tidak boleh berisi karakter kendali (termasuk baris baru) "
+            "atau surrogate UTF-16 tunggal."
+        )
+
+    def _repr_args(self) -> str:
+        return f"free_text={self.free_text!r}"
+
+    def __call__(self, value: str) -> str:
+        if self.pattern.search(value):
+            raise ValidationError(self.message)
+        return value
+
+
+plain_text = PlainText()
+"""One line of text: a name, an occupation, an address, a device id."""
+
+free_text = PlainText(free_text=True)
+"""Notes: several lines allowed."""
 
 
 def validate_nik(value: str) -> None:

@@ -70,7 +70,8 @@ def _register_error_handlers(app: Flask) -> None:
             return error
         status = error.code or 500
         body = {"error": {"code": HTTP_CODES.get(status, "error"), "message": error.name}}
-        return jsonify(body), status
+        allow = [(k, v) for k, v in error.get_headers() if k.lower() == "allow"]
+        return jsonify(body), status, allow
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:

@@ -239,7 +239,7 @@ def record(
     if observed is not None:
         try:
             observed_value = json.loads(observed.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:
             raise AgentError(f"survey not valid: {observed} is not JSON ({exc})", EXIT_INVALID) from exc
         if not isinstance(observed_value, dict):
             raise AgentError(f"survey not valid: {observed} must hold one JSON object", EXIT_INVALID)

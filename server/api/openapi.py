@@ -38,8 +38,16 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): {"description": "error", **_json("ErrorBody")} for code in codes}
 
 
-def _query(name: str, description: str, kind: str = "string") -> dict[str, Any]:
-    return {"in": "query", "name": name, "schema": {"type": kind}, "description": description}
+def _query(schema: type, **descriptions: str) -> list[dict[str, Any]]:
+    """The query parameters of `schema`, with the types and bounds its fields check."""
+    plugin = MarshmallowPlugin()
+    plugin.init_spec(APISpec("parameters", "1", "3.0.3"))  # the converter comes with a spec
+    converter = plugin.converter
+    assert converter is not None
+    params = converter.schema2parameters(schema(), location="query")
+    for param in params:
+        param["description"] = descriptions.get(param["name"], param["name"])
+    return params
 
 
 _PATHS: dict[str, dict[str, Any]] = {
@@ -52,8 +60,8 @@ _PATHS: dict[str, dict[str, Any]] = {
                       **_errors(400, 401, 403, 413, 415, 422)}}},
     "/sync/pull": {"get": {
         "summary": "Changes since a cursor (enumerator)",
-        "parameters": [_query("cursor", "opaque cursor from the last page"),
-                       _query("limit", "changes per page", "integer")],
+        "parameters": _query(schemas.PullQuerySchema, cursor="opaque cursor from the last page",
+                             limit="changes per page"),
         "responses": {"200": {"description": "a page", **_json("PullResponse")},
                       **_errors(401, 403, 410, 422)}}},
     "/households/{household_id}": {"get": {
@@ -70,9 +78,9 @@ _PATHS: dict[str, dict[str, Any]] = {
                       **_errors(401, 403, 404)}}},
     "/flags": {"get": {
         "summary": "Flags, oldest first (supervisor: own regions; admin)",
-        "parameters": [_query(n, n) for n in ("status", "rule", "region", "household_id",
-                                               "cursor")] + [_query("limit", "page size",
-                                                                    "integer")],
+        "parameters": _query(schemas.FlagQuerySchema, region="province, regency, district or "
+                             "village code, dots allowed", cursor="opaque cursor from the last "
+                             "page", limit="page size"),
         "responses": {"200": {"description": "a page", **_json("FlagPage")},
                       **_errors(401, 403, 422)}}},
     "/flags/{flag_id}/resolve": {"post": {
@@ -81,7 +89,7 @@ _PATHS: dict[str, dict[str, Any]] = {
                         "schema": {"type": "string"}}],
         "requestBody": {"required": True, **_json("Resolve")},
         "responses": {"200": {"description": "the flag", **_json("Flag")},
-                      **_errors(401, 403, 404, 409, 422)}}},
+                      **_errors(400, 401, 403, 404, 409, 415, 422)}}},
 }
 
 

@@ -6,8 +6,10 @@ from flask import Blueprint, jsonify, request
 from flask.typing import ResponseReturnValue
 
 from schemas import PullQuerySchema, PushRequestSchema
+from schemas.validators import plain_text
 from server.api.auth import current_user, require
 from server.api.body import parse, parse_query
+from server.errors import ValidationFailed
 from server.http.engine import get_engine
 from server.services import sync
 
@@ -40,6 +42,8 @@ def pull_changes() -> ResponseReturnValue:
     """The caller's households, assignments and flags changed after the cursor."""
     query = parse_query(_pull_schema)
     device_id = request.headers.get("X-Verivali-Device")
+    if device_id and plain_text.pattern.search(device_id):
+        raise ValidationFailed(details={"X-Verivali-Device": [plain_text.message]})
     page = sync.pull(
         get_engine(), current_user(), query.get("cursor"), query["limit"],
         device_id=device_id if device_id and len(device_id) <= 64 else None,

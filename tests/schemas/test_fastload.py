@@ -27,7 +27,8 @@ from tests.factories import survey as factory_survey
 DEMO = list(generate_households(400, seed=7))
 ODD_VALUES = [None, "", " ", 0, 1, -1, 7, 1.5, True, False, "x", "M", "F", "head", "PKH",
               "2020-02-30", "2020-01-01", "18.11.01.2001", "1811012001", "x" * 300, [], {},
-              [{}], {"a": 1}, "1811014507800002", "181101450780000", "none", "alive"]
+              [{}], {"a": 1}, "1811014507800002", "181101450780000", "none", "alive",
+              "a\u0000b", "\ud800", "dua\nbaris", "tab\t", 2**63, 10**30]
 
 
 def outcome(loader: Any, data: Any) -> tuple[str, Any]:
@@ -77,6 +78,15 @@ def test_valid_surveys_load_the_same_without_falling_back(make: Any) -> None:
     body = make()
     assert outcome(SurveySchema(), body)[0] == "ok"
     assert_same(body, SurveySchema())
+
+
+@pytest.mark.parametrize(("field", "value"), [
+    ("device_seq", 2**63), ("base_version", 10**30), ("device_seq", 2**53 - 1),
+    ("notes", "\ud800"), ("notes", "nul\u0000"), ("notes", "baris\nbaru\ttab"),
+    ("notes", "\x85"),
+])
+def test_bounds_and_control_characters_answer_the_same(field: str, value: Any) -> None:
+    assert_same({**factory_survey(factory_household()), field: value}, SurveySchema())
 
 
 def test_refused_input_falls_back_and_says_why() -> None:

@@ -177,3 +177,20 @@ def test_a_full_disk_refuses_the_write_and_keeps_the_store_whole(store: Store) -
     assert store.integrity_ok()
     rows = store.surveys(("pending",))
     assert [r["device_seq"] for r in rows] == list(range(1, len(rows) + 1))
+
+
+@pytest.mark.parametrize("notes", ["\ud800", "pintu\u0000", "\udcff"])
+def test_record_refuses_control_characters_and_lone_surrogates(store: Store, notes: str) -> None:
+    # A lone surrogate is what Python makes of undecodable bytes on the command line.
+    with pytest.raises(SurveyInvalid) as caught:
+        record_survey(store, household_id=H1, outcome="refused", notes=notes)
+    assert list(caught.value.errors) == ["notes"]
+    assert notes not in caught.value.one_line()
+    assert store.counts()["pending"] == 0
+
+
+def test_record_refuses_a_counter_too_big_for_its_column(store: Store) -> None:
+    with pytest.raises(SurveyInvalid) as caught:
+        record_survey(store, household_id=H1, outcome="refused", base_version=10**30)
+    assert list(caught.value.errors) == ["base_version"]
+    assert store.counts()["pending"] == 0

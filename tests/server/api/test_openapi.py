@@ -164,3 +164,58 @@ def test_the_component_check_bites(spec, answers):
 
 def test_pull_answer_fits_its_component(spec, answers):
     assert _errors(spec, "PullResponse", answers["PullResponse"]) == []
+
+
+def _params(spec: dict[str, Any], path: str, method: str = "get") -> dict[str, Any]:
+    return {p["name"]: p["schema"] for p in spec["paths"][path][method].get("parameters", ())
+            if p["in"] == "query"}
+
+
+def test_resolve_documents_its_400_and_415(spec):
+    responses = spec["paths"]["/flags/{flag_id}/resolve"]["post"]["responses"]
+    assert {"400", "415", "422"} <= set(responses)
+
+
+def test_query_parameters_carry_the_bounds_the_api_enforces(spec):
+    flags = _params(spec, "/flags")
+    assert flags["limit"]["type"] == "integer"
+    assert (flags["limit"]["minimum"], flags["limit"]["maximum"]) == (1, 1000)
+    assert (flags["cursor"]["minLength"], flags["cursor"]["maxLength"]) == (1, 200)
+    assert (flags["region"]["minLength"], flags["region"]["maxLength"]) == (2, 13)
+    assert flags["status"]["enum"] == list(schemas.FlagQuerySchema().fields["status"]
+                                           .validators[0].choices)
+    pull = _params(spec, "/sync/pull")
+    assert (pull["limit"]["minimum"], pull["limit"]["maximum"]) == (1, 5000)
+    assert (pull["cursor"]["minLength"], pull["cursor"]["maxLength"]) == (1, 200)
+
+
+@pytest.mark.parametrize(("url", "role"), [("/api/v1/flags?limit=0", "admin"),
+                                           ("/api/v1/flags?limit=1001", "admin"),
+                                           ("/api/v1/sync/pull?limit=0", "enumerator"),
+                                           ("/api/v1/sync/pull?limit=5001", "enumerator"),
+                                           ("/api/v1/flags?region=1", "admin"),
+                                           ("/api/v1/flags?cursor=" + "x" * 201, "admin")])
+def test_the_api_refuses_what_the_document_excludes(client, engine, make_user, url, role):
+    token = make_user("u", role)
+    response = client.get(url, headers=auth(token))
+    assert response.status_code == 422, response.json
+
+
+def test_push_items_have_a_type_and_device_seq_a_maximum(spec):
+    components = spec["components"]["schemas"]
+    assert components["PushRequest"]["properties"]["surveys"]["items"]["type"] == "object"
+    assert components["PushRequest"]["properties"]["surveys"]["maxItems"] == 500
+    survey_props = components["Survey"]["properties"]
+    assert survey_props["device_seq"]["maximum"] == 2**53 - 1
+    assert survey_props["base_version"]["maximum"] == 2**53 - 1
+    assert components["PushRequest"]["properties"]["device_id"]["maxLength"] == 64
+
+
+def test_a_405_names_the_allowed_methods(client):
+    response = client.delete("/api/v1/sync/push")
+    assert response.status_code == 405
+    assert response.json["error"]["code"]
+    assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"POST"}
+    resolve = client.get("/api/v1/flags/x/resolve")
+    assert resolve.status_code == 405
+    assert "POST" in resolve.headers["Allow"]

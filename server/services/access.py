@@ -21,3 +21,24 @@ def may_see_region(user: dict[str, Any], region_code: str) -> bool:
     if user["role"] == "supervisor":
         return region_allows(user["regions"], region_code)
     return False
+
+
+def may_manage(admin: dict[str, Any], user: dict[str, Any], work_regions: set[str]) -> bool:
+    """Whether `admin` may change `user`'s account (regions, password, token).
+
+    An admin with no regions manages everyone. An admin with regions manages only people
+    whose every region lies inside its own: a supervisor or admin by its regions, an
+    enumerator by its regions and the villages of its assignments (`work_regions`). A
+    user with no region at all is the unrestricted admin, or an enumerator who has no
+    work yet (whom any admin may take on); only the former is out of reach.
+    """
+    if admin["role"] != "admin":
+        return False
+    if not admin["regions"]:
+        return True
+    held = list(user["regions"])
+    if user["role"] == "enumerator":
+        held += sorted(work_regions)
+    if not held:
+        return user["role"] == "enumerator"
+    return all(region_allows(admin["regions"], code) for code in held)

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
+from server.services.access import may_manage
+from server.store import assignments as assignment_store
 from server.store import audit
 from server.store import users as user_store
 from server.store.db import reading, transaction
@@ -16,14 +18,23 @@ from server.store.users import ROLES as ROLES
 from server.store.users import UserError as UserError
 
 
-def everyone(engine: Engine) -> list[dict[str, Any]]:
-    with reading(engine) as conn:
-        return user_store.list_all(conn)
+def _manageable(conn: Connection, admin: dict[str, Any], user: dict[str, Any]) -> bool:
+    work = (assignment_store.assigned_villages(conn, user["user_id"])
+            if user["role"] == "enumerator" and admin["regions"] else set())
+    return may_manage(admin, user, work)
 
 
-def find(engine: Engine, name: str) -> dict[str, Any] | None:
+def everyone(engine: Engine, admin: dict[str, Any]) -> list[dict[str, Any]]:
+    """The accounts `admin` may manage (docs/admin-guide.md: regional admins)."""
     with reading(engine) as conn:
-        return user_store.by_name(conn, name)
+        return [user for user in user_store.list_all(conn) if _manageable(conn, admin, user)]
+
+
+def find(engine: Engine, admin: dict[str, Any], name: str) -> tuple[dict[str, Any] | None, bool]:
+    """The account called `name` and whether `admin` may manage it."""
+    with reading(engine) as conn:
+        user = user_store.by_name(conn, name)
+        return user, user is not None and _manageable(conn, admin, user)
 
 
 def recent_changes(engine: Engine, name: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -24,25 +24,20 @@ bp = Blueprint("admin_users", __name__, url_prefix="/admin/pengguna")
 
 
 def _target(name: str) -> dict[str, Any]:
-    user = user_service.find(get_engine(), name)
+    """The account to change; 403 when it lies (even partly) outside the admin's regions."""
+    user, allowed = user_service.find(get_engine(), current_user(), name)
     if user is None:
         abort(404)
-    if not _may_manage(current_user(), user):
+    if not allowed:
         abort(403)
     return user
-
-
-def _may_manage(admin: dict[str, Any], user: dict[str, Any]) -> bool:
-    """An admin with regions manages only people whose regions lie inside them."""
-    scope = regions.scope(admin)
-    return scope is None or all(regions.may_read_prefix(admin, r) for r in user["regions"])
 
 
 @bp.get("")
 @login_required("admin")
 def index() -> ResponseReturnValue:
     """Everyone with an account, their role, regions and whether their token works."""
-    people = user_service.everyone(get_engine())
+    people = user_service.everyone(get_engine(), current_user())
     return render_template("admin/users.html", people=people, labels=labels, regions=regions)
 
 
@@ -104,6 +99,8 @@ def set_regions(name: str) -> ResponseReturnValue:
     codes = forms.region_list(request.form.get("regions"), admin, errors, "regions")
     if user["role"] == "supervisor" and not codes and "regions" not in errors:
         errors["regions"] = _("Supervisor memerlukan paling sedikit satu wilayah.")
+    if regions.scope(admin) is not None and not codes and "regions" not in errors:
+        errors["regions"] = _("Isi wilayah: Anda hanya mengelola wilayah Anda sendiri.")
     if errors:
         return render_template("admin/user_edit.html", person=user, errors=errors,
                                labels=labels, regions=regions, trail=[]), 422

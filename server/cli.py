@@ -7,6 +7,7 @@ clear line (click.ClickException), never a traceback.
 from __future__ import annotations
 
 import functools
+import getpass
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -150,6 +151,14 @@ def demo_data(out: Path, count: int, seed: int, fmt: str | None, faults: bool) -
     click.echo(f"wrote {written} households to {out} ({fmt})")
 
 
+def operator() -> str:
+    """Who runs the command, for the audit trail: the OS account, as the import records."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
 @main.group()
 def users() -> None:
     """Manage users: enumerators, supervisors and admins."""
@@ -172,7 +181,7 @@ def users_add(name: str, role: str, regions: tuple[str, ...], database: str) -> 
     if role == "supervisor" and not region_list:
         raise click.UsageError("a supervisor needs at least one --region")
     try:
-        token = accounts.create_user(engine_for(database), name, role, region_list)
+        token = accounts.create_user(engine_for(database), operator(), name, role, region_list)
     except accounts.UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"created {role} {name}", err=True)
@@ -195,7 +204,7 @@ def users_list(database: str) -> None:
 def users_revoke(name: str, database: str) -> None:
     """Revoke a user's API token at once (a lost or stolen laptop)."""
     try:
-        accounts.revoke_token(engine_for(database), name)
+        accounts.revoke_token(engine_for(database), operator(), name)
     except accounts.UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"token of {name} revoked")
@@ -207,7 +216,7 @@ def users_revoke(name: str, database: str) -> None:
 def users_rotate(name: str, database: str) -> None:
     """Issue a new API token for a user (the old one stops working); prints it last."""
     try:
-        token = accounts.rotate_token(engine_for(database), name)
+        token = accounts.rotate_token(engine_for(database), operator(), name)
     except accounts.UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(token)
@@ -220,7 +229,7 @@ def users_rotate(name: str, database: str) -> None:
 def users_passwd(name: str, password: str, database: str) -> None:
     """Set a user's password for the supervisor web pages."""
     try:
-        accounts.set_password(engine_for(database), name, password)
+        accounts.set_password(engine_for(database), operator(), name, password)
     except accounts.UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"password of {name} set")
@@ -239,8 +248,8 @@ def assign(
         raise click.UsageError("give at least one --region or --household")
     region_list = _regions(regions)
     try:
-        assigned = assignments.assign_from_cli(engine_for(database), enumerator, region_list,
-                                    list(household_ids))
+        assigned = assignments.assign_from_cli(engine_for(database), operator(), enumerator,
+                                                region_list, list(household_ids))
     except assignments.UserError as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"{assigned.created} household(s) newly assigned to {enumerator} "

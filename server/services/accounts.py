@@ -1,6 +1,8 @@
 """Accounts and their API tokens: who a bearer token belongs to, and the CLI's user commands.
 
-Each function is one transaction. `UserError` carries a message safe to show an admin.
+Each function is one transaction, and each change writes its audit row in it (the same
+actions the admin pages record, with `via: cli`), never the token or the password.
+`UserError` carries a message safe to show an admin.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from server.store import audit
 from server.store import users as user_store
 from server.store.db import reading, transaction
 
@@ -25,10 +28,13 @@ def user_for_token(engine: Engine, token: str) -> dict[str, Any] | None:
         return user_store.by_token(conn, token)
 
 
-def create_user(engine: Engine, name: str, role: str, regions: list[str]) -> str:
+def create_user(engine: Engine, actor: str, name: str, role: str, regions: list[str]) -> str:
     """A new user; returns their API token, shown once and stored only as a hash."""
     with transaction(engine) as conn:
-        return user_store.create(conn, name, role, regions)
+        token = user_store.create(conn, name, role, regions)
+        audit.record(conn, actor, "user.create", "user", name,
+                     {"role": role, "regions": regions, "via": "cli"})
+    return token
 
 
 def list_users(engine: Engine) -> list[dict[str, Any]]:
@@ -37,19 +43,23 @@ def list_users(engine: Engine) -> list[dict[str, Any]]:
         return user_store.list_all(conn)
 
 
-def revoke_token(engine: Engine, name: str) -> None:
+def revoke_token(engine: Engine, actor: str, name: str) -> None:
     """Disable the user's API token at once (a lost or stolen laptop)."""
     with transaction(engine) as conn:
         user_store.revoke(conn, name)
+        audit.record(conn, actor, "user.token_revoke", "user", name, {"via": "cli"})
 
 
-def rotate_token(engine: Engine, name: str) -> str:
+def rotate_token(engine: Engine, actor: str, name: str) -> str:
     """A new API token for the user; the old one stops working."""
     with transaction(engine) as conn:
-        return user_store.rotate_token(conn, name)
+        token = user_store.rotate_token(conn, name)
+        audit.record(conn, actor, "user.token_rotate", "user", name, {"via": "cli"})
+    return token
 
 
-def set_password(engine: Engine, name: str, password: str) -> None:
+def set_password(engine: Engine, actor: str, name: str, password: str) -> None:
     """The user's password for the supervisor web pages."""
     with transaction(engine) as conn:
         user_store.set_password(conn, name, password)
+        audit.record(conn, actor, "user.password_reset", "user", name, {"via": "cli"})

@@ -136,7 +136,7 @@ class Assigned:
 
 
 def assign_from_cli(
-    engine: Engine, enumerator: str, regions: list[str], household_ids: list[str]
+    engine: Engine, actor: str, enumerator: str, regions: list[str], household_ids: list[str]
 ) -> Assigned:
     """`verivali-server assign`: each named household the enumerator does not hold yet.
 
@@ -161,4 +161,6 @@ def assign_from_cli(
         if missing:
             raise UserError(f"unknown household id(s): {', '.join(missing)}")
         created = assignment_store.assign_households(conn, user["user_id"], ids)
+        audit.record(conn, actor, "assignment.assign", "user", user["name"],
+                     {"regions": regions, "households": len(ids), "new": created, "via": "cli"})
     return Assigned(created=created, matched=len(ids))

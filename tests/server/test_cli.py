@@ -207,3 +207,35 @@ def test_assign_mistakes(database_url: str, make_user, args: tuple[str, ...],
     make_user("sari", "supervisor", ["1811"])
     result = run_cli("assign", *args, database_url=database_url)
     assert result.returncode != 0 and message in result.stderr
+
+
+def test_account_and_assignment_commands_leave_an_audit_trail(database_url: str, engine,
+                                                               make_user) -> None:
+    from server.store.db import reading
+    from server.store.tables import audit_log
+
+    seed(engine, household())
+    make_user("budi", "enumerator")
+    commands = [
+        ("users", "add", "sari", "--role", "supervisor", "--region", "1811"),
+        ("users", "passwd", "sari", "--password", "kata-sandi-panjang-1"),
+        ("users", "rotate-token", "budi"),
+        ("users", "revoke", "budi"),
+        ("assign", "--enumerator", "budi", "--region", "1811012001"),
+    ]
+    printed = ""
+    for args in commands:
+        result = run_cli(*args, database_url=database_url)
+        assert result.returncode == 0, result.stderr
+        printed += result.stdout
+    with reading(engine) as conn:
+        rows = conn.execute(audit_log.select().order_by(audit_log.c.audit_id)).mappings().all()
+    assert [(r["action"], r["target_id"]) for r in rows] == [
+        ("user.create", "sari"), ("user.password_reset", "sari"), ("user.token_rotate", "budi"),
+        ("user.token_revoke", "budi"), ("assignment.assign", "budi"),
+    ]
+    assert all(r["actor"] for r in rows)
+    trail = " ".join(str(r["detail"]) for r in rows)
+    assert "kata-sandi" not in trail and "vv_" not in trail
+    tokens = [word for word in printed.split() if word.startswith("vv_")]
+    assert len(tokens) == 2 and all(token not in trail for token in tokens)

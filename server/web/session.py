@@ -162,7 +162,15 @@ def security_headers(response: Response) -> Response:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never an open redirect to another host."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site: never an open redirect to another host.
+
+    Browsers drop tabs and line breaks inside an address and strip spaces and control
+    characters around it, and read `\\` as `/`: so `/<tab>/evil.example` would go to
+    `//evil.example`. A target holding any of them, or not starting with a single `/`,
+    is refused (the caller falls back to its default page).
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return None
     return target

@@ -173,3 +173,52 @@ def test_every_page_renders_in_english(client, world):
         response = client.get(url)
         assert response.status_code == 200, url
         assert '<html lang="en">' in response.get_data(as_text=True), url
+
+
+# Finding 3 of issue 10: `next` may only name a path on this site. Each payload as it
+# would appear in the address (percent-encoded); the form gets it decoded.
+OFF_SITE_NEXT = [
+    "/%09/evil.example",
+    "/%0d%0a/evil.example",
+    "%0d%0a",
+    "/%0d%0aSet-Cookie:%20x=1",
+    "/%0a/evil.example",
+    "/%0d/evil.example",
+    "%09//evil.example",
+    "%20//evil.example",
+    "/%20/evil.example",
+    "/%00/evil.example",
+    "//evil.example",
+    "/%5cevil.example",
+    "/%5c%5cevil.example",
+    "/%2f%2fevil.example",
+    "https://evil.example",
+    "https:/evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+]
+
+
+@pytest.mark.parametrize("raw", OFF_SITE_NEXT)
+def test_language_switch_never_redirects_off_site(client, world, raw):
+    response = client.get(f"/bahasa/en?next={raw}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/antrian"
+
+
+@pytest.mark.parametrize("raw", OFF_SITE_NEXT)
+def test_sign_in_never_redirects_off_site(client, world, raw):
+    from urllib.parse import unquote
+
+    response = seed.signin(client, "sari", next=unquote(raw))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/antrian"
+    assert client.get(f"/masuk?next={raw}").headers["Location"] == "/antrian"  # signed in
+
+
+def test_a_same_site_next_still_works(client, world):
+    assert client.get("/bahasa/en?next=/dasbor%3Fwilayah%3D1811").headers["Location"] == (
+        "/dasbor?wilayah=1811")
+    response = seed.signin(client, "sari", next="/keluarga/1811012001-000001")
+    assert response.headers["Location"] == "/keluarga/1811012001-000001"
+

@@ -38,7 +38,7 @@ class Settings:
     trust_forwarded_proto: bool = False
     session_cookie: str = "verivali_web"
     session_cookie_secure: bool = False
-    session_hours: int = 10
+    session_hours: int = 10  # absolute: a web session ends this long after signing in
     signin_max_failures: int = 5
     signin_max_address_failures: int = 20
     signin_window_minutes: float = 15

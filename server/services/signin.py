@@ -96,3 +96,9 @@ def session_user(engine: Engine, user_id: int) -> dict[str, Any] | None:
     """The account a session cookie names, as it stands now (its role, password, state)."""
     with reading(engine) as conn:
         return user_store.by_id(conn, user_id)
+
+
+def sign_out(engine: Engine, user_id: int) -> None:
+    """End every web session of the user, this one and any copy of its cookie."""
+    with transaction(engine) as conn:
+        user_store.end_sessions(conn, user_id)

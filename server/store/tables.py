@@ -52,6 +52,9 @@ users = Table(
     Column("active", Integer, nullable=False, default=1),
     Column("created_at", String(40), nullable=False),
     Column("revoked_at", String(40)),
+    # Changed when the user signs out, the password changes or the token is revoked or
+    # rotated: a web session cookie carrying another number is over (server.web.session).
+    Column("session_generation", Integer, nullable=False, default=0, server_default="0"),
 )
 
 user_regions = Table(

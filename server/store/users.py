@@ -92,7 +92,9 @@ def list_all(conn: Connection) -> list[dict[str, Any]]:
 
 
 def revoke(conn: Connection, name: str) -> None:
-    """Disable the user's API token (a lost laptop). `rotate_token` issues a new one."""
+    """Disable the user's API token (a lost laptop) and end their web sessions.
+
+    `rotate_token` issues a new token (and ends the web sessions too)."""
     user = by_name(conn, name)
     if user is None:
         raise UserError(f"no user named {name!r}")
@@ -100,6 +102,16 @@ def revoke(conn: Connection, name: str) -> None:
         users.update()
         .where(users.c.user_id == user["user_id"])
         .values(token_hash=None, revoked_at=now_iso())
+    )
+    end_sessions(conn, user["user_id"])
+
+
+def end_sessions(conn: Connection, user_id: int) -> None:
+    """Every web session of the user is over at its next request (a new generation)."""
+    conn.execute(
+        users.update()
+        .where(users.c.user_id == user_id)
+        .values(session_generation=users.c.session_generation + 1)
     )
 
 
@@ -113,6 +125,7 @@ def rotate_token(conn: Connection, name: str) -> str:
         .where(users.c.user_id == user["user_id"])
         .values(token_hash=hash_token(token), revoked_at=None, active=1)
     )
+    end_sessions(conn, user["user_id"])
     return token
 
 
@@ -127,6 +140,7 @@ def set_password(conn: Connection, name: str, password: str) -> None:
         .where(users.c.user_id == user["user_id"])
         .values(password_hash=generate_password_hash(password))
     )
+    end_sessions(conn, user["user_id"])
 
 
 def check_password(conn: Connection, name: str, password: str) -> dict[str, Any] | None:

@@ -77,8 +77,9 @@ def signin() -> ResponseReturnValue:
 
 @bp.post("/keluar")
 def signout() -> ResponseReturnValue:
-    """End the session (a form post, so another site cannot sign someone out)."""
-    web_session.sign_out()
+    """End the session, and every copy of its cookie, on the server too (a form post, so
+    another site cannot sign someone out)."""
+    web_session.sign_out(everywhere=True)
     flash(_("Anda sudah keluar."), "info")
     return redirect(url_for("web.auth.signin"))
 

@@ -5,8 +5,13 @@ the request came over HTTPS. Behind a reverse proxy that ends TLS, the proxy's
 `X-Forwarded-Proto` is believed only when the admin says so
 (`VERIVALI_TRUST_FORWARDED_PROTO=1`): otherwise anyone could claim HTTPS.
 
-The session holds the user id and a fingerprint of the password hash, so a password
-reset or a disabled account ends every open session at the next click.
+The session holds the user id, a fingerprint of the password hash, the account's
+session generation and the time of signing in. The generation (`users.session_generation`)
+changes when the user signs out, when the password changes and when the API token is
+revoked or rotated, on the pages or on the command line: every cookie carrying the old
+number, copies included, is over at its next request. A session is also over
+`VERIVALI_SESSION_HOURS` after signing in, however busy it has been (an absolute limit,
+not an idle one). A disabled account ends every open session at the next click.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
@@ -77,12 +83,19 @@ def sign_in(user: dict[str, Any]) -> None:
     session.permanent = True
     session["uid"] = user["user_id"]
     session["fp"] = password_fingerprint(user["password_hash"])
+    session["gen"] = user["session_generation"]
+    session["signed_in_at"] = int(time.time())
     session[CSRF_FIELD] = secrets.token_urlsafe(32)
     if lang:
         session["lang"] = lang
 
 
-def sign_out() -> None:
+def sign_out(everywhere: bool = False) -> None:
+    """Forget the session; `everywhere`: end the account's sessions on the server too, so
+    a copy of this cookie is worth nothing (the sign-out button)."""
+    uid = session.get("uid")
+    if everywhere and uid is not None:
+        signin_service.sign_out(get_engine(), uid)
     lang = session.get("lang")
     session.clear()
     if lang:
@@ -101,10 +114,20 @@ def load_user() -> None:
         or not user["active"]
         or user["role"] not in WEB_ROLES
         or session.get("fp") != password_fingerprint(user["password_hash"])
+        or session.get("gen") != user["session_generation"]
+        or not _within_lifetime(session.get("signed_in_at"))
     ):
         sign_out()
         return
     set_current_user(user)
+
+
+def _within_lifetime(signed_in_at: object) -> bool:
+    """Signed in less than the session's hours ago (and not in the future)."""
+    if not isinstance(signed_in_at, int) or isinstance(signed_in_at, bool):
+        return False
+    age = time.time() - signed_in_at
+    return -60 <= age < current_app.permanent_session_lifetime.total_seconds()
 
 
 def csrf_token() -> str:
@@ -162,7 +185,15 @@ def security_headers(response: Response) -> Response:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never an open redirect to another host."""
-    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+    """Only a path on this site: never an open redirect to another host.
+
+    Browsers drop tabs and line breaks inside an address and strip spaces and control
+    characters around it, and read `\\` as `/`: so `/<tab>/evil.example` would go to
+    `//evil.example`. A target holding any of them, or not starting with a single `/`,
+    is refused (the caller falls back to its default page).
+    """
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return None
+    if "\\" in target or any(ch.isspace() or ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
         return None
     return target

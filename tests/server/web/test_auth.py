@@ -173,3 +173,151 @@ def test_every_page_renders_in_english(client, world):
         response = client.get(url)
         assert response.status_code == 200, url
         assert '<html lang="en">' in response.get_data(as_text=True), url
+
+
+# Finding 3 of issue 10: `next` may only name a path on this site. Each payload as it
+# would appear in the address (percent-encoded); the form gets it decoded.
+OFF_SITE_NEXT = [
+    "/%09/evil.example",
+    "/%0d%0a/evil.example",
+    "%0d%0a",
+    "/%0d%0aSet-Cookie:%20x=1",
+    "/%0a/evil.example",
+    "/%0d/evil.example",
+    "%09//evil.example",
+    "%20//evil.example",
+    "/%20/evil.example",
+    "/%00/evil.example",
+    "//evil.example",
+    "/%5cevil.example",
+    "/%5c%5cevil.example",
+    "/%2f%2fevil.example",
+    "https://evil.example",
+    "https:/evil.example",
+    "javascript:alert(1)",
+    "evil.example",
+]
+
+
+@pytest.mark.parametrize("raw", OFF_SITE_NEXT)
+def test_language_switch_never_redirects_off_site(client, world, raw):
+    response = client.get(f"/bahasa/en?next={raw}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/antrian"
+
+
+@pytest.mark.parametrize("raw", OFF_SITE_NEXT)
+def test_sign_in_never_redirects_off_site(client, world, raw):
+    from urllib.parse import unquote
+
+    response = seed.signin(client, "sari", next=unquote(raw))
+    assert response.status_code == 302
+    assert response.headers["Location"] == "/antrian"
+    assert client.get(f"/masuk?next={raw}").headers["Location"] == "/antrian"  # signed in
+
+
+def test_a_same_site_next_still_works(client, world):
+    assert client.get("/bahasa/en?next=/dasbor%3Fwilayah%3D1811").headers["Location"] == (
+        "/dasbor?wilayah=1811")
+    response = seed.signin(client, "sari", next="/keluarga/1811012001-000001")
+    assert response.headers["Location"] == "/keluarga/1811012001-000001"
+
+
+# Finding 4 of issue 10: a session ends on the server, not only in the browser.
+def _cookie(client) -> str:
+    cookie = client.get_cookie("verivali_web")
+    assert cookie is not None
+    return cookie.value
+
+
+def _replay(app, value: str):
+    other = app.test_client()
+    other.set_cookie("verivali_web", value)
+    return other.get("/antrian")
+
+
+def test_a_cookie_copied_before_sign_out_is_over_after_it(app, client, world):
+    seed.signin(client, "sari")
+    assert client.get("/antrian").status_code == 200
+    copied = _cookie(client)
+    assert _replay(app, copied).status_code == 200
+    seed.post(client, "/keluar")
+    replayed = _replay(app, copied)
+    assert replayed.status_code == 302
+    assert replayed.headers["Location"].startswith("/masuk?next=")
+
+
+def test_password_change_in_another_session_ends_the_first(app, client, world):
+    seed.signin(client, "ani")
+    assert client.get("/antrian").status_code == 200
+    second = app.test_client()
+    seed.signin(second, "ani")
+    response = seed.post(second, "/admin/pengguna/ani/sandi",
+                         {"password": "kata-sandi-baru-99", "password2": "kata-sandi-baru-99"})
+    assert response.status_code == 302
+    assert second.get("/antrian").status_code == 200  # the one who changed it stays in
+    assert client.get("/antrian").status_code == 302
+
+
+def test_password_change_from_the_command_line_ends_sessions(client, engine, world):
+    from server.services import accounts
+
+    seed.signin(client, "sari")
+    assert client.get("/antrian").status_code == 200
+    accounts.set_password(engine, "sari", "kata-sandi-baru-99")
+    assert client.get("/antrian").status_code == 302
+
+
+def test_revocation_from_the_command_line_ends_the_web_session(client, engine, world):
+    from server.services import accounts
+
+    seed.signin(client, "sari")
+    assert client.get("/antrian").status_code == 200
+    accounts.revoke_token(engine, "sari")
+    assert client.get("/antrian").status_code == 302
+
+
+def test_token_rotation_from_the_command_line_ends_the_web_session(client, engine, world):
+    from server.services import accounts
+
+    seed.signin(client, "sari")
+    assert client.get("/antrian").status_code == 200
+    accounts.rotate_token(engine, "sari")
+    assert client.get("/antrian").status_code == 302
+
+
+def test_revocation_on_the_admin_page_ends_the_web_session(app, client, world):
+    seed.signin(client, "sari")
+    assert client.get("/antrian").status_code == 200
+    admin = app.test_client()
+    seed.signin(admin, "ani")
+    assert seed.post(admin, "/admin/pengguna/sari/cabut-token").status_code == 302
+    assert client.get("/antrian").status_code == 302
+    assert admin.get("/antrian").status_code == 200
+
+
+def test_a_session_signed_in_11_hours_ago_is_over_however_recently_used(client, world):
+    import time
+
+    seed.signin(client, "sari")
+    with client.session_transaction() as session:  # forged with the app's own secret
+        session["signed_in_at"] = int(time.time()) - 11 * 3600
+    assert client.get("/antrian").status_code == 302
+    with client.session_transaction() as session:
+        assert "uid" not in session
+
+
+def test_a_session_within_its_hours_goes_on(client, world):
+    import time
+
+    seed.signin(client, "sari")
+    with client.session_transaction() as session:
+        session["signed_in_at"] = int(time.time()) - 9 * 3600
+    assert client.get("/antrian").status_code == 200
+
+
+def test_a_cookie_without_a_sign_in_time_is_over(client, world):
+    seed.signin(client, "sari")
+    with client.session_transaction() as session:
+        session.pop("signed_in_at", None)
+    assert client.get("/antrian").status_code == 302

@@ -264,7 +264,7 @@ def test_password_change_from_the_command_line_ends_sessions(client, engine, wor
 
     seed.signin(client, "sari")
     assert client.get("/antrian").status_code == 200
-    accounts.set_password(engine, "sari", "kata-sandi-baru-99")
+    accounts.set_password(engine, "operator", "sari", "kata-sandi-baru-99")
     assert client.get("/antrian").status_code == 302
 
 
@@ -273,7 +273,7 @@ def test_revocation_from_the_command_line_ends_the_web_session(client, engine, w
 
     seed.signin(client, "sari")
     assert client.get("/antrian").status_code == 200
-    accounts.revoke_token(engine, "sari")
+    accounts.revoke_token(engine, "operator", "sari")
     assert client.get("/antrian").status_code == 302
 
 
@@ -282,7 +282,7 @@ def test_token_rotation_from_the_command_line_ends_the_web_session(client, engin
 
     seed.signin(client, "sari")
     assert client.get("/antrian").status_code == 200
-    accounts.rotate_token(engine, "sari")
+    accounts.rotate_token(engine, "operator", "sari")
     assert client.get("/antrian").status_code == 302
 
 

@@ -122,6 +122,14 @@ def devices_of_surveys(conn: Connection, survey_ids: list[str]) -> dict[str, str
     return {r.survey_id: r.device_id for r in rows}
 
 
+def enumerators_of(conn: Connection, household_id: str) -> set[int]:
+    """Who has sent surveys of this household (for a proposal: who proposed it)."""
+    rows = conn.execute(
+        select(surveys.c.enumerator_id).where(surveys.c.household_id == household_id).distinct()
+    )
+    return {r.enumerator_id for r in rows}
+
+
 def latest_for_household(conn: Connection, household_id: str) -> dict[str, Any] | None:
     row = conn.execute(
         select(surveys)

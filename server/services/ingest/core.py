@@ -25,6 +25,7 @@ survey_loader = FastLoader(SurveySchema())
 NOT_ASSIGNED = "Keluarga ini tidak pernah ditugaskan kepada Anda."
 NEW_OUTSIDE = "Usulan baru harus berada di desa tempat Anda mendapat tugas."
 NEW_EXISTS = "household_id usulan baru sudah ada di DTSEN."
+NEW_TAKEN = "household_id ini sudah dipakai usulan baru petugas lain."
 ID_REUSED = "survey_id ini sudah dipakai untuk isi kunjungan yang lain."
 BAD_BASE = "Versi dasar ini tidak pernah ada untuk keluarga ini."
 BAD_PARENT = "Kunjungan induk milik keluarga atau perangkat lain."

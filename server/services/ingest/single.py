@@ -22,6 +22,7 @@ from server.services.ingest.core import (
     BAD_PARENT,
     NEW_EXISTS,
     NEW_OUTSIDE,
+    NEW_TAKEN,
     NOT_ASSIGNED,
     accepted,
     decide,
@@ -135,6 +136,10 @@ def _check_household(
             raise SurveyRefused({"observed.region_code": [NEW_OUTSIDE]})
         if household_store.region_of(conn, household_id) is not None:
             raise SurveyRefused({"household_id": [NEW_EXISTS]})
+        # A proposal's id belongs to whoever proposed it first: under another's id a
+        # visit would pass for a survey of that proposal, with no flag of its own.
+        if survey_store.enumerators_of(conn, household_id) - {user["user_id"]}:
+            raise SurveyRefused({"household_id": [NEW_TAKEN]})
         return None, None, region
     if not assignments.is_assigned(conn, user["user_id"], household_id, ever=True):
         raise SurveyRefused({"household_id": [NOT_ASSIGNED]})

@@ -246,3 +246,24 @@ def pull_all(client, token: str, cursor: str | None = None):
         if not response.json["has_more"]:
             return changes, cursor
     raise AssertionError("pull did not end")
+
+
+def test_a_proposal_under_another_enumerators_new_id_is_rejected(client, engine):
+    base = family(1)
+    seed(engine, base)
+    _, ani = enumerator(engine, "ani", [base["household_id"]])
+    _, budi = enumerator(engine, "budi", [base["household_id"]])
+    item = proposal(VILLAGE)
+    (first,) = push(client, ani, [item])
+    assert rules(first) == {"NEW_HOUSEHOLD": None}
+    hijack = proposal(VILLAGE, seq=1)
+    hijack["household_id"] = hijack["observed"]["household_id"] = item["household_id"]
+    (refused, own) = push(client, budi, [hijack, proposal(VILLAGE, seq=2)], device="dev-2")
+    assert refused["status"] == "rejected"
+    assert list(refused["errors"]) == ["household_id"]
+    assert own["status"] == "accepted" and rules(own) == {"NEW_HOUSEHOLD": None}
+    # The proposer may still correct their own proposal.
+    again = proposal(VILLAGE, seq=3)
+    again["household_id"] = again["observed"]["household_id"] = item["household_id"]
+    (corrected,) = push(client, ani, [again])
+    assert corrected["status"] == "accepted"

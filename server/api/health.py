@@ -2,7 +2,7 @@
 
 Healthy: 200 `{"status": "ok"}`, as always. When the store cannot take writes (a
 lock held too long, the disk full or nearly so, the database unreachable): 503 with
-`Retry-After`, `status` `unavailable`, `storage` saying why, and the error body.
+`Retry-After` and the error body, code `unavailable`, `details.storage` saying why.
 """
 
 from __future__ import annotations
@@ -23,5 +23,5 @@ def health() -> ResponseReturnValue:
     storage = health_service.storage(get_engine(), min_free)
     if storage == "ok":
         return jsonify({"status": "ok"})
-    error = ServiceUnavailable()
-    return jsonify({"status": "unavailable", "storage": storage, **error.body()}), 503, error.headers()
+    error = ServiceUnavailable(details={"storage": storage})
+    return jsonify(error.body()), error.status, error.headers()

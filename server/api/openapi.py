@@ -54,8 +54,8 @@ _PATHS: dict[str, dict[str, Any]] = {
             "type": "object", "required": ["status"],
             "properties": {"status": {"type": "string", "enum": ["ok"]}}}}}},
         "503": {"description": "storage cannot take writes now; try after Retry-After. "
-                               "Besides the error body: `status` `unavailable` and `storage` "
-                               "`full`, `busy` or `unreachable`",
+                               "Code `unavailable`, `details.storage` `full`, `busy` or "
+                               "`unreachable`",
                 "headers": {"Retry-After": {"schema": {"type": "integer"}}},
                 **_json("ErrorBody")}}}},
     "/sync/push": {"post": {

@@ -143,3 +143,18 @@ def test_a_healthy_server_says_ok(client: Any) -> None:
     health = client.get("/api/v1/health")
     assert health.status_code == 200
     assert health.json == {"status": "ok"}  # unchanged from before
+
+
+@pytest.mark.skipif(not POSTGRES_URL, reason="PostgreSQL's lock_timeout")
+def test_a_push_waiting_on_a_postgres_lock_past_the_timeout_answers_503(
+        short_app: Any, engine: Any) -> None:
+    base = household()
+    seed(engine, base)
+    _, token = enumerator(engine, "budi", [base["household_id"]])
+    client = short_app.test_client()
+    with engine.connect() as other:
+        other.exec_driver_sql("LOCK TABLE surveys IN ACCESS EXCLUSIVE MODE")
+        _assert_unavailable(_push(client, token, [survey(base)]))
+        other.rollback()
+    assert _stored(engine) == 0
+    assert _push(client, token, [survey(base)]).json["results"][0]["status"] == "accepted"

@@ -11,10 +11,10 @@ from flask.json.provider import DefaultJSONProvider
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import HTTPException
 
-from server.errors import HTTP_CODES, ApiError
+from server.errors import HTTP_CODES, ApiError, ServiceUnavailable
 from server.http import compression
 from server.settings import Settings, load_settings
-from server.store.db import make_engine
+from server.store.db import StorageUnavailable, make_engine
 
 log = logging.getLogger("verivali.server")
 
@@ -35,7 +35,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     assert isinstance(app.json, DefaultJSONProvider)  # Flask's own, unless replaced
     app.json.sort_keys = False
     url = app.config["DATABASE_URL"] or settings.database_url
-    app.extensions["verivali_engine"] = make_engine(url)
+    lock_timeout = float(app.config["VERIVALI_DATABASE_LOCK_TIMEOUT"])
+    app.extensions["verivali_engine"] = make_engine(url, lock_timeout=lock_timeout)
     _register_blueprints(app)
     _register_error_handlers(app)
     compression.enable(app)
@@ -52,7 +53,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(openapi.bp, url_prefix=API_PREFIX)
 
     from server import web  # supervisor and admin pages
-    web.register(app)
+    web.register(app, unavailable=StorageUnavailable)
 
 
 def _wants_json() -> bool:
@@ -62,7 +63,14 @@ def _wants_json() -> bool:
 def _register_error_handlers(app: Flask) -> None:
     @app.errorhandler(ApiError)
     def _api_error(error: ApiError) -> ResponseReturnValue:
-        return jsonify(error.body()), error.status
+        return jsonify(error.body()), error.status, error.headers()
+
+    @app.errorhandler(StorageUnavailable)
+    def _storage(error: StorageUnavailable) -> ResponseReturnValue:
+        # The reason only (busy, full): never the driver's text, which may quote data.
+        log.warning("storage unavailable (%s) on %s %s", error.reason, request.method,
+                    request.path)
+        return _api_error(ServiceUnavailable())
 
     @app.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:

@@ -18,6 +18,9 @@ class ApiError(Exception):
         self.message = message or self.message
         self.details = details
 
+    def headers(self) -> dict[str, str]:
+        return {}
+
     def body(self) -> dict[str, Any]:
         error: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details is not None:
@@ -76,6 +79,18 @@ class PayloadTooLarge(ApiError):
     status = 413
     code = "payload_too_large"
     message = "Badan permintaan terlalu besar."
+
+
+class ServiceUnavailable(ApiError):
+    """Storage cannot take the request now (write lock held too long, disk full): try later."""
+
+    status = 503
+    code = "unavailable"
+    message = "Server belum dapat menyimpan data saat ini; coba lagi nanti."
+    retry_after = 30
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
 
 
 # Werkzeug HTTP status → our stable code, for errors raised outside our handlers.

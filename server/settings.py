@@ -45,6 +45,8 @@ class Settings:
     signin_first_wait: float = 30
     max_content_length: int = 16 * 1024 * 1024  # a compressed request body
     max_inflated_bytes: int = 64 * 1024 * 1024  # the same body once inflated
+    database_lock_timeout: float = 60  # seconds a write waits for a lock, then 503
+    storage_min_free_mb: int = 200  # a SQLite database's disk below this: /health not ok
 
     def flask_config(self) -> dict[str, Any]:
         """The Flask config keys the app's modules read (`app.config[...]`)."""
@@ -65,6 +67,8 @@ FLASK_KEYS = {
     "signin_first_wait": "VERIVALI_SIGNIN_FIRST_WAIT",
     "max_content_length": "MAX_CONTENT_LENGTH",
     "max_inflated_bytes": "MAX_INFLATED_BYTES",
+    "database_lock_timeout": "VERIVALI_DATABASE_LOCK_TIMEOUT",
+    "storage_min_free_mb": "VERIVALI_STORAGE_MIN_FREE_MB",
 }
 
 

@@ -35,7 +35,13 @@ def _json(ref: str) -> dict[str, Any]:
 
 
 def _errors(*codes: int) -> dict[str, Any]:
-    return {str(code): {"description": "error", **_json("ErrorBody")} for code in codes}
+    """The error answers `codes`, and 503 (storage cannot take the request now), which
+    any authenticated call may give."""
+    answers = {str(code): {"description": "error", **_json("ErrorBody")} for code in codes}
+    answers["503"] = {"description": "storage unavailable; try after Retry-After",
+                      "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                      **_json("ErrorBody")}
+    return answers
 
 
 def _query(schema: type, **descriptions: str) -> list[dict[str, Any]]:
@@ -51,8 +57,15 @@ def _query(schema: type, **descriptions: str) -> list[dict[str, Any]]:
 
 
 _PATHS: dict[str, dict[str, Any]] = {
-    "/health": {"get": {"summary": "Liveness", "security": [],
-                        "responses": {"200": {"description": "ok"}}}},
+    "/health": {"get": {"summary": "Liveness", "security": [], "responses": {
+        "200": {"description": "ok", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["status"],
+            "properties": {"status": {"type": "string", "enum": ["ok"]}}}}}},
+        "503": {"description": "storage cannot take writes now; try after Retry-After. "
+                               "Code `unavailable`, `details.storage` `full`, `busy` or "
+                               "`unreachable`",
+                "headers": {"Retry-After": {"schema": {"type": "integer"}}},
+                **_json("ErrorBody")}}}},
     "/sync/push": {"post": {
         "summary": "Push a batch of surveys (enumerator)",
         "requestBody": {"required": True, **_json("PushRequest")},

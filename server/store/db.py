@@ -8,14 +8,17 @@ COMMITTED), each write transaction first marking its place in the change feed.
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -35,24 +38,85 @@ def is_sqlite(engine: Engine | Connection) -> bool:
     return engine.dialect.name == "sqlite"
 
 
-def make_engine(url: str | None = None) -> Engine:
+DEFAULT_LOCK_TIMEOUT = 60.0  # seconds a write waits for the lock before giving up
+
+
+class StorageUnavailable(Exception):
+    """The database cannot take this work now; nothing of it was kept. Answered 503.
+
+    `reason` is `busy` (a lock held past the lock timeout), `full` (no room left on disk)
+    or `unreachable`; the message never carries the driver's text (it may quote data).
+    """
+
+    def __init__(self, reason: str):
+        super().__init__(f"storage unavailable: {reason}")
+        self.reason = reason
+
+
+# The last storage trouble each engine met, and when: `/health` reports it for a while.
+_TROUBLE: weakref.WeakKeyDictionary[Engine, tuple[str, float]] = weakref.WeakKeyDictionary()
+TROUBLE_REMEMBERED = 60.0
+
+_SQLITE_CODES = {5: "busy", 6: "busy", 13: "full", 10: "full"}  # BUSY, LOCKED, FULL, IOERR
+_POSTGRES_STATES = {
+    "55P03": "busy",  # lock_not_available (lock_timeout)
+    "57014": "busy",  # query_canceled (statement_timeout)
+    "53100": "full",  # disk_full
+    "53000": "busy",  # insufficient_resources
+    "53200": "busy",  # out_of_memory
+    "53300": "busy",  # too_many_connections
+    "57P03": "unreachable",  # cannot_connect_now (starting up)
+}
+
+
+def storage_trouble(error: BaseException | None) -> str | None:
+    """`busy`, `full` or `unreachable` when the driver's `error` is storage trouble, else None."""
+    if isinstance(error, sqlite3.OperationalError):
+        code = getattr(error, "sqlite_errorcode", None)
+        if code is not None and (code & 0xFF) in _SQLITE_CODES:
+            return _SQLITE_CODES[code & 0xFF]
+        text = str(error)
+        if "database is locked" in text:
+            return "busy"
+        if "disk is full" in text or "disk I/O error" in text:
+            return "full"
+        return None
+    state = getattr(error, "sqlstate", None) or getattr(error, "pgcode", None)
+    if isinstance(state, str):
+        return _POSTGRES_STATES.get(state)
+    return None
+
+
+def _translate(context: ExceptionContext) -> BaseException | None:
+    reason = storage_trouble(context.original_exception)
+    if reason is None:
+        return None
+    if context.engine is not None:
+        _TROUBLE[context.engine] = (reason, time.monotonic())
+    return StorageUnavailable(reason)
+
+
+def make_engine(url: str | None = None, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Engine:
+    """The engine of `url`; a write waiting over `lock_timeout` seconds for a lock fails
+    with StorageUnavailable, as does any write the disk has no room for."""
     url = database_url(url)
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"timeout": 60, "check_same_thread": False},
+            connect_args={"timeout": lock_timeout, "check_same_thread": False},
             pool_size=10,
             max_overflow=20,
         )
-        _sqlite_discipline(engine)
-        return engine
-    engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
-    if engine.dialect.name == "postgresql":
-        _postgres_discipline(engine)
+        _sqlite_discipline(engine, lock_timeout)
+    else:
+        engine = create_engine(url, pool_size=10, max_overflow=20, pool_pre_ping=True)
+        if engine.dialect.name == "postgresql":
+            _postgres_discipline(engine, lock_timeout)
+    event.listen(engine, "handle_error", _translate)
     return engine
 
 
-def _sqlite_discipline(engine: Engine) -> None:
+def _sqlite_discipline(engine: Engine, lock_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves
@@ -60,7 +124,7 @@ def _sqlite_discipline(engine: Engine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA busy_timeout=60000")
+        cursor.execute(f"PRAGMA busy_timeout={int(lock_timeout * 1000)}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
@@ -71,8 +135,15 @@ def _sqlite_discipline(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _postgres_discipline(engine: Engine) -> None:
+def _postgres_discipline(engine: Engine, lock_timeout: float) -> None:
     from server.store.feed import hold_position
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET lock_timeout = {int(lock_timeout * 1000)}")
+        cursor.close()
+        dbapi_connection.commit()
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -118,3 +189,40 @@ def reading(engine: Engine) -> Iterator[Connection]:
         conn.execution_options(verivali_read_only=True)
         with conn.begin():
             yield conn
+
+
+def storage_health(engine: Engine, min_free_bytes: int) -> str:
+    """`ok`, or why the store cannot take writes now: `full`, `busy`, `unreachable`.
+
+    Cheap enough for a monitor's every call: a recent failed write, the free room of a
+    SQLite file (its disk's and its page limit's), one trivial query.
+    """
+    trouble = _TROUBLE.get(engine)
+    if trouble is not None and time.monotonic() - trouble[1] < TROUBLE_REMEMBERED:
+        return trouble[0]
+    try:
+        with reading(engine) as conn:
+            if is_sqlite(conn):
+                if _sqlite_room(conn) < min_free_bytes:
+                    return "full"
+            else:
+                conn.execute(text("SELECT 1"))
+    except StorageUnavailable as exc:
+        return exc.reason
+    except DBAPIError:
+        return "unreachable"
+    return "ok"
+
+
+def _sqlite_room(conn: Connection) -> int:
+    """Bytes the SQLite file can still grow by: the disk's free space, capped by the page
+    limit, plus the free pages inside the file."""
+    page_size = int(conn.exec_driver_sql("PRAGMA page_size").scalar_one())
+    pages = int(conn.exec_driver_sql("PRAGMA page_count").scalar_one())
+    limit = int(conn.exec_driver_sql("PRAGMA max_page_count").scalar_one())
+    free_pages = int(conn.exec_driver_sql("PRAGMA freelist_count").scalar_one())
+    room = (limit - pages) * page_size
+    path = conn.engine.url.database
+    if path and path != ":memory:":
+        room = min(room, shutil.disk_usage(Path(path).resolve().parent).free)
+    return room + free_pages * page_size

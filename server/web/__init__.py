@@ -13,7 +13,8 @@ from flask.typing import ResponseReturnValue
 from server.web import errors, i18n, regions, session
 
 
-def register(app: Flask) -> None:
+def register(app: Flask, unavailable: type[Exception] | None = None) -> None:
+    """`unavailable`: the storage's "try later" error, answered with the 503 page."""
     from server.web import (
         admin_assignments,
         admin_users,
@@ -31,7 +32,7 @@ def register(app: Flask) -> None:
     web.before_request(session.load_user)
     web.before_request(session.check_csrf)
     web.after_request(session.security_headers)
-    errors.install(web)
+    errors.install(web, unavailable)
 
     @web.get("/")
     def home() -> ResponseReturnValue:

@@ -13,7 +13,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import lazy_gettext as _l
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 
-from server.errors import ApiError
+from server.errors import ApiError, ServiceUnavailable
 from server.http.identity import signed_in
 
 log = logging.getLogger("verivali.web")
@@ -28,6 +28,8 @@ _MESSAGES = {
     413: _l("Data yang dikirim terlalu besar."),
     429: _l("Terlalu banyak permintaan. Tunggu sebentar lalu coba lagi."),
     500: _l("Terjadi kesalahan pada server. Kejadian ini sudah dicatat; coba lagi nanti."),
+    503: _l("Server sedang tidak dapat menyimpan data. Tidak ada yang tersimpan sebagian; "
+            "tunggu sebentar lalu coba lagi."),
 }
 _TITLES = {
     400: _l("Permintaan tidak sah"),
@@ -39,6 +41,7 @@ _TITLES = {
     413: _l("Terlalu besar"),
     429: _l("Terlalu banyak percobaan"),
     500: _l("Kesalahan server"),
+    503: _l("Server sedang sibuk"),
 }
 _CSRF_MESSAGE = _l(
     "Formulir ini sudah kedaluwarsa atau tidak berasal dari halaman Verivali. "
@@ -46,10 +49,12 @@ _CSRF_MESSAGE = _l(
 )
 
 
-def error_page(status: int, message: str | None = None) -> ResponseReturnValue:
+def error_page(status: int, message: str | None = None,
+               headers: dict[str, str] | None = None) -> ResponseReturnValue:
     text = message or _MESSAGES.get(status) or _MESSAGES[500]
     title = _TITLES.get(status) or _TITLES[500]
-    return render_template("error.html", status=status, title=title, message=text), status
+    page = render_template("error.html", status=status, title=title, message=text)
+    return page, status, headers or {}
 
 
 def install_for_unknown_paths(app: Flask, api_prefix: str) -> None:
@@ -71,10 +76,26 @@ def install_for_unknown_paths(app: Flask, api_prefix: str) -> None:
     app.register_error_handler(MethodNotAllowed, _not_routed)
 
 
-def install(bp: Blueprint) -> None:
+def _unavailable_page() -> ResponseReturnValue:
+    return error_page(503, headers=ServiceUnavailable().headers())
+
+
+def install(bp: Blueprint, unavailable: type[Exception] | None = None) -> None:
+    """The pages' error handlers; `unavailable` (the storage's "try later") gets the 503
+    page with `Retry-After`."""
+
     @bp.errorhandler(ApiError)
     def _domain_error(error: ApiError) -> ResponseReturnValue:
+        if isinstance(error, ServiceUnavailable):
+            return _unavailable_page()
         return error_page(error.status)
+
+    if unavailable is not None:
+
+        @bp.errorhandler(unavailable)
+        def _storage(error: Exception) -> ResponseReturnValue:
+            log.warning("storage unavailable on %s %s", request.method, request.path)
+            return _unavailable_page()
 
     @bp.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:

@@ -45,6 +45,8 @@ CASES: list[tuple[str, str, str, object]] = [
     ("VERIVALI_SIGNIN_FIRST_WAIT", "10", "signin_first_wait", 10.0),
     ("VERIVALI_MAX_CONTENT_LENGTH", "1048576", "max_content_length", 1048576),
     ("VERIVALI_MAX_INFLATED_BYTES", "4194304", "max_inflated_bytes", 4194304),
+    ("VERIVALI_DATABASE_LOCK_TIMEOUT", "2.5", "database_lock_timeout", 2.5),
+    ("VERIVALI_STORAGE_MIN_FREE_MB", "50", "storage_min_free_mb", 50),
 ]
 
 

@@ -174,3 +174,33 @@ def test_run_writes_every_attempt_to_the_sync_log(store: Store) -> None:
     log = store.sync_log()
     assert [(e["action"], e["ok"]) for e in log[:2]] == [("pull", 0), ("sync", 1)]
     assert log[0]["reason"].startswith("offline") and log[1]["pushed"] == 2
+
+
+def test_a_server_answering_503_keeps_the_outbox_and_the_next_sync_sends_it(store: Store) -> None:
+    """Storage trouble on the server (503 with Retry-After): retried, honouring the wait,
+    then given up for now with every survey still waiting; the next push sends them."""
+    from sync_agent.client import Client, ServerError
+    from tests.sync_agent.scripted_server import ScriptedServer
+
+    ids = fill(store, 3)
+    unavailable = ("json", 503, {"error": {"code": "unavailable", "message": "coba lagi"}},
+                   {"Retry-After": "7"})
+    server = ScriptedServer()
+    sleeps: list[float] = []
+    try:
+        client = Client(server.url, "vv_secret", "dev-1", retries=2, backoff=1.0,
+                        max_backoff=30.0, connect_timeout=2, read_timeout=5,
+                        sleep=sleeps.append)
+        server.script = [unavailable] * 3
+        with pytest.raises(ServerError, match="try again later"):
+            sync.push(store, client, batch_size=10)
+        assert len(server.seen) == 3 and sleeps and min(sleeps) >= 7  # Retry-After honoured
+        assert {store.survey(sid)["state"] for sid in ids} <= {"pending", "sent"}
+        answer = {"results": [{"survey_id": sid, "status": "accepted", "state": "verified",
+                               "flags": [], "errors": None} for sid in ids]}
+        server.script = [("json", 200, answer)]
+        sync.push(store, client, batch_size=10)
+        assert server.seen[-1].json()["surveys"][0]["survey_id"] == ids[0]
+        assert store.counts()["acknowledged"] == 3
+    finally:
+        server.close()

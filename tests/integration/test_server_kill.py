@@ -5,7 +5,7 @@ inside the transaction, after the commit but before the answer leaves. The agent
 every survey until the server has acknowledged it, and the server's idempotency key
 (survey id + content hash) turns a resend into a `duplicate`, so after any number of
 kills each survey is stored exactly once. Here a real `verivali-server serve` is killed
-at seeded random moments during 20 pushes of a real agent, restarted, and pushed to again.
+at seeded random moments during 20 pushes of a real agent (20 new surveys each), restarted, and pushed to again.
 """
 
 from __future__ import annotations
@@ -47,21 +47,32 @@ def test_kill_9_of_the_server_during_pushes_loses_and_doubles_nothing(
     assert run_agent(home, "init", "--server", server.url, "--token", token,
                      "--name", "budi").returncode == 0
     assert run_agent(home, "pull").returncode == 0
-    store = open_store(home)
-    recorded = [
-        record_survey(store, household_id=HOUSEHOLDS[n % len(HOUSEHOLDS)],
-                      outcome="found" if n % 3 == 0 else "refused")["survey_id"]
-        for n in range(PUSHES * BATCH)
-    ]
-    store.close()
+    recorded: list[str] = []
+
+    def record(count: int) -> None:
+        store = open_store(home)
+        for _ in range(count):
+            n = len(recorded)
+            recorded.append(record_survey(
+                store, household_id=HOUSEHOLDS[n % len(HOUSEHOLDS)],
+                outcome="found" if n % 3 == 0 else "refused")["survey_id"])
+        store.close()
 
     chance = random.Random(1811)
     kills = interrupted = progressed = 0
     try:
         for _ in range(PUSHES):
+            record(2 * BATCH)  # every push has work of its own, whatever the last one sent
             before = stored_count(engine)
             push = spawn_agent(home, "push", "--batch-size", str(BATCH), "--retries", "0")
-            time.sleep(chance.uniform(0.0, 0.4))  # somewhere in the push, or after it
+            # Somewhere in the push: before anything arrives, or once some batches did,
+            # then a little later still (inside a transaction, or before its answer).
+            target = before + chance.choice([0, 1, BATCH // 2, BATCH, BATCH + BATCH // 2])
+            deadline = time.monotonic() + 30
+            while (push.poll() is None and stored_count(engine) < target
+                   and time.monotonic() < deadline):
+                time.sleep(0.002)
+            time.sleep(chance.uniform(0.0, 0.05))
             if push.poll() is None:
                 interrupted += 1
             server.process.kill()  # SIGKILL: no shutdown of any kind

@@ -19,7 +19,9 @@ from server.store.users import UserError as UserError
 
 
 def _manageable(conn: Connection, admin: dict[str, Any], user: dict[str, Any]) -> bool:
-    work = (assignment_store.assigned_villages(conn, user["user_id"])
+    # Every assignment ever, cancelled too: a survey is still taken for any household
+    # ever assigned, so whoever holds the token could still push there.
+    work = (assignment_store.assigned_villages(conn, user["user_id"], ever=True)
             if user["role"] == "enumerator" and admin["regions"] else set())
     return may_manage(admin, user, work)
 

@@ -128,14 +128,18 @@ def ever_assigned(conn: Connection, enumerator_id: int, household_ids: list[str]
     ).scalars())
 
 
-def assigned_villages(conn: Connection, enumerator_id: int) -> set[str]:
-    """Villages where the enumerator holds an open assignment (for new-household proposals)."""
-    rows = conn.execute(
+def assigned_villages(conn: Connection, enumerator_id: int, *, ever: bool = False) -> set[str]:
+    """Villages where the enumerator holds an assignment (for new-household proposals);
+    with `ever`, also the cancelled ones, where pushes are still taken."""
+    query = (
         select(households.c.region_code)
         .join(assignments, assignments.c.household_id == households.c.household_id)
-        .where(assignments.c.enumerator_id == enumerator_id, assignments.c.status != "cancelled")
+        .where(assignments.c.enumerator_id == enumerator_id)
         .distinct()
     )
+    if not ever:
+        query = query.where(assignments.c.status != "cancelled")
+    rows = conn.execute(query)
     return {r.region_code for r in rows}
 
 

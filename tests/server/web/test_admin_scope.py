@@ -85,3 +85,16 @@ def test_cannot_make_anyone_unrestricted(client, engine, regional) -> None:
     assert response.status_code == 422
     response = seed.post(client, "/admin/pengguna/sari/wilayah", {"regions": "1811"})
     assert response.status_code == 422
+
+
+def test_cancelled_work_outside_still_counts(client, engine, regional) -> None:
+    from server.store import assignments as assignment_store
+    from server.store.db import transaction
+
+    with transaction(engine) as conn:
+        siti = user_store.by_name(conn, "siti")
+        assignment_store.assign_households(conn, siti["user_id"], [regional["b1"]["household_id"]])
+        for item in assignment_store.for_enumerator(conn, siti["user_id"]):
+            if item["household_id"] == regional["b1"]["household_id"]:
+                assignment_store.cancel(conn, item["assignment_id"])
+    assert client.get("/admin/pengguna/siti").status_code == 403

@@ -13,7 +13,8 @@ from werkzeug.exceptions import HTTPException
 
 from server.errors import HTTP_CODES, ApiError, ServiceUnavailable
 from server.http import compression
-from server.settings import Settings, load_settings
+from server.settings import Settings, blob_folder, load_settings
+from server.store.blobs import BlobStore
 from server.store.db import StorageUnavailable, make_engine
 
 log = logging.getLogger("verivali.server")
@@ -37,6 +38,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
     url = app.config["DATABASE_URL"] or settings.database_url
     lock_timeout = float(app.config["VERIVALI_DATABASE_LOCK_TIMEOUT"])
     app.extensions["verivali_engine"] = make_engine(url, lock_timeout=lock_timeout)
+    app.extensions["verivali_blobs"] = BlobStore(
+        blob_folder(app.config["VERIVALI_BLOB_DIR"] or settings.blob_dir, url))
     _register_blueprints(app)
     _register_error_handlers(app)
     compression.enable(app)

@@ -12,6 +12,7 @@ import os
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
+from pathlib import Path
 from typing import Any, get_type_hints
 
 from server.store.db import database_url as resolve_database_url
@@ -47,6 +48,7 @@ class Settings:
     max_inflated_bytes: int = 64 * 1024 * 1024  # the same body once inflated
     database_lock_timeout: float = 60  # seconds a write waits for a lock, then 503
     storage_min_free_mb: int = 200  # a SQLite database's disk below this: /health not ok
+    blob_dir: str = ""  # photos and scans; empty: beside a SQLite file, else ./verivali-blobs
 
     def flask_config(self) -> dict[str, Any]:
         """The Flask config keys the app's modules read (`app.config[...]`)."""
@@ -69,6 +71,7 @@ FLASK_KEYS = {
     "max_inflated_bytes": "MAX_INFLATED_BYTES",
     "database_lock_timeout": "VERIVALI_DATABASE_LOCK_TIMEOUT",
     "storage_min_free_mb": "VERIVALI_STORAGE_MIN_FREE_MB",
+    "blob_dir": "VERIVALI_BLOB_DIR",
 }
 
 
@@ -124,10 +127,25 @@ def load_settings(environ: Mapping[str, str] | None = None, **options: Any) -> S
     return Settings(**values)
 
 
+def blob_folder(blob_dir: str, database_url: str) -> Path:
+    """Where blobs live: `blob_dir` if set, else `<name>-blobs` beside a SQLite database file
+    (so copying the folder of a demo or a small regency copies everything), else
+    `verivali-blobs` in the current folder."""
+    if blob_dir:
+        return Path(blob_dir).resolve()
+    prefix = "sqlite:///"
+    if database_url.startswith(prefix) and ":memory:" not in database_url:
+        database_file = Path(database_url[len(prefix):].split("?", 1)[0])
+        if database_file.name:
+            return database_file.with_name(database_file.stem + "-blobs").resolve()
+    return Path("verivali-blobs").resolve()
+
+
 def child_environment(settings: Settings) -> dict[str, str]:
     """The environment of a `verivali-server` child process: ours, with the same database.
 
     By environment rather than `--database`: a command line is visible to every user of
     the machine (`ps`), and the URL may hold the database password.
     """
-    return {**os.environ, variable("database_url"): settings.database_url}
+    return {**os.environ, variable("database_url"): settings.database_url,
+            variable("blob_dir"): str(blob_folder(settings.blob_dir, settings.database_url))}

@@ -47,6 +47,7 @@ CASES: list[tuple[str, str, str, object]] = [
     ("VERIVALI_MAX_INFLATED_BYTES", "4194304", "max_inflated_bytes", 4194304),
     ("VERIVALI_DATABASE_LOCK_TIMEOUT", "2.5", "database_lock_timeout", 2.5),
     ("VERIVALI_STORAGE_MIN_FREE_MB", "50", "storage_min_free_mb", 50),
+    ("VERIVALI_BLOB_DIR", "/srv/verivali/blobs", "blob_dir", "/srv/verivali/blobs"),
 ]
 
 

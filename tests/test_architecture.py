@@ -5,11 +5,13 @@ The rules (docs/developing.md describes the folders):
 - Only `server/store/` holds SQL. Elsewhere nothing imports `server.store.tables`, and
   from SQLAlchemy only the types `Engine`, `Connection` and `Row` (to pass a connection
   along) and the exceptions in `sqlalchemy.exc` (to catch `IntegrityError`, `DBAPIError`).
-- `server/api/` and `server/web/` parse, call `server.services`, answer: they import
-  nothing from SQLAlchemy and nothing from `server.store`.
-- `server/reconcile/` and `schemas/` are pure: no Flask, SQLAlchemy, requests,
+- `server/api/`, `server/web/` and `server/openrosa/` (the phones' front end) parse, call
+  `server.services`, answer: they import nothing from SQLAlchemy and nothing from
+  `server.store`.
+- `server/reconcile/`, `server/forms/` (the phones' form, built) and `schemas/` are pure: no Flask, SQLAlchemy, requests,
   sqlite-utils, sockets, subprocesses or urllib, and none of our I/O layers
-  (`server.store`, `server.services`, `server.api`, `server.web`, `sync_agent`).
+  (`server.store`, `server.services`, `server.api`, `server.web`, `server.openrosa`,
+  `sync_agent`).
   `schemas/` imports nothing from `server` or `sync_agent` (both programs use it), and
   `sync_agent/` nothing from `server` (the laptop never has the server installed).
 - No module in `server/`, `sync_agent/` or `schemas/` is over 400 lines unless its module
@@ -38,7 +40,8 @@ LONG_BECAUSE = re.compile(r"(?:\A|[.!?]\s+|\n\s*)Long because\s+\S")
 SQLALCHEMY_TYPES = frozenset({"Engine", "Connection", "Row"})
 IO_MODULES = ("flask", "flask_babel", "sqlalchemy", "requests", "sqlite_utils", "socket",
               "subprocess", "urllib")
-OUR_IO_LAYERS = ("server.store", "server.services", "server.api", "server.web", "sync_agent")
+OUR_IO_LAYERS = ("server.store", "server.services", "server.api", "server.web",
+                 "server.openrosa", "sync_agent")
 
 
 @dataclass(frozen=True)
@@ -147,7 +150,7 @@ def test_only_the_store_touches_tables_and_builds_statements() -> None:
         "sqlalchemy.exc)", offences)
 
 
-@pytest.mark.parametrize("folder", ["server/api", "server/web"])
+@pytest.mark.parametrize("folder", ["server/api", "server/web", "server/openrosa"])
 def test_api_and_web_reach_data_only_through_services(folder: str) -> None:
     offences = [str(imp) for imp in all_imports(folder) if speaks_sql_or_store(imp)]
     assert not offences, report(
@@ -155,7 +158,7 @@ def test_api_and_web_reach_data_only_through_services(folder: str) -> None:
         offences)
 
 
-@pytest.mark.parametrize("folder", ["server/reconcile", "schemas"])
+@pytest.mark.parametrize("folder", ["server/reconcile", "server/forms", "schemas"])
 def test_pure_packages_import_no_io(folder: str) -> None:
     offences = [str(imp) for imp in all_imports(folder) if does_io(imp)]
     assert not offences, report(f"I/O imported by the pure package {folder}/", offences)

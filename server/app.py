@@ -58,6 +58,9 @@ def _register_blueprints(app: Flask) -> None:
     from server import web  # supervisor and admin pages
     web.register(app, unavailable=StorageUnavailable)
 
+    from server import openrosa  # phones: ODK Collect, KoboCollect
+    openrosa.register(app)
+
 
 def _wants_json() -> bool:
     return request.path.startswith(API_PREFIX)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from sqlalchemy import (
     BigInteger,
     Column,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -212,3 +213,53 @@ audit_log = Table(
     Index("ix_audit_action_at", "action", "at"),
 )
 
+
+# --- phones (OpenRosa, docs/protocol.md §6) ---------------------------------------------
+
+# One row per submission taken from a phone: its instanceID is the survey's id.
+phone_submissions = Table(
+    "phone_submissions",
+    metadata,
+    Column("instance_id", String(36), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.user_id"), nullable=False),
+    Column("device_id", String(64), nullable=False),
+    Column("device_seq", Integer, nullable=False),
+    Column("xml_sha256", String(64), nullable=False),  # a resend is the same XML
+    Column("form_version", String(32)),
+    Column("branch_id", String(64)),  # the entity's offline branch (second visits)
+    Column("entity_version", Integer),  # the entity's baseVersion on the phone
+    Column("received_at", String(40), nullable=False),
+    Index("ix_phone_submissions_device", "device_id", "device_seq"),
+    Index("ix_phone_submissions_branch", "branch_id", "entity_version"),
+)
+
+# Which attachment (photo) belongs to which submission; the bytes are in the blob store.
+phone_attachments = Table(
+    "phone_attachments",
+    metadata,
+    Column("instance_id", String(36), ForeignKey("phone_submissions.instance_id"),
+           primary_key=True),
+    Column("file_name", String(255), primary_key=True),
+    Column("field", String(32), nullable=False),  # house_front / house_inside / kk
+    Column("sha256", String(64), nullable=False),
+    Column("size", Integer, nullable=False),
+    Column("content_type", String(64), nullable=False),
+    Column("received_at", String(40), nullable=False),
+)
+
+# HTTP Digest for Collect: MD5(name:realm:password), kept beside the web password hash.
+phone_digest = Table(
+    "phone_digest",
+    metadata,
+    Column("user_id", Integer, ForeignKey("users.user_id"), primary_key=True),
+    Column("ha1", String(32), nullable=False),
+)
+
+# Digest nonces handed out: each one expires, and a nonce count never goes back (replay).
+phone_nonces = Table(
+    "phone_nonces",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("issued_at", Float, nullable=False),
+    Column("last_count", Integer, nullable=False, default=0),
+)

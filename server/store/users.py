@@ -2,7 +2,8 @@
 
 API tokens are random 32-byte secrets, so a single SHA-256 is a sound way to keep
 them: the database never holds a usable token. Passwords (for the web pages) use
-Werkzeug's salted scrypt hash.
+Werkzeug's salted scrypt hash; beside it the phones' Digest secret (`phones.digest_ha1`),
+which HTTP Digest needs in that one form.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 from sqlalchemy import Connection, RowMapping, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from server.store import phones
 from server.store.tables import user_regions, users
 from server.timeutil import now_iso
 
@@ -140,6 +142,7 @@ def set_password(conn: Connection, name: str, password: str) -> None:
         .where(users.c.user_id == user["user_id"])
         .values(password_hash=generate_password_hash(password))
     )
+    phones.set_digest(conn, user["user_id"], phones.digest_ha1(name, password))
     end_sessions(conn, user["user_id"])
 
 

@@ -1,0 +1,199 @@
+"""The phones' use cases (OpenRosa, docs/protocol.md §6): the form, its media, a submission.
+
+A submission becomes a Survey (`server.forms.submission`) and goes through the very
+ingest of `POST /sync/push`, in one transaction with the row that remembers its XML and
+attachments: a resend of the same XML is answered as the first time, nothing stored
+twice; other XML under a used instanceID is a conflict. Attachment bytes go to the blob
+store before the transaction ends; a blob no row names is never shown.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from babel.support import Translations
+from sqlalchemy import Connection, Engine
+
+from server.forms import entity_list
+from server.forms.submission import NotTheForm, Submission, read_submission
+from server.forms.xform import FORM_ID, PHOTO_KINDS, BuiltForm, build_form
+from server.services.ingest.batch import ingest_batch
+from server.services.ingest.core import ID_REUSED, NEW_OUTSIDE, NOT_ASSIGNED
+from server.store import phones as phone_store
+from server.store import surveys as survey_store
+from server.store.blobs import BlobStore
+from server.store.db import reading, run_transaction
+from server.timeutil import now_iso
+
+__all__ = ["FORM_ID", "MAX_SUBMISSION_BYTES", "Refused", "current_form", "integrity",
+           "md5_of", "media_files", "receive_submission"]
+
+MAX_SUBMISSION_BYTES = 10 * 1024 * 1024
+PHOTO_TYPES = ("image/jpeg", "image/png")
+_CATALOGUE = Path(__file__).resolve().parent.parent / "translations"
+
+STORED = "Kunjungan diterima dan sedang dicocokkan dengan DTSEN."
+STORED_OLD_FORM = ("Kunjungan diterima, tetapi formulir di ponsel sudah lama: "
+                   "perbarui formulir (Unduh Formulir) sebelum kunjungan berikutnya.")
+
+
+class Refused(Exception):
+    """A submission not taken: the HTTP status and the message the enumerator reads."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Receipt:
+    message: str
+    survey_state: str | None
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    name: str
+    text: str
+    md5: str
+    entity_list: bool
+
+
+@lru_cache(maxsize=1)
+def current_form() -> BuiltForm:
+    """The form of this server's schemas, built once per process."""
+    english = Translations.load(str(_CATALOGUE), ["en"])
+    return build_form(english.gettext)
+
+
+# (user_id, fingerprint) -> the user's media files: unchanged rows, no rebuild.
+_media_cache: dict[tuple[int, str], tuple[MediaFile, MediaFile]] = {}
+
+
+def md5_of(text: str) -> str:
+    """The hash Collect compares to tell whether a file changed."""
+    return hashlib.md5(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+_md5 = md5_of
+
+
+def media_files(engine: Engine, user_id: int) -> tuple[MediaFile, MediaFile]:
+    """`households.csv` (the entity list) and `members.csv` of the user's open and
+    revisit assignments; rebuilt only when one of their rows changed."""
+    with reading(engine) as conn:
+        rows = phone_store.listed_fingerprints(conn, user_id)
+        fingerprint = _md5(repr(rows))
+        cached = _media_cache.get((user_id, fingerprint))
+        if cached is not None:
+            return cached
+        households = phone_store.listed_households(conn, user_id)
+    listed = entity_list.households_csv(households)
+    members = entity_list.members_csv(households)
+    files = (MediaFile("households.csv", listed, _md5(listed), entity_list=True),
+             MediaFile("members.csv", members, _md5(members), entity_list=False))
+    if len(_media_cache) > 1000:
+        _media_cache.clear()
+    _media_cache[(user_id, fingerprint)] = files
+    return files
+
+
+def integrity(engine: Engine, user_id: int, entity_ids: list[str]) -> list[tuple[str, bool]]:
+    """For each entity the phone asks about: whether it left the user's list."""
+    with reading(engine) as conn:
+        listed = {row[0] for row in phone_store.listed_fingerprints(conn, user_id)}
+    return [(entity_id, entity_id not in listed) for entity_id in entity_ids]
+
+
+def _device_id(user: dict[str, Any], submission: Submission) -> str:
+    return (submission.device_id or f"openrosa:{user['user_id']}")[:64]
+
+
+def _parent(conn: Connection, user: dict[str, Any], sub: Submission) -> str | None:
+    """The survey this one replaces: an edited form's old instance, or the phone's earlier
+    visit of the same household before a sync (the entity branch)."""
+    if sub.deprecated_id:
+        return sub.deprecated_id
+    if sub.branch_id and sub.trunk_version and sub.base_version and \
+            sub.base_version > sub.trunk_version:
+        return phone_store.branch_parent(conn, user["user_id"], sub.branch_id,
+                                         sub.base_version)
+    return None
+
+
+def _refusal(errors: dict[str, list[str]]) -> Refused:
+    if errors.get("survey_id") == [ID_REUSED]:
+        return Refused(409, "instanceID ini sudah dipakai untuk isi kunjungan yang lain.")
+    flat = [message for messages in errors.values() for message in messages]
+    if NOT_ASSIGNED in flat or NEW_OUTSIDE in flat:
+        return Refused(403, NOT_ASSIGNED if NOT_ASSIGNED in flat else NEW_OUTSIDE)
+    where = "; ".join(f"{path}: {' '.join(messages)}" for path, messages in errors.items())
+    return Refused(400, f"Isian tidak sah ({where}).")
+
+
+def _attachment_rows(sub: Submission, files: list[tuple[str, str, bytes]],
+                     blobs: BlobStore, known: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for file_name, content_type, data in files:
+        kind = sub.photos.get(file_name)
+        if kind not in PHOTO_KINDS:
+            raise Refused(400, f"Lampiran {file_name!r} tidak disebut formulir.")
+        if content_type not in PHOTO_TYPES:
+            raise Refused(415, f"Lampiran {file_name!r} harus foto JPEG atau PNG.")
+        if file_name in known:
+            continue
+        stored = blobs.put(data)
+        rows.append({"instance_id": sub.instance_id, "file_name": file_name, "field": kind,
+                     "sha256": stored.sha256, "size": stored.size,
+                     "content_type": content_type, "received_at": now_iso()})
+    return rows
+
+
+def receive_submission(engine: Engine, blobs: BlobStore, user: dict[str, Any], xml: bytes,
+                       files: list[tuple[str, str, bytes]]) -> Receipt:
+    """Store one POST of a submission (the XML and some or all of its attachments)."""
+    try:
+        sub = read_submission(xml)
+    except NotTheForm as error:
+        raise Refused(400, f"{error.field}: {error.reason}") from None
+    xml_sha = hashlib.sha256(xml).hexdigest()
+
+    def store(conn: Connection) -> Receipt:
+        known = phone_store.submission(conn, sub.instance_id)
+        if known is not None and (known["xml_sha256"] != xml_sha
+                                  or known["user_id"] != user["user_id"]):
+            raise Refused(409, "instanceID ini sudah dipakai untuk isi kunjungan yang lain.")
+        state = None
+        if known is None:
+            state = _ingest(conn, user, sub, xml_sha)
+        rows = _attachment_rows(sub, files, blobs, phone_store.attachments_of(
+            conn, sub.instance_id))
+        phone_store.add_attachments(conn, rows)
+        old = sub.form_version != current_form().version
+        return Receipt(STORED_OLD_FORM if old else STORED, state)
+
+    return run_transaction(engine, store)
+
+
+def _ingest(conn: Connection, user: dict[str, Any], sub: Submission, xml_sha: str) -> str:
+    device_id = _device_id(user, sub)
+    seq = phone_store.next_device_seq(conn, device_id)
+    survey = {**sub.survey, "device_seq": seq, "parent_survey_id": _parent(conn, user, sub)}
+    if sub.base_version and sub.trunk_version and sub.base_version > sub.trunk_version:
+        survey["base_version"] = sub.trunk_version
+    [result] = ingest_batch(conn, user, device_id, [survey])
+    if result["status"] == "rejected":
+        raise _refusal(result["errors"])
+    phone_store.add_submission(conn, {
+        "instance_id": sub.instance_id, "user_id": user["user_id"], "device_id": device_id,
+        "device_seq": seq, "xml_sha256": xml_sha, "form_version": sub.form_version[:32],
+        "branch_id": (sub.branch_id or None) and sub.branch_id[:64],
+        "entity_version": sub.base_version, "received_at": now_iso()})
+    survey_store.touch_device(conn, device_id, user["user_id"], now_iso(), pushed=True,
+                              pending=None, agent_version="openrosa")
+    return str(result["state"])

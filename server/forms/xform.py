@@ -32,6 +32,8 @@ PHOTO_KINDS = ("house_front", "house_inside", "kk")
 NIK_RE = "^[0-9]{16}$"
 PROGRAMS_RE = "^((" + "|".join(enums.PROGRAM) + r"):[0-9]{4}-[0-9]{2}-[0-9]{2}( |$))*$"
 
+SECTION_TITLES = {"housing": "Perumahan", "assets": "Aset"}  # as the capture form says
+
 Translate = Callable[[str], str]
 
 
@@ -112,8 +114,7 @@ def _prefilled(row: dict[str, str], prop: str) -> dict[str, str]:
 def _section_rows(section: str, names: tuple[str, ...], schema: Any,
                   translate: Translate) -> list[dict[str, str]]:
     fields = schema().fields
-    rows = [{"type": "begin group", "name": section,
-             **_say(labels.FIELD.get(section, section.capitalize()), translate)}]
+    rows = [{"type": "begin group", "name": section, **_say(SECTION_TITLES[section], translate)}]
     rows += [_prefilled(_field_row(n, fields[n], translate), entity_property(section, n))
              for n in names]
     return [*rows, {"type": "end group"}]

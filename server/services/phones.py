@@ -18,7 +18,7 @@ from typing import Any
 from babel.support import Translations
 from sqlalchemy import Connection, Engine
 
-from server.forms import entity_list
+from server.forms import entity_list, settings_qr
 from server.forms.submission import NotTheForm, Submission, read_submission
 from server.forms.xform import FORM_ID, PHOTO_KINDS, BuiltForm, build_form
 from server.services.ingest.batch import ingest_batch
@@ -29,7 +29,8 @@ from server.store.blobs import BlobStore
 from server.store.db import reading, run_transaction
 from server.timeutil import now_iso
 
-__all__ = ["FORM_ID", "MAX_SUBMISSION_BYTES", "Refused", "current_form", "integrity",
+__all__ = ["FORM_ID", "MAX_SUBMISSION_BYTES", "Refused", "collect_qr_svg", "current_form",
+           "integrity",
            "md5_of", "media_files", "receive_submission"]
 
 MAX_SUBMISSION_BYTES = 10 * 1024 * 1024
@@ -108,6 +109,12 @@ def integrity(engine: Engine, user_id: int, entity_ids: list[str]) -> list[tuple
     with reading(engine) as conn:
         listed = {row[0] for row in phone_store.listed_fingerprints(conn, user_id)}
     return [(entity_id, entity_id not in listed) for entity_id in entity_ids]
+
+
+def collect_qr_svg(server_root: str, token: str, user_name: str) -> str:
+    """The QR code that points an enumerator's Collect at their own key URL."""
+    url = f"{server_root.rstrip('/')}/key/{token}"
+    return settings_qr.qr_svg(settings_qr.encode(settings_qr.collect_settings(url, user_name)))
 
 
 def _device_id(user: dict[str, Any], submission: Submission) -> str:

@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from server.http.engine import get_engine
 from server.http.identity import current_user
+from server.services import phones
 from server.services import users as user_service
 from server.web import forms, labels, regions
 from server.web import session as web_session
@@ -76,7 +77,13 @@ def create() -> ResponseReturnValue:
         errors["name"] = _("Nama pengguna ini sudah dipakai.")
         return _render_new(errors, values, 422)
     flash(_("Pengguna %(name)s dibuat.", name=values["name"]), "success")
-    return render_template("admin/token.html", name=values["name"], token=token)
+    return _token_page(values["name"], values["role"], token)
+
+
+def _token_page(name: str, role: str, token: str) -> ResponseReturnValue:
+    """The new token, once; for an enumerator also the QR code that sets up Collect."""
+    qr = phones.collect_qr_svg(request.url_root, token, name) if role == "enumerator" else None
+    return render_template("admin/token.html", name=name, token=token, qr=qr)
 
 
 @bp.get("/<name>")
@@ -143,7 +150,7 @@ def revoke(name: str) -> ResponseReturnValue:
 @login_required("admin")
 def rotate(name: str) -> ResponseReturnValue:
     """Issue a new API token (the old one stops working); shown once."""
-    _target(name)
+    user = _target(name)
     admin = current_user()
     token = user_service.rotate_token(get_engine(), admin, name)
-    return render_template("admin/token.html", name=name, token=token)
+    return _token_page(name, user["role"], token)

@@ -88,3 +88,9 @@ def test_digest_nonces_expire_and_never_replay(engine, sari, monkeypatch):
     now = phone_signin.time.time()
     monkeypatch.setattr(phone_signin.time, "time", lambda: now + phone_signin.NONCE_MAX_AGE + 1)
     assert phone_signin.digest_user(engine, _answer(late), "GET") == (None, True)
+
+
+def test_the_served_form_speaks_english_second():
+    form = phones.current_form()
+    assert "Choose the household" in form.xml and "Pilih keluarga" in form.xml
+    assert form.warnings == []

@@ -178,9 +178,9 @@ def receive_submission(engine: Engine, blobs: BlobStore, user: dict[str, Any], x
         state = None
         if known is None:
             state = _ingest(conn, user, sub, xml_sha)
-        rows = _attachment_rows(sub, files, blobs, phone_store.attachments_of(
-            conn, sub.instance_id))
-        phone_store.add_attachments(conn, rows)
+        if files:
+            known_files = phone_store.attachments_of(conn, sub.instance_id)
+            phone_store.add_attachments(conn, _attachment_rows(sub, files, blobs, known_files))
         old = sub.form_version != current_form().version
         return Receipt(STORED_OLD_FORM if old else STORED, state)
 

@@ -17,6 +17,7 @@ from typing import Any
 
 from babel.support import Translations
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import IntegrityError
 
 from server.forms import entity_list, settings_qr
 from server.forms.submission import NotTheForm, Submission, read_submission
@@ -184,7 +185,12 @@ def receive_submission(engine: Engine, blobs: BlobStore, user: dict[str, Any], x
         old = sub.form_version != current_form().version
         return Receipt(STORED_OLD_FORM if old else STORED, state)
 
-    return run_transaction(engine, store)
+    try:
+        return run_transaction(engine, store)
+    except IntegrityError:
+        # The same submission stored by another request at this very moment (a resend
+        # racing its original): run again, it is now a known instance.
+        return run_transaction(engine, store)
 
 
 def _ingest(conn: Connection, user: dict[str, Any], sub: Submission, xml_sha: str) -> str:

@@ -6,6 +6,7 @@ Each bad input gets its status and an OpenRosa message, and nothing of it is sto
 from __future__ import annotations
 
 import hashlib
+import threading
 import uuid
 
 import pytest
@@ -64,6 +65,23 @@ def test_photos_in_split_posts_land_in_the_blob_store(setup, engine, live_server
     assert len(collect.send(xml, photos)) == 2  # a resend of both parts changes nothing
     with reading(engine) as conn:
         assert phone_store.attachments_of(conn, instance) == kept
+
+
+def test_a_resend_racing_its_original_is_stored_once(setup, engine):
+    collect, version, base, _ = setup
+    instance = str(uuid.uuid4())
+    xml = submission_xml(base, instance, version, base_version=1)
+    answers: list[int] = []
+    threads = [threading.Thread(target=lambda: answers.append(
+        Collect(collect.server_url).send(xml)[0].status_code)) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [201] * 4
+    with reading(engine) as conn:
+        assert survey_store.get(conn, instance) is not None
+        assert phone_store.submission(conn, instance) is not None
 
 
 def test_a_second_visit_on_the_same_phone_replaces_the_first(setup, engine):

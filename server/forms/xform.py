@@ -184,8 +184,11 @@ def _visit_rows(translate: Translate) -> list[dict[str, str]]:
          **_say("Usulan baru hanya untuk keluarga yang ditemukan.", translate,
                 "constraint_message")},
         {"type": "integer", "name": "new_member_count", "default": "0",
-         "relevant": "${outcome} = 'found'", "constraint": ". >= 0 and . <= 30",
-         **_say("Jumlah anggota keluarga baru", translate)},
+         "relevant": "${outcome} = 'found'",
+         "constraint": ". >= 0 and . <= 30 and (${visit_kind} = 'registry' or . >= 1)",
+         **_say("Jumlah anggota keluarga baru", translate),
+         **_say("Usulan baru memerlukan paling sedikit satu anggota keluarga.", translate,
+                "constraint_message")},
         {"type": "calculate", "name": "member_total", "calculation":
          f"count(instance('{MEMBER_LIST}')/root/item[household_id=${{household_id}}])"
          " + coalesce(${new_member_count}, 0)"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -62,6 +63,14 @@ def _register_blueprints(app: Flask) -> None:
     openrosa.register(app)
 
 
+def _path_for_log() -> str:
+    """The request's path without a phone's key (`/key/<token>/…`): no secret in a log."""
+    return _PHONE_KEY.sub("/key/…", request.path)
+
+
+_PHONE_KEY = re.compile(r"^/key/[^/]+")
+
+
 def _wants_json() -> bool:
     return request.path.startswith(API_PREFIX)
 
@@ -75,7 +84,7 @@ def _register_error_handlers(app: Flask) -> None:
     def _storage(error: StorageUnavailable) -> ResponseReturnValue:
         # The reason only (busy, full): never the driver's text, which may quote data.
         log.warning("storage unavailable (%s) on %s %s", error.reason, request.method,
-                    request.path)
+                    _path_for_log())
         return _api_error(ServiceUnavailable())
 
     @app.errorhandler(HTTPException)
@@ -89,6 +98,7 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(error: Exception) -> ResponseReturnValue:
-        log.error("unhandled %s on %s %s", type(error).__name__, request.method, request.path)
+        log.error("unhandled %s on %s %s", type(error).__name__, request.method,
+                  _path_for_log())
         body = {"error": {"code": "internal_error", "message": "Kesalahan pada server."}}
         return jsonify(body), 500

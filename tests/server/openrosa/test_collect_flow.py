@@ -95,3 +95,12 @@ def test_every_answer_is_openrosa_and_a_bad_key_is_refused(live_server):
     assert "dicabut" in response.text
     with pytest.raises(NotOpenRosa):
         collect.request("GET", live_server.url + "/api/v1/health")
+
+
+def test_a_phone_key_never_reaches_the_log(app):
+    from server.app import _path_for_log
+
+    with app.test_request_context("/key/rahasia-sekali/submission"):
+        assert _path_for_log() == "/key/…/submission"
+    with app.test_request_context("/api/v1/health"):
+        assert _path_for_log() == "/api/v1/health"

@@ -73,3 +73,40 @@ def test_supervisors_get_no_phone_code(client, world):
     response = seed.post(client, "/admin/pengguna/baru",
                          {"name": "wati", "role": "supervisor", "regions": "18.11.01"})
     assert 'class="qr"' not in response.get_data(as_text=True)
+
+
+def test_from_the_qr_code_to_a_flag_in_the_supervisors_queue(client, engine, world):
+    import io
+    import uuid
+
+    from server.services import phones
+    from tests.server.openrosa.collect import submission_xml
+
+    seed.signin(client, "ani")
+    page = seed.post(client, "/admin/pengguna/baru", {
+        "name": "dewi", "role": "enumerator", "regions": "18.11.01"}).get_data(as_text=True)
+    key_path = urlsplit(_settings(page)["general"]["server_url"]).path
+    a2 = world["a2"]
+    seed.assign(engine, {"user_id": _user_id(engine, "dewi")}, [a2["household_id"]])
+
+    def occupation(observed):
+        observed["members"][0]["occupation"] = "nelayan"
+
+    xml = submission_xml(a2, str(uuid.uuid4()), phones.current_form().version,
+                         change=occupation, base_version=1)
+    phone = client.application.test_client()
+    sent = phone.post(key_path + "/submission", headers={"X-OpenRosa-Version": "1.0"},
+                      data={"xml_submission_file": (io.BytesIO(xml), "s.xml", "text/xml")})
+    assert sent.status_code == 201
+    supervisor = client.application.test_client()
+    seed.signin(supervisor, "sari")
+    queue = supervisor.get("/antrian").get_data(as_text=True)
+    assert a2["household_id"] in queue
+
+
+def _user_id(engine, name: str) -> int:
+    from server.store import users as user_store
+    from server.store.db import reading
+
+    with reading(engine) as conn:
+        return user_store.by_name(conn, name)["user_id"]

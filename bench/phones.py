@@ -15,12 +15,16 @@ from __future__ import annotations
 import argparse
 import collections
 import gzip
+import os
 import random
+import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -30,11 +34,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from push_ingest import (  # noqa: E402
+    BIN,
     Client,
+    Server,
     _observe,
     add_enumerators,
+    free_port,
     fresh_database,
-    live_server,
     make_survey,
     percentile,
     seed_households,
@@ -45,6 +51,36 @@ from server.services import phones  # noqa: E402
 from server.store import users  # noqa: E402
 from server.store.db import make_engine, reading  # noqa: E402
 from tests.server.openrosa.collect import submission_xml  # noqa: E402
+
+
+@contextmanager
+def logged_server(database_url: str, log_path: Path, threads: int = 8) -> Iterator[Server]:
+    """`verivali-server serve` with its output in a file: a pipe nobody reads fills up with
+    waitress's queue-depth warnings under 20 clients and stalls the server."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "VERIVALI_DATABASE_URL": database_url, "VERIVALI_SECRET_KEY": "bench"}
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [str(BIN / "verivali-server"), "serve", "--port", str(port), "--threads",
+             str(threads), "--no-nightly-scan"], env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 30
+            while not _healthy(url):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("server did not start: " + log_path.read_text()[-2000:])
+                time.sleep(0.1)
+            yield Server(url, process.pid)
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+
+
+def _healthy(url: str) -> bool:
+    try:
+        return requests.get(url + "/api/v1/health", timeout=1).ok
+    except requests.ConnectionError:
+        return False
 
 
 class Phone(threading.Thread):
@@ -84,7 +120,7 @@ def phone_visit(household: dict[str, Any], version: str, rng: random.Random) -> 
 
 
 def run_both(database_url: str, households: list[dict[str, Any]], clients: int,
-             batch: int) -> dict[str, Any]:
+             batch: int, log_path: Path) -> dict[str, Any]:
     half = len(households) // 2
     per = half // clients
     phone_share = [households[i * per:(i + 1) * per] for i in range(clients)]
@@ -96,7 +132,7 @@ def run_both(database_url: str, households: list[dict[str, Any]], clients: int,
     rng = random.Random(20261202)
     version = phones.current_form().version
     results: dict[str, Any] = {}
-    with live_server(database_url) as server:
+    with logged_server(database_url, log_path) as server:
         gate = threading.Barrier(clients + 1)
         phones_run = [Phone(f"{server.url}/key/{token}",
                             [phone_visit(h, version, rng) for h in share], gate)
@@ -156,7 +192,8 @@ def main() -> None:
         database_url = fresh_database(folder)
         households = list(generate_households(args.visits + args.list, faults=True))
         seed_households(database_url, households)
-        run = run_both(database_url, households[:args.visits], args.clients, args.batch)
+        run = run_both(database_url, households[:args.visits], args.clients, args.batch,
+                       Path(folder) / "server.log")
         listed = entity_list(database_url, households[args.visits:])
     lat = run["phone_latencies"]
     print(f"phones and laptops: {args.clients} of each, embedded SQLite, same households")

@@ -118,3 +118,11 @@ def show_member(member: dict[str, Any]) -> str:
 
 def show_at(path: str | None, value: Any) -> str:
     return show_value(field_name(path), value)
+
+
+def show_listed(path: str | None, value: Any) -> str:
+    """A value on a village's list of changes: a whole household's place (`None`) holds
+    a visit's outcome (Pindah, Tidak Ditemukan)."""
+    if path is None and isinstance(value, str):
+        return label(OUTCOME_LABELS, value)
+    return show_at(path, value)

@@ -115,13 +115,13 @@ _PATHS: dict[str, dict[str, Any]] = {
         "summary": "A village's list of changes in a period (supervisor: own regions; admin)",
         "parameters": _period_village(),
         "responses": {"200": {"description": "the list", **_json("VillageList")},
-                      **_errors(400, 401, 403)}}},
+                      **_errors(401, 403, 422)}}},
     "/periods/{period}/villages/{code}/berita-acara.pdf": {"get": {
         "summary": "The berita acara with its BNBA annex (supervisor: own regions; admin)",
         "parameters": _period_village(),
         "responses": {"200": {"description": "the document", "content": {
             "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-            **_errors(400, 401, 403)}}},
+            **_errors(401, 403, 422)}}},
 }
 
 

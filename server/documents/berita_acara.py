@@ -19,7 +19,7 @@ from schemas import labels as words
 from server.web import labels, regions
 
 KINDS = ("berita-acara", "sptjm")
-CHANGE_WORDS = {"add": "Usulan Tambah", "remove": "Usulan Hapus", "update": "Usulan Perbaikan"}
+CHANGE_WORDS = words.LIST_CHANGE
 
 
 def _rows(listing: dict[str, Any]) -> list[dict[str, Any]]:

@@ -205,19 +205,26 @@ def survey_photos(conn: Connection, survey_ids: list[str]) -> dict[str, list[str
     return found
 
 
+DOCUMENT_OF = {"musdes": "berita-acara", "sptjm": "sptjm"}
+
+
 def document(engine: Engine, blobs: BlobStore, user: dict[str, Any], period: str,
-             village: str, cutoff_day: int, render: Callable[[dict[str, Any]], bytes]
-             ) -> bytes:
-    """The berita acara of the list: a draft while open; for a frozen list the one first
-    printed after it was frozen, kept so every later print is the same, byte for byte."""
+             village: str, cutoff_day: int, render: Callable[[dict[str, Any], str], bytes],
+             kind: str = "berita-acara") -> bytes:
+    """The berita acara (or SPTJM) of the list: a draft while open; for a frozen list the
+    document it was signed as is the one first printed after it was frozen, kept so every
+    later print is the same, byte for byte."""
     check_place(user, period, village)
+    if kind not in DOCUMENT_OF.values():
+        raise ValidationFailed(details={"kind": ["Harus berita-acara atau sptjm."]})
     with reading(engine) as conn:
         answer = _answer(conn, period, village, cutoff_day)
         row = period_store.get_village(conn, period, village)
-    if row is not None and row["document_sha256"]:
+    kept = row is not None and DOCUMENT_OF[row["signed_as"]] == kind
+    if kept and row is not None and row["document_sha256"]:
         return b"".join(blobs.read_chunks(row["document_sha256"]))
-    pdf = render(answer)
-    if row is None:
+    pdf = render(answer, kind)
+    if not kept:
         return pdf
     stored = blobs.put(pdf)
     with transaction(engine) as conn:

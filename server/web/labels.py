@@ -32,6 +32,8 @@ OUTCOME_LABELS = _translated(words.OUTCOME)
 SOURCE_LABELS = _translated(words.HISTORY_SOURCE)
 ROLE_LABELS = _translated(words.ROLE)
 FIELD_LABELS = _translated(words.FIELD)
+LIST_CHANGE_LABELS = _translated(words.LIST_CHANGE)
+PERIOD_STATE_LABELS = _translated(words.PERIOD_STATE)
 VALUE_LABELS: dict[str, dict[Any, Any]] = {
     field: _translated(choices) for field, choices in words.VALUES.items()
 }

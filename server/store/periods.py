@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, select
 
 from server.store import jsoncol
 from server.store.flags import to_dict
@@ -93,11 +93,14 @@ def frozen_villages(conn: Connection, period: str, regency_code: str) -> dict[st
 def stream_frozen(conn: Connection, period: str, regency_code: str
                   ) -> Iterator[dict[str, Any]]:
     """The regency's frozen lists of a period, one village at a time, by code."""
-    result = conn.execution_options(yield_per=20).execute(
+    # The option on this statement only: set on the connection it would stream the
+    # approval's later INSERTs too (a server-side cursor on PostgreSQL).
+    result = conn.execute(
         select(period_villages)
         .where(period_villages.c.period == period,
                period_villages.c.village_code.startswith(regency_code))
-        .order_by(period_villages.c.village_code)
+        .order_by(period_villages.c.village_code),
+        execution_options={"yield_per": 20},
     ).mappings()
     for row in result:
         yield _village(row)
@@ -124,7 +127,3 @@ def get_approval(conn: Connection, period: str, regency_code: str) -> dict[str, 
 def add_approval(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(period_approvals.insert().values(**row))
 
-
-def count_frozen(conn: Connection, period: str) -> int:
-    return conn.execute(select(func.count()).select_from(period_villages)
-                        .where(period_villages.c.period == period)).scalar_one()

@@ -8,14 +8,14 @@ since the cut-off is a date on the regency's calendar, and a decision at 23:30 W
 17th in Makassar is still on the 17th there even though it is the 18th nowhere else.
 
 A village whose list of a period is ratified (or signed off by SPTJM) takes nothing more
-into that period: an acceptance after the list was frozen goes to the next period the
+into that period: a decision the frozen list does not hold goes to the next period the
 village has not frozen (`effective_period`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
@@ -104,16 +104,27 @@ def period_of(at: str | datetime, cutoff_day: int, region_code: str) -> str:
     return period if local.day <= check_cutoff_day(cutoff_day) else shift(period, 1)
 
 
-def effective_period(at: str, cutoff_day: int, region_code: str,
-                     frozen_at: Mapping[str, str]) -> str:
-    """The period of an acceptance for a village whose lists `frozen_at` (period → when
-    it was frozen) were ratified: the first period from its own on that was still open
-    at the moment of acceptance."""
+def effective_period(flag_id: str, at: str, cutoff_day: int, region_code: str,
+                     frozen: Mapping[str, Collection[str]]) -> str:
+    """The period of a decision accepted at `at` for a village whose frozen lists
+    `frozen` (period → the flag ids each holds) were ratified: its own period if that is
+    open or holds it, else the first later one that is not frozen without it. By
+    membership rather than by time, so a decision whose transaction committed just after
+    a list was frozen still lands in exactly one list."""
     period = period_of(at, cutoff_day, region_code)
-    moment = datetime.fromisoformat(at)
-    while period in frozen_at and datetime.fromisoformat(frozen_at[period]) <= moment:
+    while period in frozen and flag_id not in frozen[period]:
         period = shift(period, 1)
     return period
+
+
+def rolling_start(period: str, cutoff_day: int, region_code: str,
+                  frozen: Collection[str]) -> str:
+    """The earliest acceptance that can belong to `period`: the start of the run of
+    frozen periods just before it (their left-overs roll forward), else its own start."""
+    first = period
+    while shift(first, -1) in frozen:
+        first = shift(first, -1)
+    return bounds(first, cutoff_day, region_code)[0]
 
 
 def days_to_cutoff(today: date, period: str, cutoff_day: int) -> int:

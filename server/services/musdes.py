@@ -88,13 +88,12 @@ def _musdes_of(row: dict[str, Any]) -> dict[str, Any]:
 def open_listing(conn: Connection, period: str, village: str, cutoff_day: int
                  ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
     """The open list's entries, and the accepted flags behind each household."""
-    frozen = period_store.frozen_at(conn, village)
-    start, end = periods.bounds(period, cutoff_day, village)
-    previous = periods.shift(period, -1)
-    lower = min(start, frozen[previous]) if previous in frozen else start
-    candidates = period_store.accepted_flags(conn, village, usulan.LIST_RULES, lower, end)
-    own = [f for f in candidates
-           if periods.effective_period(f["resolved_at"], cutoff_day, village, frozen) == period]
+    frozen = period_store.frozen_flag_ids(conn, village)
+    end = periods.bounds(period, cutoff_day, village)[1]
+    start = periods.rolling_start(period, cutoff_day, village, frozen)
+    candidates = period_store.accepted_flags(conn, village, usulan.LIST_RULES, start, end)
+    own = [f for f in candidates if periods.effective_period(
+        f["flag_id"], f["resolved_at"], cutoff_day, village, frozen) == period]
     by_household: dict[str, list[dict[str, Any]]] = {}
     for flag in own:
         by_household.setdefault(flag["household_id"], []).append(flag)

@@ -41,13 +41,14 @@ def villages_with_acceptances(conn: Connection, regency_code: str, rules: tuple[
     return [r.region_code for r in rows]
 
 
-def frozen_at(conn: Connection, village_code: str) -> dict[str, str]:
-    """When each of a village's lists was frozen, by period."""
+def frozen_flag_ids(conn: Connection, village_code: str) -> dict[str, set[str]]:
+    """The flag ids each of a village's frozen lists holds, by period."""
     rows = conn.execute(
-        select(period_villages.c.period, period_villages.c.frozen_at)
+        select(period_villages.c.period, period_villages.c.listing)
         .where(period_villages.c.village_code == village_code)
     )
-    return {r.period: r.frozen_at for r in rows}
+    return {r.period: {f for entry in jsoncol.loads(r.listing) for f in entry["flag_ids"]}
+            for r in rows}
 
 
 def get_village(conn: Connection, period: str, village_code: str,

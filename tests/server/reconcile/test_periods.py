@@ -47,14 +47,21 @@ def test_bounds_and_period_of_agree() -> None:
     assert periods.period_of(end, 5, MAKASSAR) == "2026-04"
 
 
-def test_a_frozen_list_sends_later_acceptances_to_the_next_open_period() -> None:
-    frozen = {"2026-11": "2026-11-10T03:00:00+00:00", "2026-12": "2026-11-12T03:00:00+00:00"}
-    before = "2026-11-09T03:00:00+00:00"
-    between = "2026-11-11T03:00:00+00:00"
-    after = "2026-11-13T03:00:00+00:00"
-    assert periods.effective_period(before, 17, MESUJI, frozen) == "2026-11"
-    assert periods.effective_period(between, 17, MESUJI, frozen) == "2026-12"
-    assert periods.effective_period(after, 17, MESUJI, frozen) == "2027-01"
+def test_a_decision_a_frozen_list_lacks_goes_to_the_next_open_period() -> None:
+    frozen = {"2026-11": {"f1"}, "2026-12": {"f2"}}
+    november = "2026-11-09T03:00:00+00:00"
+    assert periods.effective_period("f1", november, 17, MESUJI, frozen) == "2026-11"
+    assert periods.effective_period("f2", november, 17, MESUJI, frozen) == "2026-12"
+    assert periods.effective_period("f3", november, 17, MESUJI, frozen) == "2027-01"
+    assert periods.effective_period("f4", "2027-01-05T03:00:00+00:00", 17, MESUJI,
+                                    frozen) == "2027-01"
+
+
+def test_rolling_start_reaches_back_over_frozen_periods() -> None:
+    assert periods.rolling_start("2027-01", 17, MESUJI, {"2026-11", "2026-12"}) == \
+        periods.bounds("2026-11", 17, MESUJI)[0]
+    assert periods.rolling_start("2027-01", 17, MESUJI, {"2026-11"}) == \
+        periods.bounds("2027-01", 17, MESUJI)[0]
 
 
 def test_days_to_cutoff() -> None:

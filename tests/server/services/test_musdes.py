@@ -164,3 +164,18 @@ def test_a_village_outside_the_supervisor_s_regions_is_refused(engine, place, tm
 def test_bad_period_or_village(engine, place, period, village) -> None:
     with pytest.raises(ValidationFailed):
         musdes.village_list(engine, place["sari"], period, village, CUTOFF)
+
+
+def test_a_decision_committed_after_the_freeze_is_not_lost(engine, place, tmp_path) -> None:
+    """Its time lies before the freeze (its transaction began first), yet the frozen list
+    does not hold it: it goes to the next period instead of falling between the two."""
+    blobs, period = BlobStore(tmp_path / "blobs"), _now_period()
+    start, _ = periods.bounds(period, CUTOFF, seed.VILLAGE_A)
+    musdes.record_musdes(engine, blobs, place["sari"], period, seed.VILLAGE_A, CUTOFF, _record())
+    ids = _accept_all(engine, place["sari"], place["visit"])
+    _decided_at(engine, ids, start)  # the first instant of the frozen period
+    assert musdes.village_list(engine, place["sari"], period, seed.VILLAGE_A,
+                               CUTOFF)["households"] == []
+    later = musdes.village_list(engine, place["sari"], periods.shift(period, 1),
+                                seed.VILLAGE_A, CUTOFF)
+    assert sorted(f for e in later["households"] for f in e["flag_ids"]) == sorted(ids)

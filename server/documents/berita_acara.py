@@ -17,8 +17,9 @@ from weasyprint import HTML
 
 from schemas import labels as words
 from server.web import labels, regions
+from server.web.i18n import format_timestamp
 
-KINDS = ("berita-acara", "sptjm")
+KINDS = ("berita-acara", "sptjm")  # a village's documents; `render_cover` is the regency's
 CHANGE_WORDS = words.LIST_CHANGE
 
 
@@ -52,5 +53,23 @@ def html(listing: dict[str, Any], kind: str = "berita-acara") -> str:
 
 def render_pdf(listing: dict[str, Any], kind: str = "berita-acara") -> bytes:
     pdf = HTML(string=html(listing, kind)).write_pdf()
+    assert pdf is not None
+    return pdf
+
+
+def render_cover(summary: dict[str, Any]) -> bytes:
+    """The regency's counts per district and village, for the bupati's letter."""
+    codes = [summary["regency"], *summary["districts"],
+             *(v["village"] for vs in summary["districts"].values() for v in vs)]
+    totals = {key: sum(v[key] for vs in summary["districts"].values() for v in vs)
+              for key in ("add", "remove", "update", "refused")}
+    with force_locale("id"):
+        text = render_template(
+            "documents/sampul.html", summary=summary, totals=totals,
+            names={code: regions.name(code) for code in codes},
+            regency_name=regions.name(summary["regency"]),
+            approved_at=format_timestamp(summary["approval"]["approved_at"],
+                                         summary["regency"]))
+    pdf = HTML(string=text).write_pdf()
     assert pdf is not None
     return pdf

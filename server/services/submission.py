@@ -186,3 +186,23 @@ def submission_file(engine: Engine, blobs: BlobStore, user: dict[str, Any], peri
         audit.record(conn, user["name"], "period.download", "period_regency",
                      f"{period}:{regency}", {"kind": kind})
     return blobs.read_chunks(approval[f"{kind}_sha256"])
+
+
+def cover(engine: Engine, user: dict[str, Any], period: str, regency: str) -> dict[str, Any]:
+    """The counts of an approved period per district and village, for the cover letter
+    to the bupati: agreed changes by kind, and refusals."""
+    check_regency(user, period, regency)
+    districts: dict[str, list[dict[str, Any]]] = {}
+    with reading(engine) as conn:
+        approval = period_store.get_approval(conn, period, regency)
+        if approval is None:
+            raise Conflict("Periode ini belum disetujui; belum ada berkas pengiriman.")
+        for village in period_store.stream_frozen(conn, period, regency):
+            counts = dict.fromkeys(("add", "remove", "update", "refused"), 0)
+            for entry in village["listing"]:
+                counts["refused" if entry["decision"] == "refused" else entry["change"]] += 1
+            districts.setdefault(village["village_code"][:6], []).append(
+                {"village": village["village_code"], "signed_as": village["signed_as"],
+                 **counts})
+    return {"period": period, "regency": regency, "approval": approval,
+            "districts": districts}

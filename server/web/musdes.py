@@ -230,3 +230,15 @@ def submission_download(period: str, regency: str, kind: str) -> ResponseReturnV
     mimetype = "text/csv" if kind == "csv" else "application/x-ndjson"
     return Response(chunks, mimetype=mimetype, headers={
         "Content-Disposition": f'attachment; filename="pengiriman-{period}-{regency}.{kind}"'})
+
+
+@bp.get("/musdes/<period>/kabupaten/<regency>/sampul.pdf")
+@login_required()
+def cover_pdf(period: str, regency: str) -> ResponseReturnValue:
+    """The approved period's counts per district and village, for the bupati's letter."""
+    try:
+        summary = _guard(submission.cover, get_engine(), current_user(), period, regency)
+    except Conflict:
+        abort(404)
+    return Response(berita_acara.render_cover(summary), mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="rekap-{period}-{regency}.pdf"'})

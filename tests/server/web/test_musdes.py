@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import subprocess
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -85,3 +86,24 @@ def test_approval_names_the_villages_still_waiting(client, world) -> None:
     answer = seed.post(client, f"/musdes/{_period()}/kabupaten/1811/setujui", {})
     assert answer.status_code == 409
     assert f"{seed.VILLAGE_A}: belum disahkan musdes atau SPTJM" in answer.get_data(as_text=True)
+
+
+def test_the_cover_for_the_bupati_counts_per_district_and_village(client, world,
+                                                                   tmp_path) -> None:
+    seed.signin(client, "sari")
+    _accept_all(client, world)
+    assert _record(client, b"%PDF-1.4 scan",
+                   refused=world["a1"]["household_id"]).status_code == 302
+    seed.signin(client, "ani")
+    assert client.get(f"/musdes/{_period()}/kabupaten/1811/sampul.pdf").status_code == 404
+    assert seed.post(client, f"/musdes/{_period()}/kabupaten/1811/setujui",
+                     {}).status_code == 302
+    pdf = client.get(f"/musdes/{_period()}/kabupaten/1811/sampul.pdf")
+    assert pdf.mimetype == "application/pdf"
+    (tmp_path / "rekap.pdf").write_bytes(pdf.data)
+    text = " ".join(subprocess.run(["pdftotext", str(tmp_path / "rekap.pdf"), "-"],
+                                   capture_output=True, text=True, check=True).stdout.split())
+    for words in ("REKAPITULASI USULAN PERUBAHAN DATA DTSEN", f"Periode {_period()}",
+                  "(181101)", f"({seed.VILLAGE_A})", "Kepala Dinas Sosial",
+                  "0 perubahan keluarga dikirim"):
+        assert words in text, words

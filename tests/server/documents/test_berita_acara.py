@@ -12,6 +12,9 @@ import pytest
 
 from server.documents import berita_acara
 from server.reconcile import periods
+from server.services import musdes
+from server.store import audit
+from server.store.db import reading
 from tests.conftest import auth
 from tests.factories import enumerator, household, seed, survey
 
@@ -108,3 +111,21 @@ def test_five_hundred_households_make_a_longer_annex(app, tmp_path) -> None:
         pdf = berita_acara.render_pdf(listing)
     assert page_count(pdf, tmp_path) > 10
     assert "H0499" in pdf_text(pdf, tmp_path)
+
+
+def test_a_ratified_list_prints_the_same_bytes_every_time(app, client, engine, accepted,
+                                                          tmp_path) -> None:
+    admin = {"name": "root", "role": "admin", "regions": []}
+    blobs = app.extensions["verivali_blobs"]
+    record = musdes.MusdesRecord(signed_as="musdes", held_on="2026-11-20", attendees=31,
+                                 scan=b"%PDF-1.4 signed", refused=())
+    musdes.record_musdes(engine, blobs, admin, accepted["period"], VILLAGE, 17, record)
+    url = f"/api/v1/periods/{accepted['period']}/villages/{VILLAGE}/berita-acara.pdf"
+    first = client.get(url, headers=auth(accepted["admin"])).data
+    second = client.get(url, headers=auth(accepted["admin"])).data
+    assert first == second
+    flat = " ".join(pdf_text(first, tmp_path).split())
+    assert "31 orang" in flat and "2026-11-20" in flat and "Disetujui" in flat
+    with reading(engine) as conn:
+        trail = audit.for_target(conn, "period_village", f"{accepted['period']}:{VILLAGE}")
+    assert [t["action"] for t in trail] == ["period.musdes", "period.document"]

@@ -52,19 +52,21 @@ def check_regency(user: dict[str, Any], period: str, regency: str) -> None:
 
 def _village_states(conn: Connection, period: str, regency: str, cutoff_day: int
                     ) -> list[dict[str, Any]]:
-    """Every village with changes in the period, or a frozen list of it, with its state."""
+    """Every village of the regency (with households, changes or a frozen list) with
+    its state: `empty` (no proposal), `open` (ready for its musdes), or the frozen one."""
     frozen = period_store.frozen_villages(conn, period, regency)
     start = periods.bounds(periods.shift(period, -LOOKBACK_MONTHS), cutoff_day, regency)[0]
     end = periods.bounds(period, cutoff_day, regency)[1]
     active = period_store.villages_with_acceptances(conn, regency, usulan.LIST_RULES, start, end)
+    held = period_store.registry_villages(conn, regency)
     states: list[dict[str, Any]] = []
-    for village in sorted(set(active) | set(frozen)):
+    for village in sorted(set(active) | set(frozen) | set(held)):
         if village in frozen:
             states.append({"village": village, "state": frozen[village], "households": None})
             continue
-        entries, _ = open_listing(conn, period, village, cutoff_day)
-        if entries:
-            states.append({"village": village, "state": "open", "households": len(entries)})
+        entries = open_listing(conn, period, village, cutoff_day)[0] if village in active else []
+        states.append({"village": village, "state": "open" if entries else "empty",
+                       "households": len(entries)})
     return states
 
 
@@ -75,7 +77,7 @@ def overview(engine: Engine, user: dict[str, Any], period: str, regency: str,
     with reading(engine) as conn:
         villages = _village_states(conn, period, regency, cutoff_day)
         approval = period_store.get_approval(conn, period, regency)
-    ready = sum(1 for v in villages if v["state"] != "open")
+    ready = sum(1 for v in villages if v["state"] not in ("open", "empty"))
     return {"period": period, "regency": regency, "villages": villages, "ready": ready,
             "approval": approval,
             "cutoff_date": periods.cutoff_date(period, cutoff_day).isoformat()}

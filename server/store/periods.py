@@ -10,7 +10,7 @@ from sqlalchemy import Connection, select
 
 from server.store import jsoncol
 from server.store.flags import to_dict
-from server.store.tables import flags, period_approvals, period_villages
+from server.store.tables import flags, households, period_approvals, period_villages
 
 FROZEN_STATES = ("ratified", "sptjm", "approved")
 
@@ -37,6 +37,16 @@ def villages_with_acceptances(conn: Connection, regency_code: str, rules: tuple[
                flags.c.rule.in_(rules), flags.c.resolved_at >= start,
                flags.c.resolved_at < end)
         .order_by(flags.c.region_code)
+    )
+    return [r.region_code for r in rows]
+
+
+def registry_villages(conn: Connection, regency_code: str) -> list[str]:
+    """The villages of a regency the registry holds households in."""
+    rows = conn.execute(
+        select(households.c.region_code).distinct()
+        .where(households.c.region_code.startswith(regency_code))
+        .order_by(households.c.region_code)
     )
     return [r.region_code for r in rows]
 

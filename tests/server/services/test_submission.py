@@ -38,7 +38,11 @@ def test_approval_waits_for_every_village_then_submits_the_agreed_changes(
     assert caught.value.details == {"villages": [
         f"{seed.VILLAGE_A}: belum disahkan musdes atau SPTJM"]}
     assert not (tmp_path / "blobs").exists() or not any((tmp_path / "blobs").rglob("*"))
-    assert submission.overview(engine, admin, period, "1811", CUTOFF)["ready"] == 0
+    seed.make_household(engine, 9, seed.VILLAGE_B)  # a village with nothing proposed
+    view = submission.overview(engine, admin, period, "1811", CUTOFF)
+    assert view["ready"] == 0
+    assert {v["village"]: v["state"] for v in view["villages"]} == {
+        seed.VILLAGE_A: "open", seed.VILLAGE_B: "empty"}
 
     musdes.record_musdes(engine, blobs, place["sari"], period, seed.VILLAGE_A, CUTOFF,
                          _record(signed_as="sptjm", attendees=None))

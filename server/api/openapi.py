@@ -59,7 +59,7 @@ def _query(schema: type, **descriptions: str) -> list[dict[str, Any]]:
 
 def _period_village() -> list[dict[str, Any]]:
     return [{"in": "path", "name": "period", "required": True,
-             "schema": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}},
+             "schema": {"type": "string", "pattern": "^2[0-9]{3}-(0[1-9]|1[0-2])$"}},
             {"in": "path", "name": "code", "required": True,
              "schema": {"type": "string", "pattern": "^[0-9]{10}$"}}]
 

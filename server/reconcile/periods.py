@@ -23,6 +23,8 @@ MIN_CUTOFF_DAY = 1
 MAX_CUTOFF_DAY = 28  # every month has the day, so no period is empty or ambiguous
 DEFAULT_CUTOFF_DAY = 17
 PERIOD_NAME = re.compile(r"\A(\d{4})-(0[1-9]|1[0-2])\Z")
+# What a person may ask for: years 2000-2999 leave the arithmetic room to count back.
+ASKED_PERIOD = re.compile(r"\A(2\d{3})-(0[1-9]|1[0-2])\Z")
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,13 @@ def parse_period(name: str) -> tuple[int, int]:
     if match is None:
         raise ValueError("a period is a month written YYYY-MM, e.g. 2026-11")
     return int(match.group(1)), int(match.group(2))
+
+
+def check_asked_period(name: str) -> str:
+    """A period named in a request: YYYY-MM from 2000 to 2999; ValueError otherwise."""
+    if ASKED_PERIOD.match(name or "") is None:
+        raise ValueError("a period is a month written YYYY-MM from 2000, e.g. 2026-11")
+    return name
 
 
 def _name(year: int, month: int) -> str:

@@ -50,7 +50,7 @@ def check_place(user: dict[str, Any], period: str, village: str) -> None:
     """A well-formed period and village the user may see: 400 naming the field, else 403."""
     errors: dict[str, list[str]] = {}
     try:
-        periods.parse_period(period)
+        periods.check_asked_period(period)
     except ValueError:
         errors["period"] = ["Periode harus berbentuk TTTT-BB, misalnya 2026-11."]
     if not (len(village) == 10 and village.isdigit()):

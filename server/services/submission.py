@@ -39,7 +39,7 @@ FILES = ("csv", "jsonl")
 def check_regency(user: dict[str, Any], period: str, regency: str) -> None:
     errors: dict[str, list[str]] = {}
     try:
-        periods.parse_period(period)
+        periods.check_asked_period(period)
     except ValueError:
         errors["period"] = ["Periode harus berbentuk TTTT-BB, misalnya 2026-11."]
     if not (len(regency) == 4 and regency.isdigit()):

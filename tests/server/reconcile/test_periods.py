@@ -76,6 +76,13 @@ def test_bad_period_names_are_refused(name: str) -> None:
         periods.parse_period(name)
 
 
+@pytest.mark.parametrize("name", ["0000-01", "1999-12", "3000-01", "2026-13"])
+def test_a_period_asked_for_lies_in_2000_to_2999(name: str) -> None:
+    with pytest.raises(ValueError, match="from 2000"):
+        periods.check_asked_period(name)
+    assert periods.check_asked_period("2000-01") == "2000-01"
+
+
 def test_timestamps_without_offset_are_refused() -> None:
     with pytest.raises(ValueError, match="offset"):
         periods.period_of("2026-11-17T10:00:00", 17, MESUJI)

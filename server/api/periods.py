@@ -8,7 +8,7 @@ from flask.typing import ResponseReturnValue
 from server.api.auth import current_user, require
 from server.documents import berita_acara
 from server.http.engine import get_blobs, get_engine
-from server.services import musdes
+from server.services import exports, musdes
 
 bp = Blueprint("periods", __name__)
 
@@ -29,8 +29,11 @@ def village_list(period: str, code: str) -> ResponseReturnValue:
 @require("supervisor", "admin")
 def berita_acara_pdf(period: str, code: str) -> ResponseReturnValue:
     """The berita acara with its BNBA annex; the stored print once the list is frozen."""
-    pdf = musdes.document(get_engine(), get_blobs(), current_user(), period, code,
-                          cutoff_day(), berita_acara.render_pdf)
+    engine, user = get_engine(), current_user()
+    pdf = musdes.document(engine, get_blobs(), user, period, code, cutoff_day(),
+                          berita_acara.render_pdf)
+    # The BNBA names people: the download is recorded as every export is.
+    exports.record(engine, user, "export.berita-acara", {"region": code, "period": period})
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="berita-acara-{period}-{code}.pdf"',
         "Cache-Control": "private"})

@@ -33,6 +33,7 @@ from server.errors import Conflict, Forbidden, ValidationFailed
 from server.http.engine import get_blobs, get_engine
 from server.http.identity import current_user
 from server.reconcile import periods
+from server.services import exports as export_service
 from server.services import musdes, submission
 from server.web import labels, regions
 from server.web.exports import csv_cell
@@ -115,8 +116,10 @@ def _village_page(listing: dict[str, Any], errors: dict[str, Any],
 @login_required()
 def village_csv(period: str, village: str) -> ResponseReturnValue:
     """The list as a spreadsheet: one row per changed place."""
-    listing = _guard(musdes.village_list, get_engine(), current_user(), period, village,
-                     cutoff_day())
+    engine, user = get_engine(), current_user()
+    listing = _guard(musdes.village_list, engine, user, period, village, cutoff_day())
+    # Names and NIKs leave the server: recorded as every export is.
+    export_service.record(engine, user, "export.usulan", {"region": village, "period": period})
     return Response(_csv_lines(listing), mimetype="text/csv", headers={
         "Content-Disposition": f'attachment; filename="usulan-{period}-{village}.csv"'})
 
@@ -141,8 +144,10 @@ def village_pdf(period: str, village: str, kind: str) -> ResponseReturnValue:
     """The berita acara or the SPTJM, with the BNBA annex."""
     if kind not in berita_acara.KINDS:
         abort(404)
-    pdf = _guard(musdes.document, get_engine(), get_blobs(), current_user(), period, village,
-                 cutoff_day(), berita_acara.render_pdf, kind)
+    engine, user = get_engine(), current_user()
+    pdf = _guard(musdes.document, engine, get_blobs(), user, period, village, cutoff_day(),
+                 berita_acara.render_pdf, kind)
+    export_service.record(engine, user, f"export.{kind}", {"region": village, "period": period})
     return Response(pdf, mimetype="application/pdf", headers={
         "Content-Disposition": f'attachment; filename="{kind}-{period}-{village}.pdf"',
         "Cache-Control": "private"})

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from server.reconcile import periods
+from server.store import audit
 from server.store.db import reading
 from server.store.tables import period_villages
 from tests.server.web import seed
@@ -34,7 +35,7 @@ def _frozen(engine) -> int:
         return len(conn.execute(select(period_villages)).all())
 
 
-def test_the_list_page_and_its_csv(client, world) -> None:
+def test_the_list_page_and_its_csv(client, engine, world) -> None:
     seed.signin(client, "sari")
     _accept_all(client, world)
     page = client.get(f"/musdes/{_period()}/desa/{seed.VILLAGE_A}").get_data(as_text=True)
@@ -44,6 +45,9 @@ def test_the_list_page_and_its_csv(client, world) -> None:
     text = sheet.get_data(as_text=True)
     assert text.splitlines()[0].startswith("household_id,kk_number,head_name")
     assert "Usulan Perbaikan" in text and "Semen" in text
+    with reading(engine) as conn:
+        taken = audit.for_target(conn, "region", seed.VILLAGE_A)
+    assert [(t["actor"], t["action"]) for t in taken] == [("sari", "export.usulan")]
 
 
 def test_a_file_that_is_no_scan_is_refused(client, engine, world) -> None:

@@ -67,6 +67,16 @@ def _clock(period: str, region: str) -> dict[str, Any]:
             "zone": periods.zone_for(region).label}
 
 
+@bp.app_context_processor
+def _cutoff_reminder() -> dict[str, Any]:
+    """`musdes_clock(region)` for any page: the current period and the days left to its
+    cut-off (the dashboard shows it as a reminder)."""
+    def musdes_clock(region: str) -> dict[str, Any]:
+        period = periods.period_of(datetime.now(UTC), cutoff_day(), region)
+        return {**_clock(period, region), "period": period}
+    return {"musdes_clock": musdes_clock}
+
+
 @bp.get("/musdes")
 @login_required()
 def index() -> ResponseReturnValue:

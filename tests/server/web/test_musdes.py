@@ -111,3 +111,10 @@ def test_the_cover_for_the_bupati_counts_per_district_and_village(client, world,
                   "(181101)", f"({seed.VILLAGE_A})", "Kepala Dinas Sosial",
                   "0 perubahan keluarga dikirim"):
         assert words in text, words
+
+
+def test_the_dashboard_reminds_of_the_cutoff(client, world) -> None:
+    seed.signin(client, "sari")
+    page = client.get("/dasbor?wilayah=181101").get_data(as_text=True)
+    assert "Batas akhir usulan bulanan (cut-off)" in page
+    assert f"/musdes/{_period()}/kabupaten/1811" in page

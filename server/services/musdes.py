@@ -31,7 +31,7 @@ from server.timeutil import now_iso
 
 SCAN_TYPES = {b"%PDF-": "application/pdf", b"\xff\xd8\xff": "image/jpeg",
               b"\x89PNG\r\n\x1a\n": "image/png"}
-SCAN_MAX_BYTES = 20 * 1024 * 1024
+SCAN_MAX_BYTES = 15 * 1024 * 1024  # under the request limit (VERIVALI_MAX_CONTENT_LENGTH, 16 MiB)
 SIGNED_AS = ("musdes", "sptjm")
 
 
@@ -119,7 +119,7 @@ def check_record(record: MusdesRecord, today: date) -> str:
     elif kind is None:
         errors["scan"] = ["Berkas harus PDF, JPEG atau PNG."]
     elif len(record.scan) > SCAN_MAX_BYTES:
-        errors["scan"] = ["Berkas lebih dari 20 MB."]
+        errors["scan"] = ["Berkas lebih dari 15 MB; pindai dengan resolusi lebih rendah."]
     if errors:
         raise ValidationFailed(details=errors)
     assert kind is not None

@@ -134,6 +134,7 @@ def _nothing_frozen(engine: Engine) -> bool:
 @pytest.mark.parametrize(("changes", "field"), [
     ({"scan": b"GIF89a not a scan"}, "scan"),
     ({"scan": b""}, "scan"),
+    ({"scan": b"%PDF-" + bytes(musdes.SCAN_MAX_BYTES)}, "scan"),
     ({"attendees": 0}, "attendees"),
     ({"held_on": "20-11-2026"}, "held_on"),
     ({"held_on": "2999-01-01"}, "held_on"),

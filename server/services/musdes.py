@@ -145,6 +145,9 @@ def _freeze(conn: Connection, blobs: BlobStore, user: dict[str, Any], period: st
             village: str, cutoff_day: int, record: MusdesRecord, scan_type: str) -> None:
     if period_store.get_village(conn, period, village, for_update=True) is not None:
         raise Conflict("Daftar usulan periode ini sudah disahkan dan tidak dapat diubah.")
+    if period_store.get_approval(conn, period, village[:4]) is not None:
+        raise Conflict("Periode ini sudah disetujui kabupaten/kota; usulan baru masuk "
+                       "periode berikutnya.")
     entries, flags_of = open_listing(conn, period, village, cutoff_day)
     listed = {e["household_id"] for e in entries}
     strangers = sorted(set(record.refused) - listed)

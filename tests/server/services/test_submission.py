@@ -59,6 +59,8 @@ def test_approval_waits_for_every_village_then_submits_the_agreed_changes(
     assert listing["state"] == "approved"
     with pytest.raises(Conflict):  # approved once, never again
         submission.approve(engine, blobs, admin, period, "1811", CUTOFF)
+    with pytest.raises(Conflict, match="sudah disetujui"):  # nor a village added after it
+        musdes.record_musdes(engine, blobs, admin, period, "1811012002", CUTOFF, _record())
 
 
 def test_only_an_admin_of_the_regency_approves(engine, place, admin, tmp_path) -> None:

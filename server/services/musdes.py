@@ -75,8 +75,9 @@ def _answer(conn: Connection, period: str, village: str, cutoff_day: int) -> dic
         return {"period": period, "village": village, "state": frozen["state"],
                 "households": frozen["listing"], **_musdes_of(frozen)}
     entries, _flags = open_listing(conn, period, village, cutoff_day)
-    return {"period": period, "village": village, "state": "open", "households": entries,
-            "musdes": None}
+    approved = period_store.get_approval(conn, period, village[:4]) is not None
+    return {"period": period, "village": village, "state": "approved" if approved else "open",
+            "households": entries, "musdes": None}
 
 
 def _musdes_of(row: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +89,10 @@ def _musdes_of(row: dict[str, Any]) -> dict[str, Any]:
 def open_listing(conn: Connection, period: str, village: str, cutoff_day: int
                  ) -> tuple[list[dict[str, Any]], dict[str, list[dict[str, Any]]]]:
     """The open list's entries, and the accepted flags behind each household."""
-    frozen = period_store.frozen_flag_ids(conn, village)
+    # A period the regency approved is closed to a village that froze nothing in it.
+    frozen: dict[str, set[str]] = {
+        p: set() for p in period_store.approved_periods(conn, village[:4])}
+    frozen.update(period_store.frozen_flag_ids(conn, village))
     end = periods.bounds(period, cutoff_day, village)[1]
     start = periods.rolling_start(period, cutoff_day, village, frozen)
     candidates = period_store.accepted_flags(conn, village, usulan.LIST_RULES, start, end)

@@ -127,6 +127,12 @@ def mark_approved(conn: Connection, period: str, regency_code: str) -> int:
     return result.rowcount
 
 
+def approved_periods(conn: Connection, regency_code: str) -> set[str]:
+    rows = conn.execute(select(period_approvals.c.period)
+                        .where(period_approvals.c.regency_code == regency_code))
+    return {r.period for r in rows}
+
+
 def get_approval(conn: Connection, period: str, regency_code: str) -> dict[str, Any] | None:
     row = conn.execute(
         select(period_approvals).where(period_approvals.c.period == period,

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from server.errors import Conflict, Forbidden, ValidationFailed
+from server.reconcile import periods
 from server.services import musdes, submission
 from server.store.blobs import BlobStore
 from tests.server.services.test_musdes import CUTOFF, _accept_all, _now_period, _record
@@ -75,3 +76,15 @@ def test_only_an_admin_of_the_regency_approves(engine, place, admin, tmp_path) -
 def test_no_file_before_approval(engine, admin, tmp_path) -> None:
     with pytest.raises(Conflict):
         submission.submission_file(engine, BlobStore(tmp_path), admin, "2026-11", "1811", "csv")
+
+
+def test_after_approval_a_village_s_new_decisions_go_to_the_next_period(
+        engine, place, admin, tmp_path) -> None:
+    blobs, period = BlobStore(tmp_path / "blobs"), _now_period()
+    submission.approve(engine, blobs, admin, period, "1811", CUTOFF)  # nothing proposed yet
+    _accept_all(engine, place["sari"], place["visit"])
+    now = musdes.village_list(engine, admin, period, seed.VILLAGE_A, CUTOFF)
+    assert (now["state"], now["households"]) == ("approved", [])
+    later = musdes.village_list(engine, admin, periods.shift(period, 1), seed.VILLAGE_A,
+                                CUTOFF)
+    assert [e["household_id"] for e in later["households"]] == [place["a1"]["household_id"]]

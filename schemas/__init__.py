@@ -29,6 +29,7 @@ if TYPE_CHECKING:
         HouseholdViewSchema,
         MemberSchema,
     )
+    from schemas.period import VillageListSchema
     from schemas.survey import (
         MAX_PUSH_BATCH,
         PushRequestSchema,
@@ -45,7 +46,7 @@ _HOME = {
     "HistorySchema": "household", "HouseholdSchema": "household",
     "HouseholdViewSchema": "household", "MemberSchema": "household",
     "MAX_PUSH_BATCH": "survey", "PushRequestSchema": "survey", "PushResponseSchema": "survey",
-    "SurveySchema": "survey",
+    "SurveySchema": "survey", "VillageListSchema": "period",
     "known_village": "validators", "normalize_region_code": "validators",
     "normalize_region_prefix": "validators",
 }
@@ -68,6 +69,7 @@ __all__ = [
     "PushResponseSchema",
     "ResolveSchema",
     "SurveySchema",
+    "VillageListSchema",
     "flatten_errors",
     "known_village",
     "normalize_region_code",

@@ -130,6 +130,11 @@ ROLE = {
     "enumerator": N_("Petugas Verifikasi"), "supervisor": N_("Supervisor"),
     "admin": N_("Admin Dinas Sosial"),
 }
+# The monthly cycle (glossary: The monthly cycle).
+LIST_CHANGE = {"add": N_("Usulan Tambah"), "remove": N_("Usulan Hapus"),
+               "update": N_("Usulan Perbaikan")}
+PERIOD_STATE = {"empty": N_("Belum ada usulan"), "open": N_("Siap musdes"),
+                "ratified": N_("Sudah musdes"), "sptjm": "SPTJM", "approved": N_("Disetujui")}
 HISTORY_SOURCE = {
     "import": N_("Impor DTSEN"), "survey": N_("Kunjungan"),
     "review": N_("Keputusan supervisor"),

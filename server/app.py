@@ -48,13 +48,14 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from server.api import flags, health, households, openapi, sync
+    from server.api import flags, health, households, openapi, periods, sync
 
     app.register_blueprint(health.bp, url_prefix=API_PREFIX)
     app.register_blueprint(households.bp, url_prefix=API_PREFIX)
     app.register_blueprint(sync.bp, url_prefix=API_PREFIX)
     app.register_blueprint(flags.bp, url_prefix=API_PREFIX)
     app.register_blueprint(openapi.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(periods.bp, url_prefix=API_PREFIX)
 
     from server import web  # supervisor and admin pages
     web.register(app, unavailable=StorageUnavailable)

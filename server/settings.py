@@ -49,6 +49,7 @@ class Settings:
     database_lock_timeout: float = 60  # seconds a write waits for a lock, then 503
     storage_min_free_mb: int = 200  # a SQLite database's disk below this: /health not ok
     blob_dir: str = ""  # photos and scans; empty: beside a SQLite file, else ./verivali-blobs
+    cutoff_day: int = 17  # the monthly cut-off of the musdes cycle (1-28), the regency's day
 
     def flask_config(self) -> dict[str, Any]:
         """The Flask config keys the app's modules read (`app.config[...]`)."""
@@ -72,6 +73,7 @@ FLASK_KEYS = {
     "database_lock_timeout": "VERIVALI_DATABASE_LOCK_TIMEOUT",
     "storage_min_free_mb": "VERIVALI_STORAGE_MIN_FREE_MB",
     "blob_dir": "VERIVALI_BLOB_DIR",
+    "cutoff_day": "VERIVALI_CUTOFF_DAY",
 }
 
 
@@ -124,6 +126,8 @@ def load_settings(environ: Mapping[str, str] | None = None, **options: Any) -> S
             raise TypeError(f"no setting named {name!r}")
         if value is not None:
             values[name] = value
+    if not 1 <= values.get("cutoff_day", 17) <= 28:
+        raise SettingsError(f"{variable('cutoff_day')} must be a day from 1 to 28")
     return Settings(**values)
 
 

@@ -27,6 +27,7 @@ _COMPONENTS = {
     "PullResponse": schemas.PullResponseSchema,
     "FlagPage": schemas.FlagPageSchema,
     "Resolve": schemas.ResolveSchema,
+    "VillageList": schemas.VillageListSchema,
 }
 
 
@@ -54,6 +55,13 @@ def _query(schema: type, **descriptions: str) -> list[dict[str, Any]]:
     for param in params:
         param["description"] = descriptions.get(param["name"], param["name"])
     return params
+
+
+def _period_village() -> list[dict[str, Any]]:
+    return [{"in": "path", "name": "period", "required": True,
+             "schema": {"type": "string", "pattern": "^2[0-9]{3}-(0[1-9]|1[0-2])$"}},
+            {"in": "path", "name": "code", "required": True,
+             "schema": {"type": "string", "pattern": "^[0-9]{10}$"}}]
 
 
 _PATHS: dict[str, dict[str, Any]] = {
@@ -103,6 +111,17 @@ _PATHS: dict[str, dict[str, Any]] = {
         "requestBody": {"required": True, **_json("Resolve")},
         "responses": {"200": {"description": "the flag", **_json("Flag")},
                       **_errors(400, 401, 403, 404, 409, 415, 422)}}},
+    "/periods/{period}/villages/{code}": {"get": {
+        "summary": "A village's list of changes in a period (supervisor: own regions; admin)",
+        "parameters": _period_village(),
+        "responses": {"200": {"description": "the list", **_json("VillageList")},
+                      **_errors(401, 403, 422)}}},
+    "/periods/{period}/villages/{code}/berita-acara.pdf": {"get": {
+        "summary": "The berita acara with its BNBA annex (supervisor: own regions; admin)",
+        "parameters": _period_village(),
+        "responses": {"200": {"description": "the document", "content": {
+            "application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
+            **_errors(401, 403, 422)}}},
 }
 
 

@@ -263,3 +263,35 @@ phone_nonces = Table(
     Column("issued_at", Float, nullable=False),
     Column("last_count", Integer, nullable=False, default=0),
 )
+
+# The monthly cycle (docs/musdes.md): a village's list of a period once the musdes (or an
+# SPTJM) froze it. An open list has no row; it is read from the accepted flags.
+period_villages = Table(
+    "period_villages",
+    metadata,
+    Column("period", String(7), primary_key=True),  # YYYY-MM
+    Column("village_code", String(10), primary_key=True),
+    Column("state", String(16), nullable=False),  # ratified / sptjm / approved
+    Column("signed_as", String(16), nullable=False),  # musdes / sptjm
+    Column("held_on", String(10)),  # the musdes's date, YYYY-MM-DD
+    Column("attendees", Integer),
+    Column("scan_sha256", String(64)),  # the signed scan in the blob store
+    Column("scan_type", String(40)),
+    Column("document_sha256", String(64)),  # the berita acara as first printed after
+    Column("listing", Text, nullable=False),  # JSON: the frozen list with the decisions
+    Column("frozen_at", String(40), nullable=False),
+    Column("frozen_by", String(64), nullable=False),
+)
+
+# A regency's approval of a period and the submission files it produced (blob store).
+period_approvals = Table(
+    "period_approvals",
+    metadata,
+    Column("period", String(7), primary_key=True),
+    Column("regency_code", String(4), primary_key=True),
+    Column("approved_at", String(40), nullable=False),
+    Column("approved_by", String(64), nullable=False),
+    Column("changes", Integer, nullable=False),
+    Column("csv_sha256", String(64), nullable=False),
+    Column("jsonl_sha256", String(64), nullable=False),
+)

@@ -22,6 +22,7 @@ def register(app: Flask, unavailable: type[Exception] | None = None) -> None:
         dashboard,
         exports,
         household,
+        musdes,
         queue,
     )
 
@@ -45,6 +46,7 @@ def register(app: Flask, unavailable: type[Exception] | None = None) -> None:
         household.bp,
         dashboard.bp,
         exports.bp,
+        musdes.bp,
         admin_users.bp,
         admin_assignments.bp,
     ):

@@ -8,40 +8,20 @@ exact and need no time-zone database (which Windows lacks).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
 from babel.dates import get_month_names
 from flask import Flask, g, request, session
 from flask_babel import Babel, get_locale
 
+from server.reconcile import periods
+
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 DEFAULT_LANGUAGE = "id"
 
 
-@dataclass(frozen=True)
-class Zone:
-    label: str
-    tz: timezone
-
-
-WIB = Zone("WIB", timezone(timedelta(hours=7), "WIB"))
-WITA = Zone("WITA", timezone(timedelta(hours=8), "WITA"))
-WIT = Zone("WIT", timezone(timedelta(hours=9), "WIT"))
-
-# Province codes: WIB Sumatra, Java, West and Central Kalimantan; WITA Bali, Nusa
-# Tenggara, South/East/North Kalimantan, Sulawesi; WIT Maluku and Papua.
-_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
-
-
-def zone_for(region_code: str | None) -> Zone:
-    province = (region_code or "")[:2]
-    if province in _WITA:
-        return WITA
-    if province in _WIT:
-        return WIT
-    return WIB
+# The zones and which region lies in which: one table, shared with the period arithmetic.
+zone_for = periods.zone_for
 
 
 def select_locale() -> str:

@@ -32,6 +32,8 @@ OUTCOME_LABELS = _translated(words.OUTCOME)
 SOURCE_LABELS = _translated(words.HISTORY_SOURCE)
 ROLE_LABELS = _translated(words.ROLE)
 FIELD_LABELS = _translated(words.FIELD)
+LIST_CHANGE_LABELS = _translated(words.LIST_CHANGE)
+PERIOD_STATE_LABELS = _translated(words.PERIOD_STATE)
 VALUE_LABELS: dict[str, dict[Any, Any]] = {
     field: _translated(choices) for field, choices in words.VALUES.items()
 }
@@ -118,3 +120,11 @@ def show_member(member: dict[str, Any]) -> str:
 
 def show_at(path: str | None, value: Any) -> str:
     return show_value(field_name(path), value)
+
+
+def show_listed(path: str | None, value: Any) -> str:
+    """A value on a village's list of changes: a whole household's place (`None`) holds
+    a visit's outcome (Pindah, Tidak Ditemukan)."""
+    if path is None and isinstance(value, str):
+        return label(OUTCOME_LABELS, value)
+    return show_at(path, value)

@@ -48,7 +48,16 @@ CASES: list[tuple[str, str, str, object]] = [
     ("VERIVALI_DATABASE_LOCK_TIMEOUT", "2.5", "database_lock_timeout", 2.5),
     ("VERIVALI_STORAGE_MIN_FREE_MB", "50", "storage_min_free_mb", 50),
     ("VERIVALI_BLOB_DIR", "/srv/verivali/blobs", "blob_dir", "/srv/verivali/blobs"),
+    ("VERIVALI_CUTOFF_DAY", "25", "cutoff_day", 25),
 ]
+
+
+@pytest.mark.parametrize("raw", ["0", "29", "31"])
+def test_a_cutoff_day_every_month_lacks_is_refused(clean_env: pytest.MonkeyPatch,
+                                                   raw: str) -> None:
+    clean_env.setenv("VERIVALI_CUTOFF_DAY", raw)
+    with pytest.raises(SettingsError, match="VERIVALI_CUTOFF_DAY must be a day from 1 to 28"):
+        load_settings()
 
 
 @pytest.mark.parametrize(("name", "raw", "field", "expected"), CASES)

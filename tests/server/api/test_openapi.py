@@ -10,6 +10,7 @@ from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate as validate_spec
 
 import schemas
+from server.reconcile import periods
 from tests.conftest import auth
 from tests.factories import enumerator, household, seed, survey
 
@@ -22,6 +23,8 @@ CONTRACT = {
     ("get", "/households/{household_id}/history"),
     ("get", "/flags"),
     ("post", "/flags/{flag_id}/resolve"),
+    ("get", "/periods/{period}/villages/{code}"),
+    ("get", "/periods/{period}/villages/{code}/berita-acara.pdf"),
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 
@@ -146,11 +149,24 @@ def answers(client, engine, make_user) -> dict[str, Any]:
                               headers=auth(admin)).json,
         "FlagPage": client.get("/api/v1/flags", headers=auth(admin)).json,
         "ErrorBody": client.get("/api/v1/flags", headers=auth(ani)).json,
+        "VillageList": _village_list(client, admin, pushed["results"][0]["flags"][0],
+                                     base["region_code"]),
     }
 
 
+def _village_list(client, admin: str, flag: dict[str, Any], village: str) -> dict[str, Any]:
+    """The village's list of this period after the flag was accepted: one household on it."""
+    accepted = client.post(f"/api/v1/flags/{flag['flag_id']}/resolve",
+                           json={"action": "accept"}, headers=auth(admin))
+    assert accepted.status_code == 200
+    period = periods.period_of(accepted.json["resolved_at"], 17, village)
+    answer = client.get(f"/api/v1/periods/{period}/villages/{village}", headers=auth(admin)).json
+    assert [h["change"] for h in answer["households"]] == ["update"]
+    return answer
+
+
 @pytest.mark.parametrize("component", ["Survey", "PushResponse", "Flag", "HouseholdView",
-                                       "History", "FlagPage", "ErrorBody"])
+                                       "History", "FlagPage", "ErrorBody", "VillageList"])
 def test_real_answers_fit_their_components(spec, answers, component):
     assert _errors(spec, component, answers[component]) == []
 

@@ -54,3 +54,4 @@ class SyncBusy(SyncError):
 EXIT_LOCAL = 6  # the local store or a file cannot be used (not initialised, disk full…)
 EXIT_INVALID = 8  # `record`: the survey does not pass the checks
 EXIT_BUNDLE = 9  # a bundle or acknowledgement file was refused
+EXIT_PIN = 10  # no PIN given, a wrong PIN, or the store locked after 5 wrong PINs

@@ -19,12 +19,13 @@ around it.
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
+
+import sqlcipher3
 
 from schemas.verification import verification_after
 from sync_agent.schema import SCHEMA_VERSION, apply_migrations
@@ -59,18 +60,29 @@ class Unsent(NamedTuple):
 
 
 def _named(
-    conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()
-) -> sqlite3.Cursor:
+    conn: sqlcipher3.Connection, sql: str, params: Sequence[Any] = ()
+) -> sqlcipher3.Cursor:
     """`conn.execute` with rows read by column name; the connection's own rows stay tuples
     (sqlite-utils shares it)."""
     cursor = conn.cursor()
-    cursor.row_factory = sqlite3.Row
+    cursor.row_factory = sqlcipher3.Row
     return cursor.execute(sql, params)
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout=30000")
+def key_pragma(key: bytes) -> str:
+    """SQLCipher's raw-key form: our key is random 256 bits, so no second KDF."""
+    return f"\"x'{key.hex()}'\""
+
+
+def _connect(path: Path, key: bytes) -> sqlcipher3.Connection:
+    conn = sqlcipher3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA key = {key_pragma(key)}")
+    try:
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"the local store {path} does not open with this key") from exc
     mode = _named(conn, "PRAGMA journal_mode=WAL").fetchone()["journal_mode"]
     if str(mode).lower() != "wal":
         raise StoreError(f"cannot switch the local store to WAL mode (got {mode})")
@@ -80,11 +92,15 @@ def _connect(path: Path) -> sqlite3.Connection:
 
 
 class Store:
-    """One open local store. Not shared between threads: open one per thread or request."""
+    """One open local store. Not shared between threads: open one per thread or request.
 
-    def __init__(self, path: Path):
+    `key` is the data key (sync_agent.vault); it also seals the token and photos.
+    """
+
+    def __init__(self, path: Path, key: bytes):
         self.path = path
-        self.conn = _connect(path)
+        self.key = key
+        self.conn = _connect(path, key)
         self._db: Database | None = None
         self._ensure_schema()
 
@@ -459,9 +475,12 @@ def store_path(home: Path) -> Path:
     return home / DB_FILE
 
 
-def open_store(home: Path) -> Store:
-    """Open (creating or upgrading) the store in `home`."""
-    from sync_agent.platform import make_private_dir
+def open_store(home: Path, key: bytes | None = None) -> Store:
+    """Open (creating, upgrading or encrypting a plain one) the store in `home`.
 
-    make_private_dir(home)
-    return Store(store_path(home))
+    Without `key` the PIN is asked for (sync_agent.pin) or the one this process
+    unlocked is reused; see sync_agent.unlock.
+    """
+    from sync_agent.unlock import open_home_store
+
+    return open_home_store(home, key)

@@ -370,9 +370,10 @@ def capture(ctx: click.Context, port: int, sync_every: float) -> None:
 
 def _register_more_commands() -> None:
     from sync_agent.cli_bundle import export_bundle, import_ack
+    from sync_agent.cli_keys import change_pin, recover
 
-    main.add_command(export_bundle)
-    main.add_command(import_ack)
+    for command in (export_bundle, import_ack, change_pin, recover):
+        main.add_command(command)
 
 
 _register_more_commands()

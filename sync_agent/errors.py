@@ -29,6 +29,20 @@ class TokenRevoked(SyncError):
     kind = "token revoked"
 
 
+class DeviceLost(SyncError):
+    """403 `device_lost`: an admin marked this laptop's token lost; it hands in and wipes."""
+
+    exit_code = 11
+    kind = "device lost"
+
+
+class RecoveryRefused(SyncError):
+    """403 `recovery_refused`: the one-time recovery code is wrong, spent or expired."""
+
+    exit_code = 10
+    kind = "recovery refused"
+
+
 class ServerError(SyncError):
     """The server answered, but not usefully: 5xx, not JSON, a refused request."""
 

@@ -11,9 +11,9 @@ sent first, which is what the server's idempotency key expects. The household a 
 was recorded against is kept in `base_snapshots`, apart from the pulled copy in
 `households`, so a later pull never changes what an outbox survey was based on.
 
-Long because every statement on the laptop's database lives here (migrations apart, in
-`schema.py`): one class owns the transaction discipline, so no other module can write
-around it.
+Long because every statement on the laptop's data lives in this class (migrations apart,
+in `schema.py`; the sync log and the lost-laptop wipe in its base `store_upkeep.Upkeep`):
+one class owns the transaction discipline, so no other module can write around it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -29,6 +28,7 @@ import sqlcipher3
 
 from schemas.verification import verification_after
 from sync_agent.schema import SCHEMA_VERSION, apply_migrations
+from sync_agent.store_upkeep import Upkeep, now_iso
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -41,10 +41,6 @@ OPEN_FLAG_STATES = ("open", "revisit")
 
 class StoreError(Exception):
     """The local store cannot be used as asked; the text is safe to show."""
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def dumps(value: Any) -> str:
@@ -91,7 +87,7 @@ def _connect(path: Path, key: bytes) -> sqlcipher3.Connection:
     return conn
 
 
-class Store:
+class Store(Upkeep):
     """One open local store. Not shared between threads: open one per thread or request.
 
     `key` is the data key (sync_agent.vault); it also seals the token and photos.
@@ -412,35 +408,6 @@ class Store:
         return _named(
             self.conn, "SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'sent')"
         ).fetchone()["n"]
-
-    # -- sync log ---------------------------------------------------------------
-
-    def log_start(self, action: str, pid: int) -> int:
-        with self.write():
-            cursor = self.conn.execute(
-                "INSERT INTO sync_log(action, started_at, pid) VALUES (?, ?, ?)",
-                [action, now_iso(), pid],
-            )
-            return int(cursor.lastrowid or 0)
-
-    def log_finish(
-        self, log_id: int, ok: bool, reason: str | None, pushed: int = 0, pulled: int = 0
-    ) -> None:
-        """`reason` is one of our own short messages: never a token, NIK or name."""
-        with self.write():
-            self.conn.execute(
-                "UPDATE sync_log SET finished_at = ?, ok = ?, reason = ?, pushed = ?, pulled = ? "
-                "WHERE id = ?",
-                [now_iso(), int(ok), reason, pushed, pulled, log_id],
-            )
-
-    def last_sync(self, ok_only: bool = False) -> dict[str, Any] | None:
-        where = "WHERE finished_at IS NOT NULL" + (" AND ok = 1" if ok_only else "")
-        rows = list(self.db.query(f"SELECT * FROM sync_log {where} ORDER BY id DESC LIMIT 1"))
-        return rows[0] if rows else None
-
-    def sync_log(self, limit: int = 50) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM sync_log ORDER BY id DESC LIMIT ?", [limit]))
 
 
 def _verification(pulled: dict[str, Any], answer: list[Any] | None) -> dict[str, Any]:

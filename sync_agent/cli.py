@@ -341,17 +341,21 @@ def daemon(ctx: click.Context, interval: float, max_backoff: float, batch_size: 
 @click.option("--port", default=5001, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--sync-every", default=0.0, type=click.FloatRange(min=0),
               help="Also sync in the background every N seconds (0: only by hand).")
+@click.option("--idle-lock", default=10.0, show_default=True, type=click.FloatRange(min=0.01),
+              help="Minutes without use after which the form locks and asks for the PIN.")
 @click.pass_context
-def capture(ctx: click.Context, port: int, sync_every: float) -> None:
+def capture(ctx: click.Context, port: int, sync_every: float, idle_lock: float) -> None:
     """Open the visit form (Formulir Kunjungan) on http://127.0.0.1:PORT (this laptop only)."""
     from waitress import serve
 
+    from sync_agent import pin
     from sync_agent.capture import create_app
-    from sync_agent.home import open_initialised
+    from sync_agent.home import require_initialised
 
     home = _home(ctx)
-    open_initialised(home).close()
-    app = create_app(home)
+    require_initialised(home)
+    pin.never_prompt()  # the form's page asks for the PIN, not this terminal
+    app = create_app(home, {"IDLE_LOCK_SECONDS": idle_lock * 60})
     scheduler = None
     if sync_every > 0:
         from sync_agent.scheduler import make_daemon, start_background

@@ -62,13 +62,21 @@ def initialise(home: Path, server_url: str, token: str, name: str | None = None)
     return store
 
 
-def open_initialised(home: Path, key: bytes | None = None) -> Store:
-    """The store of an initialised home, or NotInitialised with what to do."""
-    if not store_path(home).exists():
+def require_initialised(home: Path) -> None:
+    """NotInitialised, with what to do, unless `init` made this home (no PIN needed)."""
+    from sync_agent.unlock import is_plain
+
+    if not store_path(home).exists() or not (vault.exists(home) or is_plain(store_path(home))):
         raise NotInitialised(
             f"not initialised: no agent data in {home}; run "
             "`verivali-agent init --server URL --token TOKEN` first"
         )
+
+
+def open_initialised(home: Path, key: bytes | None = None) -> Store:
+    """The store of an initialised home, or NotInitialised with what to do."""
+    if not store_path(home).exists():
+        require_initialised(home)
     store = open_store(home, key)
     if store.get("device_id") is None or store.get("server_url") is None:
         store.close()

@@ -18,11 +18,27 @@ PIN_ENV = "VERIVALI_AGENT_PIN"
 
 # Set by the CLI's `--pin-file`; a process has one PIN source.
 _pin_file: Path | None = None
+# False in the capture form's process: its server thread never prompts on the terminal.
+_may_prompt = True
 
 
 def use_pin_file(path: Path | None) -> None:
     global _pin_file
     _pin_file = path
+
+
+def never_prompt() -> None:
+    global _may_prompt
+    _may_prompt = False
+
+
+def may_prompt() -> bool:
+    return _may_prompt
+
+
+def given() -> bool:
+    """A PIN was given without asking: in the variable or by `--pin-file`."""
+    return bool(os.environ.get(PIN_ENV, "").strip()) or _pin_file is not None
 
 
 def _from_file(path: Path) -> str:
@@ -42,7 +58,7 @@ def obtain(prompt: str = "PIN: ", confirm: bool = False) -> str:
         return from_env
     if _pin_file is not None:
         return _from_file(_pin_file)
-    if sys.stdin is not None and sys.stdin.isatty():
+    if _may_prompt and sys.stdin is not None and sys.stdin.isatty():
         import getpass
 
         pin = getpass.getpass(prompt).strip()

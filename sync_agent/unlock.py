@@ -24,8 +24,21 @@ _unlocked: dict[Path, bytes] = {}
 
 
 def forget_keys() -> None:
-    """Drop every key this process unlocked (tests; the capture form's lock)."""
+    """Drop every key this process unlocked (tests)."""
     _unlocked.clear()
+
+
+def remember_key(home: Path, key: bytes) -> None:
+    _unlocked[home.resolve()] = key
+
+
+def cached_key(home: Path) -> bytes | None:
+    return _unlocked.get(home.resolve())
+
+
+def forget_key(home: Path) -> None:
+    """Lock this home again in this process (the capture form's lock)."""
+    _unlocked.pop(home.resolve(), None)
 
 
 def is_plain(path: Path) -> bool:
@@ -41,6 +54,8 @@ def data_key(home: Path) -> tuple[bytes, bytes | None]:
     home = home.resolve()
     if home in _unlocked:
         return _unlocked[home], None
+    if not pin.may_prompt() and not pin.given():
+        raise vault.VaultError("locked: unlock the form with the PIN first")
     if vault.exists(home):
         key, recovery = vault.unlock(home, pin.obtain()), None
     else:

@@ -30,7 +30,7 @@ def run_agent(home: Path, *args: str, timeout: float = 120, **kw: Any) -> subpro
 
 
 def spawn_agent(home: Path, *args: str, **kw: Any) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != "VERIVALI_AGENT_HOME"}
+    env = kw.pop("env", None) or {k: v for k, v in os.environ.items() if k != "VERIVALI_AGENT_HOME"}
     return subprocess.Popen(
         [AGENT, "--home", str(home), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **kw,

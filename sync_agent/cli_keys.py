@@ -7,7 +7,6 @@ the outbox is touched either way.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import click
@@ -22,13 +21,13 @@ def _home(ctx: click.Context) -> Path:
 
 
 def _new_pin(new_pin_file: Path | None) -> str:
-    from sync_agent import pin
+    from sync_agent import pin, platform
 
-    if os.environ.get(NEW_PIN_ENV, "").strip():
-        return os.environ[NEW_PIN_ENV].strip()
+    if platform.setting(NEW_PIN_ENV):
+        return platform.setting(NEW_PIN_ENV)
     if new_pin_file is not None:
         pin.use_pin_file(new_pin_file)
-        os.environ.pop(pin.PIN_ENV, None)
+        platform.drop_setting(pin.PIN_ENV)
     return pin.obtain("New PIN (at least 6 characters): ", confirm=True)
 
 

@@ -8,10 +8,10 @@ variable or the file.
 
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 
+from sync_agent import platform
 from sync_agent.vault import VaultError
 
 PIN_ENV = "VERIVALI_AGENT_PIN"
@@ -38,7 +38,7 @@ def may_prompt() -> bool:
 
 def given() -> bool:
     """A PIN was given without asking: in the variable or by `--pin-file`."""
-    return bool(os.environ.get(PIN_ENV, "").strip()) or _pin_file is not None
+    return bool(platform.setting(PIN_ENV)) or _pin_file is not None
 
 
 def _from_file(path: Path) -> str:
@@ -53,7 +53,7 @@ def _from_file(path: Path) -> str:
 
 def obtain(prompt: str = "PIN: ", confirm: bool = False) -> str:
     """The PIN from the first source that has one; VaultError when none does."""
-    from_env = os.environ.get(PIN_ENV, "").strip()
+    from_env = platform.setting(PIN_ENV)
     if from_env:
         return from_env
     if _pin_file is not None:

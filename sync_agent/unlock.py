@@ -79,7 +79,7 @@ def encrypt_plain_store(path: Path, key: bytes) -> None:
         plain.execute("DETACH DATABASE encrypted")
     finally:
         plain.close()
-    with tmp.open("rb") as handle:
+    with tmp.open("r+b") as handle:  # writable: Windows fsyncs only those
         os.fsync(handle.fileno())
     os.replace(tmp, path)
     for leftover in ("-wal", "-shm"):

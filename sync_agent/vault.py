@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -80,7 +79,7 @@ def check_pin(pin: str) -> str:
 
 
 def scrypt_cost() -> int:
-    raw = os.environ.get(SCRYPT_COST_ENV, "")
+    raw = platform.setting(SCRYPT_COST_ENV)
     if not raw:
         return DEFAULT_SCRYPT_LOG2_N
     if not raw.isdigit() or not 10 <= int(raw) <= 22:

@@ -170,3 +170,17 @@ def test_a_plain_store_is_encrypted_keeping_every_survey_and_the_pulled_copy(
     pushed = field.agent("push")
     assert pushed.returncode == 0, pushed.stderr
     assert sorted(server_survey_ids(engine)) == sorted([*ids, pending])
+
+
+def test_change_pin_rewraps_the_key_and_keeps_every_visit(field: Field) -> None:
+    assert field.agent("pull").returncode == 0
+    assert field.agent("record", "--household", HOUSEHOLDS[0], "--outcome", "moved").returncode == 0
+    changed = field.agent("change-pin", env={**without_pin(), "VERIVALI_AGENT_PIN":
+                                             os.environ["VERIVALI_AGENT_PIN"],
+                                             "VERIVALI_AGENT_NEW_PIN": "a-longer-passphrase"})
+    assert changed.returncode == 0, changed.stderr
+    old = field.agent("status")
+    assert old.returncode == 10 and "wrong PIN" in one_line(old.stderr)
+    new = field.agent("status", "--json",
+                      env={**without_pin(), "VERIVALI_AGENT_PIN": "a-longer-passphrase"})
+    assert new.returncode == 0 and json.loads(new.stdout)["pending"] == 1

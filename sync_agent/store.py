@@ -11,23 +11,25 @@ sent first, which is what the server's idempotency key expects. The household a 
 was recorded against is kept in `base_snapshots`, apart from the pulled copy in
 `households`, so a later pull never changes what an outbox survey was based on.
 
-Long because every statement on the laptop's data lives in this class (migrations apart,
-in `schema.py`; the sync log and the lost-laptop wipe in its base `store_upkeep.Upkeep`):
-one class owns the transaction discipline, so no other module can write around it.
+Every statement on the laptop's data lives in this class and its two bases (migrations
+apart, in `schema.py`): `store_pulled.PulledReads`, what the form and `households` read
+of the pulled copy, and `store_upkeep.Upkeep`, the sync log and the lost-laptop wipe.
+One class owns the transaction discipline, so no other module can write around it.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import sqlcipher3
 
-from schemas.verification import verification_after
 from sync_agent.schema import SCHEMA_VERSION, apply_migrations
+from sync_agent.store_pulled import PulledReads
+from sync_agent.store_pulled import named as _named
 from sync_agent.store_upkeep import Upkeep, now_iso
 
 if TYPE_CHECKING:
@@ -36,7 +38,6 @@ if TYPE_CHECKING:
 DB_FILE = "agent.db"
 UNSENT = ("pending", "sent")
 OUTBOX_STATES = ("pending", "sent", "acknowledged", "rejected", "replaced")
-OPEN_FLAG_STATES = ("open", "revisit")
 
 
 class StoreError(Exception):
@@ -53,16 +54,6 @@ class Unsent(NamedTuple):
     survey_id: str
     device_seq: int
     body: str  # the JSON stored by `add_survey`
-
-
-def _named(
-    conn: sqlcipher3.Connection, sql: str, params: Sequence[Any] = ()
-) -> sqlcipher3.Cursor:
-    """`conn.execute` with rows read by column name; the connection's own rows stay tuples
-    (sqlite-utils shares it)."""
-    cursor = conn.cursor()
-    cursor.row_factory = sqlcipher3.Row
-    return cursor.execute(sql, params)
 
 
 def key_pragma(key: bytes) -> str:
@@ -87,7 +78,7 @@ def _connect(path: Path, key: bytes) -> sqlcipher3.Connection:
     return conn
 
 
-class Store(Upkeep):
+class Store(PulledReads, Upkeep):
     """One open local store. Not shared between threads: open one per thread or request.
 
     `key` is the data key (sync_agent.vault); it also seals the token and photos.
@@ -247,71 +238,6 @@ class Store(Upkeep):
         for table in ("households", "assignments", "flags"):
             self.conn.execute(f"DELETE FROM {table} WHERE generation < ?", [generation])
 
-    def assigned_households(self) -> list[dict[str, Any]]:
-        """Households with an open assignment (or none known), with local survey state."""
-        rows = self.db.query(
-            """
-            SELECT h.household_id, h.version, h.region_code, h.body, h.verification,
-                   (SELECT group_concat(DISTINCT a.status) FROM assignments a
-                     WHERE a.household_id = h.household_id AND a.status != 'cancelled')
-                     AS assignment,
-                   (SELECT o.state FROM outbox o WHERE o.household_id = h.household_id
-                     ORDER BY o.device_seq DESC LIMIT 1) AS local_state,
-                   h.pulled_at,
-                   (SELECT json_array(o.answered_at, o.outcome, o.result_state, o.survey_id,
-                                      json_extract(o.body, '$.completed_at'))
-                      FROM outbox o WHERE o.household_id = h.household_id
-                       AND o.state = 'acknowledged' AND o.answered_at > h.pulled_at
-                     ORDER BY o.device_seq DESC LIMIT 1) AS answer
-            FROM households h
-            WHERE NOT EXISTS (SELECT 1 FROM assignments a WHERE a.household_id = h.household_id)
-               OR EXISTS (SELECT 1 FROM assignments a WHERE a.household_id = h.household_id
-                          AND a.status != 'cancelled')
-            ORDER BY h.household_id
-            """
-        )
-        out = []
-        for row in rows:
-            body = json.loads(row.pop("body"))
-            row["verification"] = _verification(
-                json.loads(row["verification"] or "null") or {}, json.loads(row.pop("answer") or "null")
-            )
-            row.pop("pulled_at")
-            row["address"] = body.get("address")
-            row["head_name"] = next(
-                (m.get("name") for m in body.get("members", []) if m.get("relationship") == "head"),
-                None,
-            )
-            out.append(row)
-        return out
-
-    def assigned_count(self) -> int:
-        return _named(
-            self.conn,
-            "SELECT count(*) AS n FROM households h WHERE NOT EXISTS (SELECT 1 FROM assignments "
-            "a WHERE a.household_id = h.household_id) OR EXISTS (SELECT 1 FROM assignments a "
-            "WHERE a.household_id = h.household_id AND a.status != 'cancelled')",
-        ).fetchone()["n"]
-
-    def assigned_villages(self) -> list[str]:
-        """Villages where this enumerator has an assignment: where a new household may lie."""
-        rows = _named(
-            self.conn,
-            "SELECT DISTINCT h.region_code FROM households h JOIN assignments a "
-            "ON a.household_id = h.household_id WHERE a.status != 'cancelled' "
-            "AND h.region_code IS NOT NULL ORDER BY h.region_code",
-        ).fetchall()
-        return [r["region_code"] for r in rows]
-
-    def open_flags(self) -> list[dict[str, Any]]:
-        marks = ",".join("?" * len(OPEN_FLAG_STATES))
-        rows = _named(
-            self.conn,
-            f"SELECT body FROM flags WHERE status IN ({marks}) ORDER BY household_id, flag_id",
-            list(OPEN_FLAG_STATES),
-        ).fetchall()
-        return [json.loads(r["body"]) for r in rows]
-
     # -- outbox -----------------------------------------------------------------
 
     def add_survey(self, survey: dict[str, Any]) -> None:
@@ -408,22 +334,6 @@ class Store(Upkeep):
         return _named(
             self.conn, "SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'sent')"
         ).fetchone()["n"]
-
-
-def _verification(pulled: dict[str, Any], answer: list[Any] | None) -> dict[str, Any]:
-    """The verification state as the server last told us, in the pull or in a newer push answer.
-
-    The server changes a household's verification when a survey lands but does not put
-    the household in the pull feed for that, so a push answer received after the last
-    pull is the freshest word, read by the server's own rule (`schemas.verification`).
-    """
-    if not answer:
-        return pulled
-    _answered_at, outcome, result_state, survey_id, completed_at = answer
-    state = verification_after(outcome, result_state)
-    if state is None:
-        return pulled
-    return {"state": state, "survey_id": survey_id, "at": completed_at}
 
 
 def _strip(household: dict[str, Any]) -> dict[str, Any]:

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import pty
+import re
 import select
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -76,26 +78,32 @@ def test_every_pin_source_opens_and_none_refuses(field: Field, tmp_path: Path) -
 
 
 def on_terminal(argv: list[str], *answers: str, timeout: float = 60) -> str:
-    """Run `argv` with a pseudo-terminal as its controlling terminal, typing `answers`
-    at each `PIN` prompt; returns everything it wrote."""
+    """Run `argv` with a pseudo-terminal as its controlling terminal, typing the next of
+    `answers` each time a new `PIN…: ` prompt appears; returns everything it wrote."""
     pid, fd = pty.fork()
     if pid == 0:  # the child: its terminal is the pty
         os.execve(argv[0], argv, without_pin())
     seen, pending, deadline = b"", list(answers), time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        ready, _, _ = select.select([fd], [], [], 1.0)
-        if not ready:
-            continue
-        try:
-            chunk = os.read(fd, 4096)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-        if pending and seen.rstrip().endswith(b":"):
-            os.write(fd, pending.pop(0).encode() + b"\n")
-    os.waitpid(pid, 0)
+    try:
+        while time.monotonic() < deadline:
+            ready, _, _ = select.select([fd], [], [], 1.0)
+            if not ready:
+                continue
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+            prompts = len(re.findall(rb"PIN[^\n:]*: ", seen))
+            while pending and prompts > len(answers) - len(pending):
+                os.write(fd, pending.pop(0).encode() + b"\n")
+    finally:
+        if time.monotonic() >= deadline:
+            os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        os.close(fd)
     return seen.decode(errors="replace")
 
 

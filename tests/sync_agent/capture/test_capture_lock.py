@@ -11,6 +11,7 @@ import os
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 import requests
@@ -20,29 +21,34 @@ from tests.conftest import free_port
 from tests.sync_agent.conftest import Field, spawn_agent
 
 
+@contextmanager
 def start_form(field: Field, *args: str, env: dict[str, str] | None = None) -> Iterator[str]:
+    """A real `capture` process, stopped however the test ends."""
     port = free_port()
     process = spawn_agent(field.home, "capture", "--port", str(port), *args,
                           **({"env": env} if env else {}))
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
-    while True:
-        assert process.poll() is None, process.stderr.read() if process.stderr else ""
-        try:
-            requests.get(url + "/buka", timeout=1)
-            break
-        except requests.ConnectionError:
-            assert time.monotonic() < deadline, "capture form did not start"
-            time.sleep(0.1)
-    yield url
-    process.terminate()
-    process.communicate(timeout=20)
+    try:
+        while True:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            try:
+                requests.get(url + "/buka", timeout=1)
+                break
+            except requests.ConnectionError:
+                assert time.monotonic() < deadline, "capture form did not start"
+                time.sleep(0.1)
+        yield url
+    finally:
+        process.terminate()
+        process.communicate(timeout=20)
 
 
 @pytest.fixture
 def idle_form(field: Field) -> Iterator[str]:
     assert field.agent("pull").returncode == 0
-    yield from start_form(field, "--idle-lock", "0.03")  # 1.8 s
+    with start_form(field, "--idle-lock", "0.06") as url:  # 3.6 s
+        yield url
 
 
 def unlock(session: requests.Session, url: str, pin: str) -> requests.Response:
@@ -57,9 +63,9 @@ def test_the_form_locks_itself_when_idle_and_opens_with_the_pin(idle_form: str) 
     session = requests.Session()
     first = session.get(idle_form + "/", allow_redirects=False, timeout=10)
     assert first.status_code == 200 and "Daftar Keluarga" in first.text  # PIN from the env
-    time.sleep(1.0)
+    time.sleep(0.5)
     assert session.get(idle_form + "/", allow_redirects=False, timeout=10).status_code == 200
-    time.sleep(2.5)  # longer than the idle limit without a request
+    time.sleep(4.5)  # longer than the idle limit without a request
     locked = session.get(idle_form + "/", allow_redirects=False, timeout=10)
     assert locked.status_code == 303 and locked.headers["Location"].endswith("/buka")
     page = session.get(idle_form + "/buka", timeout=10)
@@ -82,7 +88,7 @@ def test_without_a_pin_the_form_asks_and_five_wrong_lock_the_store(field: Field)
     assert field.agent("pull").returncode == 0
     env = {k: v for k, v in os.environ.items()
            if k not in ("VERIVALI_AGENT_PIN", "VERIVALI_AGENT_HOME")}
-    for url in start_form(field, env=env):
+    with start_form(field, env=env) as url:
         session = requests.Session()
         asked = session.get(url + "/", allow_redirects=False, timeout=10)
         assert asked.status_code == 303 and asked.headers["Location"].endswith("/buka")

@@ -14,6 +14,10 @@ into its outbox (about 40 % observe a change), and then:
 
 Targets (issue 4): RSS ≤ 150 MB, ≤ 600 bytes per survey, `record` ≤ 50 ms.
 
+The store is encrypted (docs/agent.md): the bench gives the PIN in `VERIVALI_AGENT_PIN`
+and keeps the default scrypt cost, so each `verivali-agent` command includes its
+unlock (bench/agent_crypto.py prints that cost alone).
+
     .venv/bin/python bench/agent_sync.py [--households 10000] [--surveys 2000]
 """
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import os
 import random
 import shutil
 import subprocess
@@ -156,6 +161,7 @@ def main() -> None:
     parser.add_argument("--surveys", type=int, default=2_000)
     parser.add_argument("--batch", type=int, default=50)
     args = parser.parse_args()
+    os.environ.setdefault("VERIVALI_AGENT_PIN", "bench-246810")
 
     folder = Path(tempfile.mkdtemp(prefix="verivali-agent-bench-"))
     try:

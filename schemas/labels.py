@@ -100,6 +100,20 @@ OUTBOX = {
     "replaced": N_("Sudah Diperbaiki"),
 }
 
+# The visit form's lock (the store is encrypted under the enumerator's PIN).
+LOCK = {
+    "title": N_("Buka Kunci"),
+    "pin": N_("PIN"),
+    "unlock": N_("Buka"),
+    "lock": N_("Kunci"),
+    "intro": N_("Data kunjungan di laptop ini terkunci. Masukkan PIN Anda."),
+    "idle": N_("Formulir terkunci karena lama tidak dipakai."),
+    "wrong": N_("PIN salah. Sisa percobaan sebelum data terkunci: {left}."),
+    "blocked": N_("Data terkunci setelah 5 kali PIN salah. Tidak ada kunjungan yang hilang: "
+                  "minta kode pemulihan ke admin, lalu jalankan "
+                  "verivali-agent recover --code KODE."),
+}
+
 RULES = {
     "FIELD_CHANGED": N_("Ketidaksesuaian Data"),
     "MEMBER_ADDED": N_("Anggota Keluarga Baru"),

@@ -8,7 +8,7 @@ from marshmallow import ValidationError, validates_schema
 
 from schemas import enums
 from schemas.base import MAX_COUNTER, StrictSchema, in_range, length, one_of
-from schemas.fields import Dict, Float, Int, List, Nested, Raw, Str, Timestamp, UUIDString
+from schemas.fields import Bool, Dict, Float, Int, List, Nested, Raw, Str, Timestamp, UUIDString
 from schemas.household import HouseholdSchema
 from schemas.validators import free_text, plain_text, validate_identifier
 
@@ -76,3 +76,5 @@ class PushResultSchema(StrictSchema):
 
 class PushResponseSchema(StrictSchema):
     results = List(Nested(PushResultSchema))
+    wipe = Bool(metadata={"description": "present and true when the token was marked lost: "
+                          "the laptop wipes its local personal data once nothing is pending"})

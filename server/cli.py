@@ -372,5 +372,12 @@ def _serve_with_gunicorn(
                         nightly_scan=nightly_scan)
 
 
+def _register_more_commands() -> None:
+    import server.cli_devices  # noqa: F401  (adds `users mark-lost`, `users recovery-code`)
+
+
+_register_more_commands()
+
+
 if __name__ == "__main__":
     main()

@@ -57,6 +57,21 @@ class Forbidden(ApiError):
     message = "Peran atau wilayah Anda tidak mengizinkan ini."
 
 
+class DeviceLost(ApiError):
+    """The token was marked lost: only pushing pending surveys is still taken."""
+
+    status = 403
+    code = "device_lost"
+    message = ("Perangkat ini ditandai hilang: kirim kunjungan yang tertunda, lalu data di "
+               "perangkat dihapus.")
+
+
+class RecoveryRefused(ApiError):
+    status = 403
+    code = "recovery_refused"
+    message = "Kode pemulihan tidak sah, sudah dipakai, atau kedaluwarsa."
+
+
 class NotFound(ApiError):
     status = 404
     code = "not_found"

@@ -29,8 +29,8 @@ class AckReport:
     unchanged: int = 0  # already answered, or not from this laptop's outbox
 
 
-def _key(home: Path) -> bytes:
-    return bundle_key(token_hash(read_token(home)))
+def _key(home: Path, store: Store) -> bytes:
+    return bundle_key(token_hash(read_token(home, store.key)))
 
 
 def export_bundle(home: Path, store: Store, path: Path) -> tuple[str, int]:
@@ -45,7 +45,7 @@ def export_bundle(home: Path, store: Store, path: Path) -> tuple[str, int]:
         "agent_version": agent_version(),
         "surveys": surveys,
     }
-    write_file_durably(path, seal("surveys", payload, _key(home)))
+    write_file_durably(path, seal("surveys", payload, _key(home, store)))
     with store.write():
         store.db.table("bundles").insert(
             {"bundle_id": bundle_id, "created_at": payload["created_at"], "file": str(path),
@@ -60,7 +60,7 @@ def import_ack(home: Path, store: Store, path: Path) -> AckReport:
         data = path.read_bytes()
     except OSError as exc:
         raise BundleError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    payload = verify(open_envelope(data, "ack"), _key(home))
+    payload = verify(open_envelope(data, "ack"), _key(home, store))
     if payload.get("device_id") != store.get("device_id"):
         raise BundleError("this acknowledgement is for another laptop (device id differs)")
     results = payload.get("results")

@@ -18,7 +18,7 @@ import click
 
 from schemas.enums import OUTCOME
 from sync_agent import report
-from sync_agent.errors import EXIT_BUNDLE, EXIT_INVALID, EXIT_LOCAL, SyncError
+from sync_agent.errors import EXIT_BUNDLE, EXIT_INVALID, EXIT_LOCAL, EXIT_PIN, SyncError
 
 
 class AgentError(click.ClickException):
@@ -46,16 +46,21 @@ class AgentGroup(click.Group):
 
 
 def _one_line_error(exc: Exception) -> AgentError | None:
+    import sqlcipher3
+
     from schemas.bundle import BundleError
     from sync_agent.store import StoreError
+    from sync_agent.vault import VaultError
 
     if isinstance(exc, SyncError):
         return AgentError(str(exc), exc.exit_code)
     if isinstance(exc, BundleError):
         return AgentError(f"bundle refused: {exc}", EXIT_BUNDLE)
+    if isinstance(exc, VaultError):
+        return AgentError(str(exc), EXIT_PIN)
     if isinstance(exc, StoreError):
         return AgentError(str(exc), EXIT_LOCAL)
-    if isinstance(exc, sqlite3.Error):
+    if isinstance(exc, (sqlite3.Error, sqlcipher3.Error)):
         return AgentError(f"local store error: {exc}", EXIT_LOCAL)
     if isinstance(exc, OSError):
         where = f" ({exc.filename})" if exc.filename else ""
@@ -80,9 +85,15 @@ def _home(ctx: click.Context) -> Path:
     help="Folder of this laptop's agent data (default: the user's data folder; "
     "env VERIVALI_AGENT_HOME).",
 )
+@click.option(
+    "--pin-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="File whose first line is the PIN (else env VERIVALI_AGENT_PIN, else asked).",
+)
 @click.version_option(package_name="verivali")
 @click.pass_context
-def main(ctx: click.Context, home: Path | None) -> None:
+def main(ctx: click.Context, home: Path | None, pin_file: Path | None) -> None:
     """Verivali field agent: verify DTSEN households offline, send visits when there is signal.
 
     \b
@@ -102,8 +113,11 @@ def main(ctx: click.Context, home: Path | None) -> None:
     Visits are saved on this laptop the moment they are recorded and stay there until
     the server acknowledges them; a failed sync loses nothing, just run it again.
     """
+    from sync_agent import pin
+
     ctx.ensure_object(dict)
     ctx.obj["home"] = home
+    pin.use_pin_file(pin_file)
 
 
 @main.command()
@@ -327,17 +341,21 @@ def daemon(ctx: click.Context, interval: float, max_backoff: float, batch_size: 
 @click.option("--port", default=5001, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--sync-every", default=0.0, type=click.FloatRange(min=0),
               help="Also sync in the background every N seconds (0: only by hand).")
+@click.option("--idle-lock", default=10.0, show_default=True, type=click.FloatRange(min=0.01),
+              help="Minutes without use after which the form locks and asks for the PIN.")
 @click.pass_context
-def capture(ctx: click.Context, port: int, sync_every: float) -> None:
+def capture(ctx: click.Context, port: int, sync_every: float, idle_lock: float) -> None:
     """Open the visit form (Formulir Kunjungan) on http://127.0.0.1:PORT (this laptop only)."""
     from waitress import serve
 
+    from sync_agent import pin
     from sync_agent.capture import create_app
-    from sync_agent.home import open_initialised
+    from sync_agent.home import require_initialised
 
     home = _home(ctx)
-    open_initialised(home).close()
-    app = create_app(home)
+    require_initialised(home)
+    pin.never_prompt()  # the form's page asks for the PIN, not this terminal
+    app = create_app(home, {"IDLE_LOCK_SECONDS": idle_lock * 60})
     scheduler = None
     if sync_every > 0:
         from sync_agent.scheduler import make_daemon, start_background
@@ -354,42 +372,15 @@ def capture(ctx: click.Context, port: int, sync_every: float) -> None:
             scheduler.shutdown(wait=False)
 
 
-@main.command("export-bundle")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.pass_context
-def export_bundle(ctx: click.Context, file: Path) -> None:
-    """Write every visit not yet acknowledged into FILE, for a USB stick."""
-    from sync_agent.bundle import export_bundle as export
-    from sync_agent.home import open_initialised
+def _register_more_commands() -> None:
+    from sync_agent.cli_bundle import export_bundle, import_ack
+    from sync_agent.cli_keys import change_pin, recover
 
-    home = _home(ctx)
-    store = open_initialised(home)
-    try:
-        bundle_id, count = export(home, store, file)
-    finally:
-        store.close()
-    click.echo(f"{count} visit(s) written to {file} (bundle {bundle_id})")
-    click.echo("they stay waiting here until an acknowledgement or a sync confirms them", err=True)
+    for command in (export_bundle, import_ack, change_pin, recover):
+        main.add_command(command)
 
 
-@main.command("import-ack")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.pass_context
-def import_ack(ctx: click.Context, file: Path) -> None:
-    """Apply the office's acknowledgement FILE: marks what arrived at the server."""
-    from sync_agent.bundle import import_ack as apply_ack
-    from sync_agent.home import open_initialised
-
-    home = _home(ctx)
-    store = open_initialised(home)
-    try:
-        report = apply_ack(home, store, file)
-    finally:
-        store.close()
-    click.echo(
-        f"{report.acknowledged} acknowledged, {report.rejected} rejected, "
-        f"{report.unchanged} already known"
-    )
+_register_more_commands()
 
 
 if __name__ == "__main__":  # pragma: no cover

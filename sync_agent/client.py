@@ -18,10 +18,18 @@ from typing import Any
 
 import requests
 
-from sync_agent.errors import CursorExpired, Offline, ServerError, SyncError, TokenRevoked
+from sync_agent.errors import (
+    CursorExpired,
+    DeviceLost,
+    Offline,
+    RecoveryRefused,
+    ServerError,
+    SyncError,
+    TokenRevoked,
+)
 
 __all__ = [
-    "Client", "CursorExpired", "Offline", "ServerError", "SyncError", "TokenRevoked",
+    "Client", "CursorExpired", "DeviceLost", "Offline", "ServerError", "SyncError", "TokenRevoked",
     "agent_version",
 ]
 
@@ -80,6 +88,7 @@ class Client:
             }
         )
         self.bytes_sent = 0  # request bodies as they went on the wire (compressed)
+        self.wipe_requested = False  # a push answer said `wipe`: the token was marked lost
 
     def close(self) -> None:
         self.session.close()
@@ -94,6 +103,8 @@ class Client:
             headers={"Content-Type": "application/json", "Content-Encoding": "gzip"},
         )
         results = answer.get("results") if isinstance(answer, dict) else None
+        if isinstance(answer, dict) and answer.get("wipe") is True:
+            self.wipe_requested = True
         if not isinstance(results, list) or len(results) != len(surveys):
             raise ServerError("server error: the push answer does not match the batch sent")
         for sent, result in zip(surveys, results, strict=True):
@@ -114,6 +125,23 @@ class Client:
         ):
             raise ServerError("server error: the pull answer is not a page of changes")
         return page
+
+    def escrow(self, recovery_key: str) -> None:
+        """Leave this laptop's recovery key with the server (docs/agent.md, "Recovery")."""
+        body = json.dumps({"device_id": self.device_id, "recovery_key": recovery_key})
+        self._call("POST", "/devices/recovery-key", data=body.encode("utf-8"), pending=0,
+                   headers={"Content-Type": "application/json"})
+
+    def recover(self, code: str) -> str:
+        """The recovery key an admin's one-time code releases (no token is sent)."""
+        body = json.dumps({"device_id": self.device_id, "code": code}).encode("utf-8")
+        self.session.headers.pop("Authorization", None)
+        answer = self._call("POST", "/devices/recover", data=body, pending=0,
+                            headers={"Content-Type": "application/json"})
+        key = answer.get("recovery_key") if isinstance(answer, dict) else None
+        if not isinstance(key, str):
+            raise ServerError("server error: the recovery answer holds no key")
+        return key
 
     def health(self, timeout: float = 5.0) -> bool:
         """A cheap reachability probe (no retries): is the server there right now?"""
@@ -220,6 +248,11 @@ def _answer(response: requests.Response, content: bytes) -> Any:
         )
     if status == 410 and code == "cursor_expired":
         raise CursorExpired("cursor expired: the server no longer knows our pull position")
+    if status == 403 and code == "device_lost":
+        raise DeviceLost("this laptop was marked lost: only handing in pending visits is allowed")
+    if status == 403 and code == "recovery_refused":
+        raise RecoveryRefused("recovery refused: the code is wrong, used or expired; ask the "
+                              "admin for a new one")
     if status == 403:
         raise ServerError("server error: 403 forbidden (is this token an enumerator's?)")
     if status >= 500 or status in RETRY_STATUS:

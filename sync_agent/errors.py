@@ -29,6 +29,20 @@ class TokenRevoked(SyncError):
     kind = "token revoked"
 
 
+class DeviceLost(SyncError):
+    """403 `device_lost`: an admin marked this laptop's token lost; it hands in and wipes."""
+
+    exit_code = 11
+    kind = "device lost"
+
+
+class RecoveryRefused(SyncError):
+    """403 `recovery_refused`: the one-time recovery code is wrong, spent or expired."""
+
+    exit_code = 10
+    kind = "recovery refused"
+
+
 class ServerError(SyncError):
     """The server answered, but not usefully: 5xx, not JSON, a refused request."""
 
@@ -54,3 +68,4 @@ class SyncBusy(SyncError):
 EXIT_LOCAL = 6  # the local store or a file cannot be used (not initialised, disk full…)
 EXIT_INVALID = 8  # `record`: the survey does not pass the checks
 EXIT_BUNDLE = 9  # a bundle or acknowledgement file was refused
+EXIT_PIN = 10  # no PIN given, a wrong PIN, or the store locked after 5 wrong PINs

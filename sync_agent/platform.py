@@ -22,16 +22,26 @@ IS_WINDOWS = sys.platform.startswith("win")
 
 
 def default_home() -> Path:
-    """`VERIVALI_AGENT_HOME`, else the user's data folder (e.g. %LOCALAPPDATA% on Windows).
-
-    The agent's one reading of the environment (tests/test_settings.py keeps it the only one).
-    """
+    """`VERIVALI_AGENT_HOME`, else the user's data folder (e.g. %LOCALAPPDATA% on Windows)."""
     env = os.environ.get(HOME_ENV)
     if env:
         return Path(env)
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, APP_AUTHOR, roaming=False))
+
+
+def setting(name: str) -> str:
+    """The variable `name`, stripped ("" when unset): with `default_home`, the agent's only
+    reading of the environment (tests/server/test_settings.py keeps it so). Read:
+    VERIVALI_AGENT_HOME, VERIVALI_AGENT_PIN, VERIVALI_AGENT_NEW_PIN,
+    VERIVALI_AGENT_SCRYPT_LOG2_N."""
+    return os.environ.get(name, "").strip()
+
+
+def drop_setting(name: str) -> None:
+    """Forget a variable for the rest of this process (`recover --new-pin-file`)."""
+    os.environ.pop(name, None)
 
 
 def make_private_dir(path: Path) -> None:

@@ -11,23 +11,26 @@ sent first, which is what the server's idempotency key expects. The household a 
 was recorded against is kept in `base_snapshots`, apart from the pulled copy in
 `households`, so a later pull never changes what an outbox survey was based on.
 
-Long because every statement on the laptop's database lives here (migrations apart, in
-`schema.py`): one class owns the transaction discipline, so no other module can write
-around it.
+Every statement on the laptop's data lives in this class and its two bases (migrations
+apart, in `schema.py`): `store_pulled.PulledReads`, what the form and `households` read
+of the pulled copy, and `store_upkeep.Upkeep`, the sync log and the lost-laptop wipe.
+One class owns the transaction discipline, so no other module can write around it.
 """
 
 from __future__ import annotations
 
 import json
-import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from schemas.verification import verification_after
+import sqlcipher3
+
 from sync_agent.schema import SCHEMA_VERSION, apply_migrations
+from sync_agent.store_pulled import PulledReads
+from sync_agent.store_pulled import named as _named
+from sync_agent.store_upkeep import Upkeep, now_iso
 
 if TYPE_CHECKING:
     from sqlite_utils import Database
@@ -35,15 +38,10 @@ if TYPE_CHECKING:
 DB_FILE = "agent.db"
 UNSENT = ("pending", "sent")
 OUTBOX_STATES = ("pending", "sent", "acknowledged", "rejected", "replaced")
-OPEN_FLAG_STATES = ("open", "revisit")
 
 
 class StoreError(Exception):
     """The local store cannot be used as asked; the text is safe to show."""
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="microseconds")
 
 
 def dumps(value: Any) -> str:
@@ -58,19 +56,20 @@ class Unsent(NamedTuple):
     body: str  # the JSON stored by `add_survey`
 
 
-def _named(
-    conn: sqlite3.Connection, sql: str, params: Sequence[Any] = ()
-) -> sqlite3.Cursor:
-    """`conn.execute` with rows read by column name; the connection's own rows stay tuples
-    (sqlite-utils shares it)."""
-    cursor = conn.cursor()
-    cursor.row_factory = sqlite3.Row
-    return cursor.execute(sql, params)
+def key_pragma(key: bytes) -> str:
+    """SQLCipher's raw-key form: our key is random 256 bits, so no second KDF."""
+    return f"\"x'{key.hex()}'\""
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    conn = sqlite3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
-    conn.execute("PRAGMA busy_timeout=30000")
+def _connect(path: Path, key: bytes) -> sqlcipher3.Connection:
+    conn = sqlcipher3.connect(str(path), timeout=30, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA key = {key_pragma(key)}")
+    try:
+        conn.execute("PRAGMA busy_timeout=30000")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlcipher3.DatabaseError as exc:
+        conn.close()
+        raise StoreError(f"the local store {path} does not open with this key") from exc
     mode = _named(conn, "PRAGMA journal_mode=WAL").fetchone()["journal_mode"]
     if str(mode).lower() != "wal":
         raise StoreError(f"cannot switch the local store to WAL mode (got {mode})")
@@ -79,12 +78,16 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-class Store:
-    """One open local store. Not shared between threads: open one per thread or request."""
+class Store(PulledReads, Upkeep):
+    """One open local store. Not shared between threads: open one per thread or request.
 
-    def __init__(self, path: Path):
+    `key` is the data key (sync_agent.vault); it also seals the token and photos.
+    """
+
+    def __init__(self, path: Path, key: bytes):
         self.path = path
-        self.conn = _connect(path)
+        self.key = key
+        self.conn = _connect(path, key)
         self._db: Database | None = None
         self._ensure_schema()
 
@@ -235,71 +238,6 @@ class Store:
         for table in ("households", "assignments", "flags"):
             self.conn.execute(f"DELETE FROM {table} WHERE generation < ?", [generation])
 
-    def assigned_households(self) -> list[dict[str, Any]]:
-        """Households with an open assignment (or none known), with local survey state."""
-        rows = self.db.query(
-            """
-            SELECT h.household_id, h.version, h.region_code, h.body, h.verification,
-                   (SELECT group_concat(DISTINCT a.status) FROM assignments a
-                     WHERE a.household_id = h.household_id AND a.status != 'cancelled')
-                     AS assignment,
-                   (SELECT o.state FROM outbox o WHERE o.household_id = h.household_id
-                     ORDER BY o.device_seq DESC LIMIT 1) AS local_state,
-                   h.pulled_at,
-                   (SELECT json_array(o.answered_at, o.outcome, o.result_state, o.survey_id,
-                                      json_extract(o.body, '$.completed_at'))
-                      FROM outbox o WHERE o.household_id = h.household_id
-                       AND o.state = 'acknowledged' AND o.answered_at > h.pulled_at
-                     ORDER BY o.device_seq DESC LIMIT 1) AS answer
-            FROM households h
-            WHERE NOT EXISTS (SELECT 1 FROM assignments a WHERE a.household_id = h.household_id)
-               OR EXISTS (SELECT 1 FROM assignments a WHERE a.household_id = h.household_id
-                          AND a.status != 'cancelled')
-            ORDER BY h.household_id
-            """
-        )
-        out = []
-        for row in rows:
-            body = json.loads(row.pop("body"))
-            row["verification"] = _verification(
-                json.loads(row["verification"] or "null") or {}, json.loads(row.pop("answer") or "null")
-            )
-            row.pop("pulled_at")
-            row["address"] = body.get("address")
-            row["head_name"] = next(
-                (m.get("name") for m in body.get("members", []) if m.get("relationship") == "head"),
-                None,
-            )
-            out.append(row)
-        return out
-
-    def assigned_count(self) -> int:
-        return _named(
-            self.conn,
-            "SELECT count(*) AS n FROM households h WHERE NOT EXISTS (SELECT 1 FROM assignments "
-            "a WHERE a.household_id = h.household_id) OR EXISTS (SELECT 1 FROM assignments a "
-            "WHERE a.household_id = h.household_id AND a.status != 'cancelled')",
-        ).fetchone()["n"]
-
-    def assigned_villages(self) -> list[str]:
-        """Villages where this enumerator has an assignment: where a new household may lie."""
-        rows = _named(
-            self.conn,
-            "SELECT DISTINCT h.region_code FROM households h JOIN assignments a "
-            "ON a.household_id = h.household_id WHERE a.status != 'cancelled' "
-            "AND h.region_code IS NOT NULL ORDER BY h.region_code",
-        ).fetchall()
-        return [r["region_code"] for r in rows]
-
-    def open_flags(self) -> list[dict[str, Any]]:
-        marks = ",".join("?" * len(OPEN_FLAG_STATES))
-        rows = _named(
-            self.conn,
-            f"SELECT body FROM flags WHERE status IN ({marks}) ORDER BY household_id, flag_id",
-            list(OPEN_FLAG_STATES),
-        ).fetchall()
-        return [json.loads(r["body"]) for r in rows]
-
     # -- outbox -----------------------------------------------------------------
 
     def add_survey(self, survey: dict[str, Any]) -> None:
@@ -397,51 +335,6 @@ class Store:
             self.conn, "SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'sent')"
         ).fetchone()["n"]
 
-    # -- sync log ---------------------------------------------------------------
-
-    def log_start(self, action: str, pid: int) -> int:
-        with self.write():
-            cursor = self.conn.execute(
-                "INSERT INTO sync_log(action, started_at, pid) VALUES (?, ?, ?)",
-                [action, now_iso(), pid],
-            )
-            return int(cursor.lastrowid or 0)
-
-    def log_finish(
-        self, log_id: int, ok: bool, reason: str | None, pushed: int = 0, pulled: int = 0
-    ) -> None:
-        """`reason` is one of our own short messages: never a token, NIK or name."""
-        with self.write():
-            self.conn.execute(
-                "UPDATE sync_log SET finished_at = ?, ok = ?, reason = ?, pushed = ?, pulled = ? "
-                "WHERE id = ?",
-                [now_iso(), int(ok), reason, pushed, pulled, log_id],
-            )
-
-    def last_sync(self, ok_only: bool = False) -> dict[str, Any] | None:
-        where = "WHERE finished_at IS NOT NULL" + (" AND ok = 1" if ok_only else "")
-        rows = list(self.db.query(f"SELECT * FROM sync_log {where} ORDER BY id DESC LIMIT 1"))
-        return rows[0] if rows else None
-
-    def sync_log(self, limit: int = 50) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM sync_log ORDER BY id DESC LIMIT ?", [limit]))
-
-
-def _verification(pulled: dict[str, Any], answer: list[Any] | None) -> dict[str, Any]:
-    """The verification state as the server last told us, in the pull or in a newer push answer.
-
-    The server changes a household's verification when a survey lands but does not put
-    the household in the pull feed for that, so a push answer received after the last
-    pull is the freshest word, read by the server's own rule (`schemas.verification`).
-    """
-    if not answer:
-        return pulled
-    _answered_at, outcome, result_state, survey_id, completed_at = answer
-    state = verification_after(outcome, result_state)
-    if state is None:
-        return pulled
-    return {"state": state, "survey_id": survey_id, "at": completed_at}
-
 
 def _strip(household: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in household.items() if k not in ("version", "verification")}
@@ -459,9 +352,12 @@ def store_path(home: Path) -> Path:
     return home / DB_FILE
 
 
-def open_store(home: Path) -> Store:
-    """Open (creating or upgrading) the store in `home`."""
-    from sync_agent.platform import make_private_dir
+def open_store(home: Path, key: bytes | None = None) -> Store:
+    """Open (creating, upgrading or encrypting a plain one) the store in `home`.
 
-    make_private_dir(home)
-    return Store(store_path(home))
+    Without `key` the PIN is asked for (sync_agent.pin) or the one this process
+    unlocked is reused; see sync_agent.unlock.
+    """
+    from sync_agent.unlock import open_home_store
+
+    return open_home_store(home, key)

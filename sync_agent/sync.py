@@ -23,8 +23,9 @@ import json
 import os
 from dataclasses import dataclass, field
 
-from sync_agent.client import Client, CursorExpired, ServerError, SyncError
+from sync_agent.client import Client, CursorExpired, DeviceLost, ServerError, SyncError
 from sync_agent.store import Store, now_iso
+from sync_agent.unlock import RECOVERY_KEY
 
 DEFAULT_BATCH = 50
 DEFAULT_PAGE = 500
@@ -46,6 +47,7 @@ class Report:
     restarted: bool = False
     resent: int = 0
     notes: list[str] = field(default_factory=list)
+    wiped: tuple[int, int] | None = None  # (surveys wiped, kept) once marked lost
 
     did_push: bool = False
     did_pull: bool = False
@@ -64,6 +66,11 @@ class Report:
             parts.append("pulled again from scratch (server did not know our position)")
         if self.resent:
             parts.append(f"sent {self.resent} acknowledged survey(s) again")
+        if self.wiped is not None:
+            wiped, kept = self.wiped
+            return (f"this laptop was marked lost: pending visits handed in ({self.pushed} "
+                    f"sent), then local personal data wiped ({wiped} acknowledged visit(s) "
+                    f"and the pulled households; {kept} visit(s) not acknowledged kept)")
         return "; ".join(parts) or "nothing to do"
 
 
@@ -182,10 +189,16 @@ def run(
     log_id = store.log_start(action, os.getpid())
     report = Report()
     try:
-        if action in ("push", "sync"):
-            push(store, client, batch_size, report)
-        if action in ("pull", "sync"):
-            pull(store, client, page_size, report)
+        escrow_recovery_key(store, client, report)
+        try:
+            if action in ("push", "sync"):
+                push(store, client, batch_size, report)
+            if action in ("pull", "sync"):
+                pull(store, client, page_size, report)
+        except DeviceLost:
+            client.wipe_requested = True
+        if client.wipe_requested:
+            hand_in_and_wipe(store, client, batch_size, report)
     except SyncError as exc:
         store.log_finish(log_id, False, str(exc), report.pushed, report.households)
         raise
@@ -195,3 +208,36 @@ def run(
         raise
     store.log_finish(log_id, True, report.summary(), report.pushed, report.households)
     return report
+
+
+def escrow_recovery_key(store: Store, client: Client, report: Report) -> None:
+    """Leave a new recovery key with the server (after `init` or a recovery), once.
+
+    The key stays in the (encrypted) store until the server has it; a server that does
+    not know the call, or a lost token, leaves it there and the sync goes on.
+    """
+    key = store.get(RECOVERY_KEY)
+    if key is None:
+        return
+    try:
+        client.escrow(key)
+    except (ServerError, DeviceLost):
+        report.notes.append("recovery key not escrowed yet")
+        return
+    with store.write():
+        store.put(RECOVERY_KEY, None)
+
+
+def hand_in_and_wipe(store: Store, client: Client, batch_size: int, report: Report) -> None:
+    """Marked lost: push whatever is still pending, then wipe what the server holds anyway.
+
+    A push cut off (offline) propagates before anything is wiped; a survey the server has
+    not acknowledged is never wiped. The token goes last, so the laptop can do no more.
+    """
+    from sync_agent.home import token_path
+
+    push(store, client, batch_size, report)
+    if store.pending_count():
+        raise ServerError("server error: pending visits not all handed in; sync again")
+    report.wiped = store.wipe_personal_data()
+    token_path(store.path.parent).unlink(missing_ok=True)

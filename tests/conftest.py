@@ -27,6 +27,21 @@ REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 
 
+TEST_PIN = "246810"
+
+
+@pytest.fixture(autouse=True)
+def agent_pin(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Every agent home in the suite is encrypted under this PIN, with a cheap scrypt
+    (docs/agent.md: `VERIVALI_AGENT_SCRYPT_LOG2_N`); agents run as subprocesses inherit it."""
+    from sync_agent.unlock import forget_keys
+
+    monkeypatch.setenv("VERIVALI_AGENT_PIN", TEST_PIN)
+    monkeypatch.setenv("VERIVALI_AGENT_SCRYPT_LOG2_N", "10")
+    yield TEST_PIN
+    forget_keys()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

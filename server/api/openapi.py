@@ -11,6 +11,7 @@ from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 import schemas
+from schemas.device import RecoveryEscrowSchema, RecoveryKeySchema, RecoveryReleaseSchema
 
 bp = Blueprint("openapi", __name__)
 
@@ -28,6 +29,9 @@ _COMPONENTS = {
     "FlagPage": schemas.FlagPageSchema,
     "Resolve": schemas.ResolveSchema,
     "VillageList": schemas.VillageListSchema,
+    "RecoveryEscrow": RecoveryEscrowSchema,
+    "RecoveryRelease": RecoveryReleaseSchema,
+    "RecoveryKey": RecoveryKeySchema,
 }
 
 
@@ -85,6 +89,18 @@ _PATHS: dict[str, dict[str, Any]] = {
                              limit="changes per page"),
         "responses": {"200": {"description": "a page", **_json("PullResponse")},
                       **_errors(401, 403, 410, 422)}}},
+    "/devices/recovery-key": {"post": {
+        "summary": "Escrow this laptop's recovery key (enumerator)",
+        "requestBody": {"required": True, **_json("RecoveryEscrow")},
+        "responses": {"200": {"description": "kept", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {"escrowed": {"type": "boolean"}}}}}},
+                      **_errors(400, 401, 403, 413, 415, 422)}}},
+    "/devices/recover": {"post": {
+        "summary": "Release a locked laptop's recovery key against a one-time code (no token)",
+        "security": [],
+        "requestBody": {"required": True, **_json("RecoveryRelease")},
+        "responses": {"200": {"description": "the recovery key, once", **_json("RecoveryKey")},
+                      **_errors(400, 403, 413, 415, 422)}}},
     "/households/{household_id}": {"get": {
         "summary": "One household with version and verification",
         "parameters": [{"in": "path", "name": "household_id", "required": True,

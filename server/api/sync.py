@@ -11,7 +11,7 @@ from server.api.auth import current_user, require
 from server.api.body import parse, parse_query
 from server.errors import ValidationFailed
 from server.http.engine import get_engine
-from server.services import sync
+from server.services import lost_devices, sync
 
 bp = Blueprint("sync", __name__)
 
@@ -25,7 +25,7 @@ def _reported_pending() -> int | None:
 
 
 @bp.post("/sync/push")
-@require("enumerator")
+@require("enumerator", allow_lost=True)
 def push() -> ResponseReturnValue:
     """Store a batch of surveys; one result per item, in request order."""
     body = parse(_push_schema)
@@ -33,6 +33,9 @@ def push() -> ResponseReturnValue:
         get_engine(), current_user(), body["device_id"], body["surveys"],
         pending=_reported_pending(), agent_version=request.headers.get("X-Verivali-Agent"),
     )
+    if current_user().get("lost"):
+        lost_devices.note_handed_in(get_engine(), current_user(), len(results))
+        return jsonify({"results": results, "wipe": True})
     return jsonify({"results": results})
 
 

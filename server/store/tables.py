@@ -198,6 +198,32 @@ devices = Table(
     Column("agent_version", String(32)),
 )
 
+# A token an admin marked lost (a lost laptop): it may still hand in pending surveys,
+# whose push answers tell the laptop to wipe; every other call is refused.
+lost_tokens = Table(
+    "lost_tokens",
+    metadata,
+    Column("token_hash", String(128), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.user_id"), nullable=False),
+    Column("marked_at", String(40), nullable=False),
+    Column("marked_by", String(64)),
+    Column("last_push_at", String(40)),
+)
+
+# Each laptop's recovery key (it opens that laptop's store after five wrong PINs),
+# released once against a one-time code an admin issued (stored hashed).
+device_recovery = Table(
+    "device_recovery",
+    metadata,
+    Column("device_id", String(64), primary_key=True),
+    Column("user_id", Integer, ForeignKey("users.user_id"), primary_key=True),
+    Column("recovery_key", String(64), nullable=False),
+    Column("escrowed_at", String(40), nullable=False),
+    Column("code_hash", String(128)),
+    Column("code_expires_at", String(40)),
+    Column("released_at", String(40)),
+)
+
 audit_log = Table(
     "audit_log",
     metadata,

@@ -15,8 +15,9 @@ from flask_babel import gettext as _
 
 from server.http.engine import get_engine
 from server.http.identity import current_user
-from server.services import phones
+from server.services import lost_devices, phones
 from server.services import users as user_service
+from server.services.accounts import UserError
 from server.web import forms, labels, regions
 from server.web import session as web_session
 from server.web.session import login_required
@@ -143,6 +144,21 @@ def revoke(name: str) -> ResponseReturnValue:
     admin = current_user()
     user_service.revoke_token(get_engine(), admin, name)
     flash(_("Token API %(name)s dicabut.", name=name), "success")
+    return redirect(url_for(".edit", name=name))
+
+
+@bp.post("/<name>/tandai-hilang")
+@login_required("admin")
+def mark_lost(name: str) -> ResponseReturnValue:
+    """A lost laptop: its token only hands in pending visits, then the laptop wipes."""
+    _target(name)
+    try:
+        lost_devices.mark_lost(get_engine(), current_user()["name"], name, via="web")
+    except UserError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for(".edit", name=name))
+    flash(_("Laptop %(name)s ditandai hilang: kunjungan yang tertunda tetap diterima, lalu "
+            "data di laptop itu dihapus.", name=name), "success")
     return redirect(url_for(".edit", name=name))
 
 

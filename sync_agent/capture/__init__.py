@@ -2,7 +2,9 @@
 
 Everything it needs (templates, CSS) ships in the package: a village has no internet.
 It listens on loopback only; a per-process token in every form and a Host/Origin
-check keep other web pages the browser visits from posting into it.
+check keep other web pages the browser visits from posting into it. Every page but
+the unlock page needs the store's key, held by the form's lock (`lock.py`) until the
+form sits idle for `IDLE_LOCK_SECONDS` (default 10 minutes).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, g, redirect, request, url_for
 
 
 def create_app(home: Path, config: dict[str, Any] | None = None) -> Flask:
@@ -22,11 +24,16 @@ def create_app(home: Path, config: dict[str, Any] | None = None) -> Flask:
         SECRET_KEY=secrets.token_urlsafe(32),
         MAX_CONTENT_LENGTH=2 * 1024 * 1024,
         LIST_LIMIT=300,
+        IDLE_LOCK_SECONDS=600,
     )
     app.config.update(config or {})
 
     from sync_agent.capture import labels
+    from sync_agent.capture.lock import FormLock
     from sync_agent.capture.views import bp
+
+    app.config["LOCK"] = form_lock = FormLock(Path(home), app.config["IDLE_LOCK_SECONDS"])
+    _open_with_given_pin(form_lock)
 
     app.register_blueprint(bp)
     app.jinja_env.globals["L"] = labels
@@ -42,6 +49,15 @@ def create_app(home: Path, config: dict[str, Any] | None = None) -> Flask:
             origin_host = origin.split("://", 1)[-1].rsplit(":", 1)[0].strip("[]")
             if origin_host not in ("127.0.0.1", "localhost", "::1"):
                 abort(403)
+
+    @app.before_request
+    def _unlocked_only() -> Any:
+        if request.endpoint in ("capture.unlock", "static"):
+            return None
+        g.key = form_lock.key()
+        if g.key is None:
+            return redirect(url_for("capture.unlock"), 303)
+        return None
 
     @app.after_request
     def _headers(response: Any) -> Any:
@@ -60,3 +76,16 @@ def create_app(home: Path, config: dict[str, Any] | None = None) -> Flask:
             store.close()
 
     return app
+
+
+def _open_with_given_pin(form_lock: Any) -> None:
+    """A PIN given to the command (variable or file) unlocks at start; else the page asks."""
+    from sync_agent import pin
+    from sync_agent.vault import VaultError
+
+    if not pin.given():
+        return
+    try:
+        form_lock.open(pin.obtain())
+    except VaultError:
+        pass  # wrong or locked: the unlock page says which

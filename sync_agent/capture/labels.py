@@ -10,6 +10,7 @@ from schemas.labels import (
     DISABILITY,
     EDUCATION,
     FIELD,
+    LOCK,
     MARITAL_STATUS,
     MEMBER_STATUS,
     OUTBOX,
@@ -23,7 +24,7 @@ from schemas.labels import VERIFICATION_STATE as VERIFICATION
 from schemas.shape import HOUSING_FIELDS
 
 __all__ = [
-    "ASSET_COUNTS", "DISABILITY", "EDUCATION", "FIELD", "HOUSING", "MARITAL_STATUS",
+    "ASSET_COUNTS", "DISABILITY", "EDUCATION", "FIELD", "HOUSING", "LOCK", "MARITAL_STATUS",
     "MEMBER_STATUS", "OUTBOX", "OUTCOME", "PROGRAM", "RELATIONSHIP", "SEX", "VERIFICATION",
     "missing_words",
 ]

@@ -19,8 +19,41 @@ bp = Blueprint("capture", __name__)
 
 def store() -> Store:
     if "store" not in g:
-        g.store = open_initialised(current_app.config["AGENT_HOME"])
+        g.store = open_initialised(current_app.config["AGENT_HOME"], g.key)
     return g.store
+
+
+@bp.route("/buka", methods=["GET", "POST"])
+def unlock() -> ResponseReturnValue:
+    """The PIN page: shown at start and after the form locked itself."""
+    from schemas.labels import LOCK
+    from sync_agent import vault
+
+    form_lock = current_app.config["LOCK"]
+    home = current_app.config["AGENT_HOME"]
+    message = LOCK["idle"] if form_lock.idled else None
+    if vault.state(home)["locked"]:
+        return render_template("unlock.html", message=LOCK["blocked"], blocked=True), 423
+    if request.method == "GET":
+        return render_template("unlock.html", message=message, blocked=False)
+    _check_csrf()
+    try:
+        form_lock.open(request.form.get("pin", ""))
+    except vault.WrongPin as exc:
+        if not exc.left:
+            return render_template("unlock.html", message=LOCK["blocked"], blocked=True), 423
+        return render_template("unlock.html", message=LOCK["wrong"].format(left=exc.left),
+                               blocked=False), 401
+    except vault.VaultError:
+        return render_template("unlock.html", message=LOCK["blocked"], blocked=True), 423
+    return redirect(url_for(".index"), 303)
+
+
+@bp.post("/kunci")
+def lock_now() -> ResponseReturnValue:
+    _check_csrf()
+    current_app.config["LOCK"].close()
+    return redirect(url_for(".unlock"), 303)
 
 
 def _check_csrf() -> None:

@@ -47,6 +47,8 @@ GET  /api/v1/periods/2026-11/villages/1811012001 401 403 403 200 200 200 200
 GET  /api/v1/periods/2026-11/villages/1811022001 401 403 403 403 200 200 403
 GET  /api/v1/periods/2026-11/villages/1811012001/berita-acara.pdf 401 403 403 200 200 200 200
 GET  /api/v1/periods/2026-11/villages/1811022001/berita-acara.pdf 401 403 403 403 200 200 403
+POST /api/v1/devices/recovery-key           401    200    200   403     403   403     403
+POST /api/v1/devices/recover                403    403    403   403     403   403     403
 GET  /antrian                                 →      →      →   200     200   200     200
 GET  /dasbor                                  →      →      →   200     200   200     200
 GET  /ekspor                                  →      →      →   200     200   200     200
@@ -64,6 +66,7 @@ GET  /admin/pengguna/enum_b                   →      →      →   403     40
 GET  /admin/pengguna/admin                    →      →      →   403     403   200     403
 GET  /admin/penugasan                         →      →      →   403     403   200     200
 POST /admin/pengguna/enum_b/cabut-token       400    400    400   403     403   302     403
+POST /admin/pengguna/enum_b/tandai-hilang     400    400    400   403     403   302     403
 POST /admin/pengguna/admin/token-baru         400    400    400   403     403   200     403
 """
 
@@ -178,6 +181,10 @@ def test_every_cell_of_the_matrix(world: dict[str, Any]) -> None:
                     body = {"action": "reject", "note": "matriks"}
                 elif path.endswith("/push"):
                     body = {"device_id": f"dev-{role}", "surveys": []}
+                elif path.endswith("/recovery-key"):
+                    body = {"device_id": f"dev-{role}", "recovery_key": "A" * 43 + "="}
+                elif path.endswith("/recover"):  # a code nobody issued
+                    body = {"device_id": "dev-enum_a", "code": "ABCDEF0123"}
                 response = requests.request(method, url + target, headers=headers,
                                             json=body, allow_redirects=False, timeout=30)
             else:

@@ -21,8 +21,8 @@ HOUSEHOLDS = [f"{VILLAGE}-{n:06d}" for n in range(1, 4)]
 
 
 def run_agent(home: Path, *args: str, timeout: float = 120, **kw: Any) -> subprocess.CompletedProcess[str]:
-    """`verivali-agent --home HOME ARGS` as a real subprocess."""
-    env = {k: v for k, v in os.environ.items() if k != "VERIVALI_AGENT_HOME"}
+    """`verivali-agent --home HOME ARGS` as a real subprocess (`env` replaces the suite's)."""
+    env = kw.pop("env", None) or {k: v for k, v in os.environ.items() if k != "VERIVALI_AGENT_HOME"}
     return subprocess.run(
         [AGENT, "--home", str(home), *args],
         capture_output=True, text=True, timeout=timeout, env=env, **kw,
@@ -30,11 +30,32 @@ def run_agent(home: Path, *args: str, timeout: float = 120, **kw: Any) -> subpro
 
 
 def spawn_agent(home: Path, *args: str, **kw: Any) -> subprocess.Popen[str]:
-    env = {k: v for k, v in os.environ.items() if k != "VERIVALI_AGENT_HOME"}
+    env = kw.pop("env", None) or {k: v for k, v in os.environ.items() if k != "VERIVALI_AGENT_HOME"}
     return subprocess.Popen(
         [AGENT, "--home", str(home), *args],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, **kw,
     )
+
+
+def raw_connection(home: Path) -> Any:
+    """A bare SQLCipher connection to a home's store, keyed by the suite's PIN."""
+    import sqlcipher3
+
+    from sync_agent import vault
+    from sync_agent.store import key_pragma
+
+    key = vault.unlock(home, os.environ["VERIVALI_AGENT_PIN"])
+    conn = sqlcipher3.connect(str(home / "agent.db"))
+    conn.execute(f"PRAGMA key = {key_pragma(key)}")
+    return conn
+
+
+def integrity(home: Path) -> str:
+    conn = raw_connection(home)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
 
 
 def status(home: Path) -> dict[str, Any]:

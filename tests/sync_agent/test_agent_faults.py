@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import random
 import signal
-import sqlite3
 import sys
 import time
 from pathlib import Path
@@ -19,6 +18,7 @@ from sync_agent.store import open_store
 from tests.sync_agent.conftest import (
     HOUSEHOLDS,
     Field,
+    integrity,
     one_line,
     run_agent,
     server_survey_ids,
@@ -31,14 +31,6 @@ from tests.sync_agent.scripted_server import ScriptedServer, Seen
 def server_count(engine) -> int:
     with engine.connect() as conn:
         return conn.execute(select(func.count()).select_from(server_surveys)).scalar() or 0
-
-
-def local_integrity(home: Path) -> str:
-    conn = sqlite3.connect(home / "agent.db")
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
 
 
 @pytest.mark.slow
@@ -61,7 +53,7 @@ def test_sigkill_during_a_real_push_loses_and_doubles_nothing(field: Field, engi
             process.kill()  # SIGKILL on POSIX: no cleanup of any kind
             kills += 1
         process.wait()
-        assert local_integrity(field.home) == "ok"
+        assert integrity(field.home) == "ok"
     assert kills >= 1
     final = field.agent("push", "--batch-size", "10")
     assert final.returncode == 0, final.stderr
@@ -72,7 +64,7 @@ def test_sigkill_during_a_real_push_loses_and_doubles_nothing(field: Field, engi
     with engine.connect() as conn:
         seqs = conn.execute(select(server_surveys.c.device_seq)).scalars().all()
     assert sorted(seqs) == list(range(1, 401))
-    assert local_integrity(field.home) == "ok"
+    assert integrity(field.home) == "ok"
 
 
 @pytest.mark.slow
@@ -89,7 +81,7 @@ def test_sigkill_during_record_leaves_whole_surveys_only(field: Field, engine) -
         out, _ = process.communicate()
         if process.returncode == 0:
             printed.append(out.strip())
-    assert local_integrity(field.home) == "ok"
+    assert integrity(field.home) == "ok"
     store = open_store(field.home)
     rows = store.surveys(("pending", "sent"))
     store.close()

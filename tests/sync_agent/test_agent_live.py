@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import sys
 import uuid
 from pathlib import Path
@@ -19,6 +18,7 @@ from tests.factories import household
 from tests.sync_agent.conftest import (
     HOUSEHOLDS,
     Field,
+    integrity,
     one_line,
     run_agent,
     server_survey_ids,
@@ -31,14 +31,6 @@ def observed_file(tmp_path: Path, body: dict[str, Any], name: str = "observed.js
     path = tmp_path / name
     path.write_text(json.dumps(body), encoding="utf-8")
     return str(path)
-
-
-def integrity(home: Path) -> str:
-    conn = sqlite3.connect(home / "agent.db")
-    try:
-        return conn.execute("PRAGMA integrity_check").fetchone()[0]
-    finally:
-        conn.close()
 
 
 def test_init_pull_record_push_status(field: Field, engine, tmp_path: Path) -> None:

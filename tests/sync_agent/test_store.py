@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlcipher3
 
 from sync_agent.record import SurveyInvalid, record_survey
 from sync_agent.store import SCHEMA_VERSION, Store, StoreError, open_store
 from tests.factories import OTHER_VILLAGE, VILLAGE, household
+from tests.sync_agent.conftest import raw_connection
 
 H1 = f"{VILLAGE}-000001"
 
@@ -59,7 +60,7 @@ def test_store_of_a_newer_agent_is_refused_not_touched(tmp_path: Path) -> None:
     s.close()
     with pytest.raises(StoreError, match="newer agent"):
         open_store(tmp_path / "h")
-    raw = sqlite3.connect(tmp_path / "h" / "agent.db")
+    raw = raw_connection(tmp_path / "h")
     assert raw.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION + 5
     raw.close()
 
@@ -170,7 +171,7 @@ def test_a_full_disk_refuses_the_write_and_keeps_the_store_whole(store: Store) -
     record_survey(store, household_id=H1, outcome="refused")
     pages = store.conn.execute("PRAGMA page_count").fetchone()[0]
     store.conn.execute(f"PRAGMA max_page_count={pages}")  # the disk is full from here on
-    with pytest.raises(sqlite3.OperationalError, match="full"):
+    with pytest.raises(sqlcipher3.OperationalError, match="full"):
         for _ in range(50):
             record_survey(store, household_id=H1, outcome="found", notes="x" * 1500)
     assert not store.conn.in_transaction

@@ -33,6 +33,11 @@ class FakeServer:
         self.changes: list[dict[str, Any]] = []
         self.pull_calls: list[str | None] = []
         self.fail_pull_call: int | None = None
+        self.escrowed: list[str] = []  # recovery keys left with the server
+        self.wipe_requested = False
+
+    def escrow(self, recovery_key: str) -> None:
+        self.escrowed.append(recovery_key)
 
     # push ---------------------------------------------------------------------
     def push(self, surveys: list[dict[str, Any]], pending: int) -> list[dict[str, Any]]:
@@ -174,6 +179,7 @@ def test_run_writes_every_attempt_to_the_sync_log(store: Store) -> None:
     log = store.sync_log()
     assert [(e["action"], e["ok"]) for e in log[:2]] == [("pull", 0), ("sync", 1)]
     assert log[0]["reason"].startswith("offline") and log[1]["pushed"] == 2
+    assert len(server.escrowed) == 1  # the new store's recovery key, left with the server once
 
 
 def test_a_server_answering_503_keeps_the_outbox_and_the_next_sync_sends_it(store: Store) -> None:

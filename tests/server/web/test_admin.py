@@ -130,3 +130,27 @@ def test_admin_with_regions_stays_inside_them(client, engine, world):
     response = seed.post(client, "/admin/pengguna/baru",
                          {"name": "x2", "role": "enumerator", "regions": "181102"})
     assert "di luar cakupan" in response.get_data(as_text=True)
+
+
+def test_marking_a_laptop_lost_on_the_user_page(client, engine, world):
+    from sqlalchemy import select
+
+    from server.store import audit
+    from server.store.tables import lost_tokens
+
+    with reading(engine) as conn:
+        token_hash = user_store.by_name(conn, "budi")["token_hash"]
+    seed.signin(client, "sari")
+    assert seed.post(client, "/admin/pengguna/budi/tandai-hilang").status_code == 403
+    seed.signin(client, "ani")
+    page = client.get("/admin/pengguna/budi").get_data(as_text=True)
+    assert 'id="mark-lost"' in page
+    answer = seed.post(client, "/admin/pengguna/budi/tandai-hilang")
+    assert answer.status_code == 302
+    with reading(engine) as conn:
+        assert user_store.by_name(conn, "budi")["token_hash"] is None
+        trail = audit.for_target(conn, "user", "budi")
+        assert [(r["action"], r["actor"]) for r in trail if r["action"] == "user.token_lost"] \
+            == [("user.token_lost", "ani")]
+        assert conn.execute(select(lost_tokens.c.token_hash)).scalar() == token_hash
+    assert 'id="mark-lost"' not in client.get("/admin/pengguna/budi").get_data(as_text=True)

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
         PushRequestSchema,
         PushResponseSchema,
         SurveySchema,
+        SurveyViewSchema,
     )
     from schemas.validators import known_village, normalize_region_code, normalize_region_prefix
 
@@ -45,7 +46,7 @@ _HOME = {
     "HistorySchema": "household", "HouseholdSchema": "household",
     "HouseholdViewSchema": "household", "MemberSchema": "household",
     "MAX_PUSH_BATCH": "survey", "PushRequestSchema": "survey", "PushResponseSchema": "survey",
-    "SurveySchema": "survey",
+    "SurveySchema": "survey", "SurveyViewSchema": "survey",
     "known_village": "validators", "normalize_region_code": "validators",
     "normalize_region_prefix": "validators",
 }
@@ -68,6 +69,7 @@ __all__ = [
     "PushResponseSchema",
     "ResolveSchema",
     "SurveySchema",
+    "SurveyViewSchema",
     "flatten_errors",
     "known_village",
     "normalize_region_code",

@@ -47,12 +47,13 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from server.api import flags, health, households, openapi, sync
+    from server.api import flags, health, households, openapi, photos, sync
 
     app.register_blueprint(health.bp, url_prefix=API_PREFIX)
     app.register_blueprint(households.bp, url_prefix=API_PREFIX)
     app.register_blueprint(sync.bp, url_prefix=API_PREFIX)
     app.register_blueprint(flags.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(photos.bp, url_prefix=API_PREFIX)
     app.register_blueprint(openapi.bp, url_prefix=API_PREFIX)
 
     from server import web  # supervisor and admin pages

@@ -22,6 +22,7 @@ _COMPONENTS = {
     "HouseholdView": schemas.HouseholdViewSchema,
     "History": schemas.HistorySchema,
     "Survey": schemas.SurveySchema,
+    "SurveyView": schemas.SurveyViewSchema,
     "PushRequest": schemas.PushRequestSchema,
     "PushResponse": schemas.PushResponseSchema,
     "PullResponse": schemas.PullResponseSchema,
@@ -88,6 +89,21 @@ _PATHS: dict[str, dict[str, Any]] = {
         "parameters": [{"in": "path", "name": "household_id", "required": True,
                         "schema": {"type": "string"}}],
         "responses": {"200": {"description": "versions", **_json("History")},
+                      **_errors(401, 403, 404)}}},
+    "/surveys/{survey_id}": {"get": {
+        "summary": "One stored survey with photos[].received (supervisor, admin: the "
+                   "household's regions; the enumerator who sent it)",
+        "parameters": [{"in": "path", "name": "survey_id", "required": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "the survey as stored", **_json("SurveyView")},
+                      **_errors(401, 403, 404)}}},
+    "/photos/{photo_id}": {"get": {
+        "summary": "A photo's bytes (whoever may see a survey naming it); Cache-Control private",
+        "parameters": [{"in": "path", "name": "photo_id", "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],
+        "responses": {"200": {"description": "the image",
+                              "content": {"image/jpeg": {"schema": {"type": "string",
+                                                                    "format": "binary"}}}},
                       **_errors(401, 403, 404)}}},
     "/flags": {"get": {
         "summary": "Flags, oldest first (supervisor: own regions; admin)",

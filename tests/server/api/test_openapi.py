@@ -22,6 +22,9 @@ CONTRACT = {
     ("get", "/households/{household_id}/history"),
     ("get", "/flags"),
     ("post", "/flags/{flag_id}/resolve"),
+    # §5: photos
+    ("get", "/surveys/{survey_id}"),
+    ("get", "/photos/{photo_id}"),
 }
 METHODS = {"get", "post", "put", "patch", "delete"}
 

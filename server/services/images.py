@@ -1,0 +1,42 @@
+"""What the server accepts as a photo: a whole JPEG of sane size (docs/protocol.md §5).
+
+Decoding it all is the one sure test of a truncated file; the pixel count is read from
+the header first, so a decompression bomb (a small file claiming 20,000 × 20,000 px) is
+refused before any pixel is decoded.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import BinaryIO
+
+from PIL import Image, UnidentifiedImageError
+
+# 50 megapixels: a 48 MP phone's original passes, a bomb does not. Agents send 1600 px.
+MAX_PIXELS = 50_000_000
+
+
+_TOO_LARGE = "gambar lebih dari {} megapiksel"
+
+
+class BadImage(ValueError):
+    """Not a photo the server keeps; the message says why (never the content)."""
+
+
+def check_jpeg(stream: BinaryIO, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
+    """(width, height) of a whole JPEG in `stream`; `BadImage` otherwise."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(stream, formats=["JPEG"]) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise BadImage(_TOO_LARGE.format(max_pixels // 1_000_000))
+                image.load()
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise BadImage(_TOO_LARGE.format(max_pixels // 1_000_000)) from None
+        except UnidentifiedImageError:
+            raise BadImage("bukan berkas JPEG yang bisa dibaca") from None
+        except OSError:
+            raise BadImage("berkas JPEG terpotong atau rusak") from None
+    return width, height

@@ -147,7 +147,7 @@ class Client:
             except RETRYABLE as exc:
                 if attempt < self.retries:
                     attempt += 1
-                    self._wait(attempt, None)
+                    self.pause(attempt, None)
                     continue
                 raise Offline(f"offline: cannot reach the server {self.base} ({_short(exc)})") from exc
             except requests.RequestException as exc:
@@ -156,11 +156,12 @@ class Client:
                 self.bytes_sent += len(data)
             if response.status_code in RETRY_STATUS and attempt < self.retries:
                 attempt += 1
-                self._wait(attempt, _retry_after(response))
+                self.pause(attempt, _retry_after(response))
                 continue
             return _answer(response, response.content)
 
-    def _wait(self, attempt: int, retry_after: float | None) -> None:
+    def pause(self, attempt: int, retry_after: float | None) -> None:
+        """The pause before retry number `attempt` (also for the photo uploader)."""
         ceiling = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
         delay = random.uniform(0, ceiling)  # full jitter
         if retry_after is not None:

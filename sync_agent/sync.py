@@ -23,6 +23,7 @@ import json
 import os
 from dataclasses import dataclass, field
 
+from sync_agent import photo_files, photo_outbox
 from sync_agent.client import Client, CursorExpired, ServerError, SyncError
 from sync_agent.store import Store, now_iso
 
@@ -45,6 +46,9 @@ class Report:
     full_pull: bool = False
     restarted: bool = False
     resent: int = 0
+    photos_uploaded: int = 0
+    photos_refused: int = 0
+    photo_bytes_sent: int = 0
     notes: list[str] = field(default_factory=list)
 
     did_push: bool = False
@@ -64,6 +68,10 @@ class Report:
             parts.append("pulled again from scratch (server did not know our position)")
         if self.resent:
             parts.append(f"sent {self.resent} acknowledged survey(s) again")
+        if self.photos_uploaded or self.photos_refused:
+            parts.append(f"uploaded {self.photos_uploaded} photo(s) "
+                         f"({self.photo_bytes_sent} bytes sent)"
+                         + (f", {self.photos_refused} refused" if self.photos_refused else ""))
         return "; ".join(parts) or "nothing to do"
 
 
@@ -167,6 +175,43 @@ def _pull_pages(store: Store, client: Client, page_size: int, report: Report) ->
         cursor = page["cursor"]
 
 
+def upload_photos(store: Store, client: Client, report: Report | None = None) -> Report:
+    """Upload the photos of acknowledged visits, oldest visit first; delete each local copy
+    only once the server has confirmed the whole photo (its hash checked)."""
+    from sync_agent.photo_upload import PhotoRefused, PhotoUploader
+
+    report = report or Report()
+    home = store.path.parent
+    uploader = PhotoUploader(client)
+    for item in photo_outbox.ready(store):
+        try:
+            data = photo_files.read(home, item.photo_id)
+        except (FileNotFoundError, photo_files.PhotoDamaged) as exc:
+            with store.write():
+                photo_outbox.mark_refused(store, item.photo_id, f"local copy unusable ({exc})")
+            report.photos_refused += 1
+            continue
+        try:
+            sent = uploader.upload(item.photo_id, data)
+        except PhotoRefused as exc:
+            with store.write():
+                photo_outbox.mark_refused(store, item.photo_id, str(exc))
+            report.photos_refused += 1
+            continue
+        except SyncError as exc:
+            with store.write():
+                photo_outbox.note_attempt(store, item.photo_id, str(exc))
+            raise
+        with store.write():
+            photo_outbox.mark_uploaded(store, item.photo_id)
+            needed = photo_outbox.still_needed(store, item.photo_id)
+        if not needed:
+            photo_files.delete(home, item.photo_id)
+        report.photos_uploaded += 1
+        report.photo_bytes_sent += sent.bytes_sent
+    return report
+
+
 def run(
     store: Store,
     client: Client,
@@ -186,6 +231,8 @@ def run(
             push(store, client, batch_size, report)
         if action in ("pull", "sync"):
             pull(store, client, page_size, report)
+        if action in ("push", "sync"):  # after the surveys and the pull: never ahead of them
+            upload_photos(store, client, report)
     except SyncError as exc:
         store.log_finish(log_id, False, str(exc), report.pushed, report.households)
         raise

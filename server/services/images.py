@@ -40,3 +40,19 @@ def check_jpeg(stream: BinaryIO, max_pixels: int = MAX_PIXELS) -> tuple[int, int
         except OSError:
             raise BadImage("berkas JPEG terpotong atau rusak") from None
     return width, height
+
+
+THUMBNAIL_EDGE = 320
+
+
+def thumbnail(stream: BinaryIO, edge: int = THUMBNAIL_EDGE) -> bytes:
+    """A small JPEG of a kept photo (already checked by `check_jpeg` on its way in)."""
+    import io
+
+    with Image.open(stream, formats=["JPEG"]) as image:
+        image.draft("RGB", (edge, edge))
+        small = image.convert("RGB")
+        small.thumbnail((edge, edge))
+        out = io.BytesIO()
+        small.save(out, "JPEG", quality=75)
+        return out.getvalue()

@@ -14,12 +14,14 @@ from sqlalchemy import Connection, Engine
 
 from server.errors import Forbidden, NotFound
 from server.services.access import may_see_region
+from server.services.images import thumbnail
 from server.store import households as household_store
 from server.store import jsoncol
 from server.store import photos as photo_store
 from server.store import surveys as survey_store
 from server.store.blobs import BlobStore, is_blob_name
 from server.store.db import reading
+from server.store.thumbnails import ThumbnailStore
 
 PHOTO_NOT_HERE = "Foto belum diterima."
 
@@ -71,9 +73,27 @@ def may_see_photo(conn: Connection, user: dict[str, Any], photo_id: str) -> list
 def photo_bytes(engine: Engine, blobs: BlobStore, user: dict[str, Any],
                 photo_id: str) -> tuple[int, Iterator[bytes]]:
     """(size, chunks) of a photo the caller may see; 404 while its bytes have not arrived."""
+    size = _kept_size(engine, blobs, user, photo_id)
+    return size, blobs.read_chunks(photo_id)
+
+
+def thumbnail_bytes(engine: Engine, blobs: BlobStore, user: dict[str, Any],
+                    photo_id: str) -> bytes:
+    """A small JPEG of a photo the caller may see: made on first asking, then kept."""
+    _kept_size(engine, blobs, user, photo_id)
+    thumbs = ThumbnailStore.beside(blobs)
+    small = thumbs.get(photo_id)
+    if small is None:
+        with blobs.get(photo_id) as whole:
+            small = thumbnail(whole)
+        thumbs.put(photo_id, small)
+    return small
+
+
+def _kept_size(engine: Engine, blobs: BlobStore, user: dict[str, Any], photo_id: str) -> int:
     with reading(engine) as conn:
         namers = may_see_photo(conn, user, photo_id)
     size = blobs.size(photo_id)
     if size is None or not any(n["received_at"] for n in namers):
         raise NotFound(PHOTO_NOT_HERE)
-    return size, blobs.read_chunks(photo_id)
+    return size

@@ -22,6 +22,7 @@ def register(app: Flask, unavailable: type[Exception] | None = None) -> None:
         dashboard,
         exports,
         household,
+        photos,
         queue,
     )
 
@@ -43,6 +44,7 @@ def register(app: Flask, unavailable: type[Exception] | None = None) -> None:
         auth.bp,
         queue.bp,
         household.bp,
+        photos.bp,
         dashboard.bp,
         exports.bp,
         admin_users.bp,

@@ -48,6 +48,15 @@ def ready(store: Store, limit: int | None = None) -> list[Waiting]:
     return [Waiting(r[0], r[1], r[2]) for r in store.conn.execute(sql, params)]
 
 
+def waiting_ids(store: Store) -> list[str]:
+    """Every photo still to be sent, of visits not refused by the server (for a bundle)."""
+    rows = store.conn.execute(
+        "SELECT DISTINCT p.photo_id FROM photo_outbox p JOIN outbox o ON o.survey_id = "
+        "p.survey_id WHERE p.state = 'waiting' AND o.state IN ('pending', 'sent', "
+        "'acknowledged') ORDER BY p.photo_id")
+    return [r[0] for r in rows]
+
+
 def mark_uploaded(store: Store, photo_id: str) -> None:
     store.conn.execute(
         "UPDATE photo_outbox SET state = 'uploaded', uploaded_at = ?, error = NULL "

@@ -11,6 +11,7 @@ at once as complete, so no byte is sent twice.
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from typing import Any
 
@@ -134,6 +135,28 @@ def _keep(engine: Engine, blobs: BlobStore, area: UploadArea, photo_id: str,
         raise InsufficientStorage() from None
     _mark_received(engine, photo_id)
     area.discard(photo_id)
+
+
+def keep_whole(engine: Engine, blobs: BlobStore, user: dict[str, Any], photo_id: str,
+               data: bytes) -> None:
+    """A whole photo that came another way (a USB bundle): the same checks, then kept.
+
+    Raises `Forbidden` (no survey of the caller names it), `ValidationFailed` (another
+    size than declared, not a whole JPEG) or `ChecksumMismatch`; nothing kept then.
+    """
+    length, received = _declared(engine, user, photo_id)
+    if received and blobs.has(photo_id):
+        return
+    if len(data) != length:
+        raise ValidationFailed(details={"bytes": [WRONG_LENGTH.format(length)]})
+    if hashlib.sha256(data).hexdigest() != photo_id:
+        raise ChecksumMismatch(HASH_MISMATCH, {"photo_id": [HASH_MISMATCH]})
+    try:
+        check_jpeg(io.BytesIO(data))
+    except BadImage as bad:
+        raise ValidationFailed(f"Foto ditolak: {bad}.", {"photo": [str(bad)]}) from None
+    blobs.put(data, expected_sha256=photo_id)
+    _mark_received(engine, photo_id)
 
 
 def _mark_received(engine: Engine, photo_id: str) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import io
+import json
 import re
+import zipfile
 
 import pytest
 
@@ -71,3 +74,36 @@ def test_dashboard_counts_visits_with_missing_photos_per_village(client, world, 
     assert row is not None
     assert re.search(r'<td class="num photos-missing">1</td>', row.group(1))
     assert "Foto belum diterima" in page
+
+
+def test_photo_list_export_names_ids_and_kinds_per_visit(client, world, photographed):
+    seed.signin(client, "sari")
+    response = client.get("/ekspor/foto.jsonl?wilayah=181101")
+    assert response.status_code == 200 and response.mimetype == "application/x-ndjson"
+    lines = [json.loads(line) for line in response.get_data(as_text=True).splitlines()]
+    (visit,) = lines
+    assert visit["household_id"] == world["a2"]["household_id"]
+    assert [(p["photo_id"], p["kind"], p["received"]) for p in visit["photos"]] == [
+        (photographed["front_id"], "house_front", True), (photographed["card_id"], "kk", False)]
+    assert client.get("/ekspor/foto.jsonl?wilayah=181102").status_code == 403
+    client.get("/keluar")
+    seed.signin(client, "tono")
+    assert client.get("/ekspor/foto.jsonl?wilayah=181101").status_code == 403
+    assert client.get("/ekspor/foto.jsonl?wilayah=181102").get_data(as_text=True) == ""
+
+
+def test_admin_exports_a_villages_photos_as_zip(client, world, photographed):
+    seed.signin(client, "sari")
+    assert client.get(f"/ekspor/foto.zip?wilayah={seed.VILLAGE_A}").status_code == 403
+    client.get("/keluar")
+    seed.signin(client, "ani")
+    assert client.get("/ekspor/foto.zip?wilayah=181101").status_code == 400  # a village only
+    response = client.get(f"/ekspor/foto.zip?wilayah={seed.VILLAGE_A}")
+    assert response.status_code == 200 and response.mimetype == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.data))
+    assert archive.testzip() is None
+    names = archive.namelist()
+    assert names[0] == "foto.jsonl"
+    (photo,) = [n for n in names if n.endswith(".jpg")]
+    assert photo.startswith(world["a2"]["household_id"] + "/") and photo.endswith("-house_front.jpg")
+    assert archive.read(photo) == photographed["front"]

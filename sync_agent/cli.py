@@ -142,17 +142,28 @@ def _run_sync(
         try:
             client = make_client(home, store, retries=retries)
             try:
-                report = sync.run(store, client, action, batch_size=batch_size)
+                report = sync.run(store, client, action, batch_size=batch_size,
+                                  progress=_terminal_line() if sys.stderr.isatty() else None)
             finally:
                 client.close()
         finally:
             store.close()
+    if sys.stderr.isatty():
+        click.echo("", err=True)  # end the progress line
     click.echo(report.summary())
     if report.rejected:
         click.echo(
             f"note: {report.rejected} visit(s) rejected by the server; see `verivali-agent "
             "status` or the capture form to correct them", err=True,
         )
+
+
+def _terminal_line() -> Any:
+    """Progress on one terminal line, rewritten in place."""
+    def show(line: str) -> None:
+        click.echo("\r\x1b[K" + line[:150], nl=False, err=True)
+
+    return show
 
 
 _batch = click.option("--batch-size", default=50, show_default=True,

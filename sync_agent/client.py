@@ -55,7 +55,9 @@ class Client:
         device_id: str,
         *,
         connect_timeout: float = 10.0,
-        read_timeout: float = 120.0,
+        # Seconds of silence before a request is given up as "timed out": a village link
+        # that goes quiet without closing must not hold a sync for minutes.
+        read_timeout: float = 30.0,
         retries: int = 4,
         backoff: float = 1.0,
         max_backoff: float = 30.0,
@@ -80,6 +82,8 @@ class Client:
             }
         )
         self.bytes_sent = 0  # request bodies as they went on the wire (compressed)
+        self.bytes_received = 0  # answer bodies as they came (compressed)
+        self.retries_made = 0  # requests sent again after a cut, a timeout or a busy server
 
     def close(self) -> None:
         self.session.close()
@@ -101,11 +105,13 @@ class Client:
                 raise ServerError("server error: the push answer names other surveys")
         return results
 
-    def pull(self, cursor: str | None, limit: int, pending: int) -> dict[str, Any]:
+    def pull(self, cursor: str | None, limit: int, pending: int,
+             retries: int | None = None) -> dict[str, Any]:
+        """One page; `retries=0` leaves retrying to the caller (which asks a smaller page)."""
         params: dict[str, Any] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor
-        page = self._call("GET", "/sync/pull", params=params, pending=pending)
+        page = self._call("GET", "/sync/pull", params=params, pending=pending, retries=retries)
         if (
             not isinstance(page, dict)
             or not isinstance(page.get("changes"), list)
@@ -134,8 +140,10 @@ class Client:
         data: bytes | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        retries: int | None = None,
     ) -> Any:
         url = self.base + API + path
+        retries = self.retries if retries is None else retries
         all_headers = {"X-Verivali-Pending": str(pending), **(headers or {})}
         attempt = 0
         while True:
@@ -145,8 +153,9 @@ class Client:
                     timeout=self.timeout,
                 )
             except RETRYABLE as exc:
-                if attempt < self.retries:
+                if attempt < retries:
                     attempt += 1
+                    self.retries_made += 1
                     self.pause(attempt, None)
                     continue
                 raise Offline(f"offline: cannot reach the server {self.base} ({_short(exc)})") from exc
@@ -154,8 +163,10 @@ class Client:
                 raise Offline(f"offline: the server address {self.base!r} cannot be used") from exc
             if data is not None:
                 self.bytes_sent += len(data)
-            if response.status_code in RETRY_STATUS and attempt < self.retries:
+            self.bytes_received += len(response.content)
+            if response.status_code in RETRY_STATUS and attempt < retries:
                 attempt += 1
+                self.retries_made += 1
                 self.pause(attempt, _retry_after(response))
                 continue
             return _answer(response, response.content)
@@ -185,7 +196,8 @@ def _retry_after(response: requests.Response) -> float | None:
 def _short(exc: Exception) -> str:
     """A few words on why the server could not be reached (never the URL's query or a token)."""
     text = str(exc)
-    if isinstance(exc, requests.Timeout):
+    # A stall while sending surfaces as a ConnectionError wrapping a socket timeout.
+    if isinstance(exc, requests.Timeout) or "timed out" in text:
         return "timed out"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
         return "connection cut mid-reply"

@@ -73,10 +73,12 @@ class PhotoUploader:
                     "Upload-Offset": str(offset), "Upload-Checksum": _checksum(chunk)})
             except RETRYABLE as exc:
                 sent.bytes_sent += len(chunk)  # some of it went, none of it counted
+                self.client.bytes_sent += len(chunk)
                 failures = self._failed(failures, exc, sent)
                 offset = self._where(url, failures, sent)
                 continue
             sent.bytes_sent += len(chunk)
+            self.client.bytes_sent += len(chunk)
             sent.chunks += 1
             if response.status_code == 204:
                 offset = int(response.headers["Upload-Offset"])
@@ -135,6 +137,7 @@ class PhotoUploader:
         """A cut or a damaged chunk: smaller chunks, a pause, or Offline when out of tries."""
         failures += 1
         sent.retries += 1
+        self.client.retries_made += 1
         self.chunk = max(MIN_CHUNK, self.chunk // 2)
         if failures > self.client.retries:
             why = _short(exc) if exc is not None else "chunks damaged on the way"
@@ -146,6 +149,7 @@ class PhotoUploader:
         if response.status_code in BUSY_STATUS:
             failures += 1
             sent.retries += 1
+            self.client.retries_made += 1
             if failures > self.client.retries:
                 if response.status_code == 507:
                     raise ServerError("server error: the server's disk is full; photos kept, "

@@ -33,6 +33,11 @@ class FakeServer:
         self.changes: list[dict[str, Any]] = []
         self.pull_calls: list[str | None] = []
         self.fail_pull_call: int | None = None
+        self.retries = 0  # a failed pull is not asked again smaller here (tested live)
+        self.retries_made = self.bytes_sent = self.bytes_received = 0
+
+    def pause(self, attempt: int, retry_after: float | None) -> None:
+        pass
 
     # push ---------------------------------------------------------------------
     def push(self, surveys: list[dict[str, Any]], pending: int) -> list[dict[str, Any]]:
@@ -56,7 +61,8 @@ class FakeServer:
         return results
 
     # pull ---------------------------------------------------------------------
-    def pull(self, cursor: str | None, limit: int, pending: int) -> dict[str, Any]:
+    def pull(self, cursor: str | None, limit: int, pending: int,
+             retries: int | None = None) -> dict[str, Any]:
         self.pull_calls.append(cursor)
         if self.fail_pull_call == len(self.pull_calls):
             raise Offline("offline: cannot reach the server")

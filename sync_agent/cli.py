@@ -134,6 +134,7 @@ def _run_sync(
 ) -> None:
     from sync_agent import sync
     from sync_agent.home import make_client, open_initialised
+    from sync_agent.report import terminal_line
     from sync_agent.scheduler import sync_lock
 
     home = _home(ctx)
@@ -143,7 +144,7 @@ def _run_sync(
             client = make_client(home, store, retries=retries)
             try:
                 report = sync.run(store, client, action, batch_size=batch_size,
-                                  progress=_terminal_line() if sys.stderr.isatty() else None)
+                                  progress=terminal_line if sys.stderr.isatty() else None)
             finally:
                 client.close()
         finally:
@@ -156,14 +157,6 @@ def _run_sync(
             f"note: {report.rejected} visit(s) rejected by the server; see `verivali-agent "
             "status` or the capture form to correct them", err=True,
         )
-
-
-def _terminal_line() -> Any:
-    """Progress on one terminal line, rewritten in place."""
-    def show(line: str) -> None:
-        click.echo("\r\x1b[K" + line[:150], nl=False, err=True)
-
-    return show
 
 
 _batch = click.option("--batch-size", default=50, show_default=True,

@@ -8,6 +8,13 @@ from sync_agent import photo_outbox
 from sync_agent.store import Store
 
 
+def terminal_line(line: str) -> None:
+    """Sync progress on one terminal line (stderr), rewritten in place."""
+    import click
+
+    click.echo("\r\x1b[K" + line[:150], nl=False, err=True)
+
+
 def _size(count: int) -> str:
     if count < 1024 * 1024:
         return f"{count / 1024:.0f} KB"

@@ -163,7 +163,7 @@ class Client:
                 raise Offline(f"offline: the server address {self.base!r} cannot be used") from exc
             if data is not None:
                 self.bytes_sent += len(data)
-            self.bytes_received += len(response.content)
+            self.bytes_received += _wire_length(response)
             if response.status_code in RETRY_STATUS and attempt < retries:
                 attempt += 1
                 self.retries_made += 1
@@ -183,6 +183,12 @@ class Client:
 def _gzip_json(value: Any) -> bytes:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+
+
+def _wire_length(response: requests.Response) -> int:
+    """The answer's size on the wire (compressed), not as inflated for us."""
+    declared = response.headers.get("Content-Length", "")
+    return int(declared) if declared.isdigit() else len(response.content)
 
 
 def _retry_after(response: requests.Response) -> float | None:

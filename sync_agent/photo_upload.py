@@ -1,8 +1,8 @@
 """Sending one photo over a bad link: the client side of tus 1.0 (docs/protocol.md §5).
 
 The server takes each chunk whole or not at all, so what a cut costs is the chunk in
-flight. Chunks start small and double while they go through (up to `MAX_CHUNK`), and
-halve when one is cut, so a good link is used well and a link that drops every few
+flight. Chunks start small and grow while they go through — doubling, but never past what
+the link carries in `CHUNK_SECONDS`, nor `MAX_CHUNK` — and halve when one is cut, so a good link is used well and a link that drops every few
 seconds still moves forward. After a cut the upload asks the server where it stands
 (`HEAD`) and goes on from there, never from 0. A photo the server already has answers
 complete at creation: no byte is sent.
@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from sync_agent.errors import Offline, ServerError, SyncError
 MIN_CHUNK = 8 * 1024
 START_CHUNK = 32 * 1024
 MAX_CHUNK = 2 * 1024 * 1024
+CHUNK_SECONDS = 8.0  # a chunk should take about this long: a cut then costs little
 TUS = {"Tus-Resumable": "1.0.0"}
 BUSY_STATUS = frozenset({429, 500, 502, 503, 504, 507})
 
@@ -67,6 +69,7 @@ class PhotoUploader:
         failures = 0
         while offset < len(data):
             chunk = data[offset:offset + self.chunk]
+            began = time.monotonic()
             try:
                 response = self._request("PATCH", url, data=chunk, headers={
                     "Content-Type": "application/offset+octet-stream",
@@ -83,7 +86,7 @@ class PhotoUploader:
             if response.status_code == 204:
                 offset = int(response.headers["Upload-Offset"])
                 failures = 0
-                self.chunk = min(MAX_CHUNK, self.chunk * 2)
+                self._grow(len(chunk), time.monotonic() - began)
             elif response.status_code == 409 and "Upload-Offset" in response.headers:
                 offset = int(response.headers["Upload-Offset"])  # the server knows best
             elif response.status_code == 460:
@@ -95,6 +98,11 @@ class PhotoUploader:
             if progress is not None:
                 progress(offset, len(data))
         return sent
+
+    def _grow(self, sent: int, seconds: float) -> None:
+        """Double the chunk, within what the link carried in `CHUNK_SECONDS`."""
+        carried = int(sent / max(seconds, 1e-3) * CHUNK_SECONDS)
+        self.chunk = max(MIN_CHUNK, min(MAX_CHUNK, self.chunk * 2, max(carried, self.chunk)))
 
     # -- the tus calls ----------------------------------------------------------------
 

@@ -3,7 +3,8 @@
 `SlowLink(target_port, rate=8000, latency=0.3, cut_ratio=0.1)` listens on a free
 loopback port and forwards to `target_port`: at most `rate` bytes a second each way,
 `latency` seconds before each burst in either direction, and a share of connections
-cut part-way (both sides closed after a random number of bytes) or, with
+— and, since a kept-alive connection carries many requests, of the requests sent on
+one — cut part-way (both sides closed after a random number of bytes) or, with
 `stall_ratio`, left open but silent (the link that goes quiet without closing).
 `cuts=[n, …]` cuts the first connections after exactly those byte counts (`None`:
 this one is not cut), for tests that want a cut at a known place. Counts every byte carried, so a bench can compare
@@ -95,8 +96,21 @@ class SlowLink:
             return at, True
         return None, False
 
+    def _later_fate(self, carried: int) -> tuple[int | None, bool]:
+        """A later request on a kept-alive connection: cut or stalled as often as a new one."""
+        with self.traffic.lock:
+            roll = self.random.random()
+            at = carried + self.random.randint(*self.cut_range)
+        if roll < self.cut_ratio:
+            return at, False
+        if roll < self.cut_ratio + self.stall_ratio:
+            return at, True
+        return None, False
+
     def _carry(self, client: socket.socket, upstream: socket.socket) -> None:
-        limit, stall = self._fate()
+        first_limit, first_stall = self._fate()
+        limit_box: list[int | None] = [first_limit]
+        stall_box = [first_stall]
         state = {"carried": 0, "broken": False, "handled": False}
         lock = threading.Lock()
 
@@ -110,12 +124,17 @@ class SlowLink:
                 if not piece or state["broken"]:
                     break
                 now = time.monotonic()
-                if self.latency and now - last > self.latency:
+                burst = now - last > max(self.latency, 0.05)
+                if (burst and upward and state["carried"] and limit_box[0] is None
+                        and not self.cuts):
+                    limit_box[0], stall_box[0] = self._later_fate(state["carried"])
+                if self.latency and burst:
                     time.sleep(self.latency)  # the first bytes of a burst wait the latency
                 if self.rate:
                     time.sleep(len(piece) / self.rate)
                 last = time.monotonic()
                 with lock:
+                    limit = limit_box[0]
                     if limit is not None and state["carried"] + len(piece) > limit:
                         piece = piece[: max(0, limit - state["carried"])]
                         state["broken"] = True
@@ -132,7 +151,7 @@ class SlowLink:
                     mine = not state["handled"]
                     state["handled"] = True
                 if mine:
-                    self._break(client, upstream, stall)
+                    self._break(client, upstream, stall_box[0])
             else:
                 try:
                     sink.shutdown(socket.SHUT_WR)

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         PushRequestSchema,
         PushResponseSchema,
         SurveySchema,
+        SurveyViewSchema,
     )
     from schemas.validators import known_village, normalize_region_code, normalize_region_prefix
 
@@ -47,6 +48,7 @@ _HOME = {
     "HouseholdViewSchema": "household", "MemberSchema": "household",
     "MAX_PUSH_BATCH": "survey", "PushRequestSchema": "survey", "PushResponseSchema": "survey",
     "SurveySchema": "survey", "VillageListSchema": "period",
+    "SurveyViewSchema": "survey",
     "known_village": "validators", "normalize_region_code": "validators",
     "normalize_region_prefix": "validators",
 }
@@ -70,6 +72,7 @@ __all__ = [
     "ResolveSchema",
     "SurveySchema",
     "VillageListSchema",
+    "SurveyViewSchema",
     "flatten_errors",
     "known_village",
     "normalize_region_code",

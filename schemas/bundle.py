@@ -6,7 +6,9 @@ A bundle is one gzip file holding a JSON envelope:
      "key_id": "<16 hex>", "sha256": "<hex of payload>", "hmac_sha256": "<hex>",
      "payload": "<the payload as JSON text>"}
 
-The payload stays a JSON *string* so that the checksum and the signature cover exact
+A `surveys` payload may carry `photos`: photo_id → base64 of the photo's bytes (the
+photos its visits name, docs/agent.md); the ack then answers `photos.received` and
+`photos.refused`. The payload stays a JSON *string* so that the checksum and the signature cover exact
 bytes. `sha256` tells an accidentally damaged file from a forged one; `hmac_sha256`
 (over the kind and the payload) proves who made it.
 

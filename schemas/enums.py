@@ -28,6 +28,8 @@ TOILET = ("own", "shared", "public", "none")
 PROGRAM = ("PKH", "BPNT", "PBI_JK", "BLT")
 
 OUTCOME = ("found", "not_found", "moved", "refused")
+PHOTO_KIND = ("house_front", "house_inside", "kk", "other")
+PHOTO_CONTENT_TYPE = ("image/jpeg",)
 SEVERITY = ("info", "warning", "error")
 FLAG_STATUS = ("open", "accepted", "rejected", "revisit", "superseded", "closed")
 RULES = (

@@ -115,6 +115,8 @@ class VerificationSchema(StrictSchema):
     state = Str(validate=one_of(enums.VERIFICATION_STATE))
     survey_id = Str(allow_none=True)
     at = Str(allow_none=True)
+    # Photos named by the household's surveys whose bytes have not arrived (§5).
+    photos_pending = Int(validate=in_range(0, MAX_COUNTER))
 
 
 class HouseholdViewSchema(HouseholdSchema):

@@ -89,6 +89,11 @@ OUTCOME = {
     "found": N_("Ditemukan"), "not_found": N_("Tidak Ditemukan"), "moved": N_("Pindah"),
     "refused": N_("Menolak"),
 }
+PHOTO_KIND = {
+    "house_front": N_("Foto Rumah Tampak Depan"), "house_inside": N_("Foto Bagian Dalam Rumah"),
+    "kk": N_("Foto Kartu Keluarga (KK)"), "other": N_("Foto Lain"),
+}
+PHOTO_MISSING = N_("Foto belum diterima")
 VERIFICATION_STATE = {
     "unverified": N_("Belum Diverifikasi"), "verified": N_("Terverifikasi"),
     "flagged": N_("Ada Temuan"), "not_found": N_("Tidak Ditemukan"),

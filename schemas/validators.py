@@ -76,6 +76,14 @@ def validate_identifier(value: str) -> None:
         raise ValidationError("Harus 1–40 karakter: huruf, angka, '-', '_' atau '.'.")
 
 
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def validate_sha256(value: str) -> None:
+    if not SHA256_HEX.fullmatch(value):
+        raise ValidationError("Harus SHA-256 isi berkas: 64 karakter heksadesimal huruf kecil.")
+
+
 def normalize_region_code(value: str) -> str:
     """`18.11.01.2001` and `1811012001` name the same village; store the undotted form.
 

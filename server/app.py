@@ -48,13 +48,25 @@ def create_app(config: Settings | Mapping[str, Any] | None = None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from server.api import devices, flags, health, households, openapi, periods, sync
+    from server.api import (
+        devices,
+        flags,
+        health,
+        households,
+        openapi,
+        periods,
+        photos,
+        sync,
+        uploads,
+    )
 
     app.register_blueprint(health.bp, url_prefix=API_PREFIX)
     app.register_blueprint(households.bp, url_prefix=API_PREFIX)
     app.register_blueprint(sync.bp, url_prefix=API_PREFIX)
     app.register_blueprint(devices.bp, url_prefix=API_PREFIX)
     app.register_blueprint(flags.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(photos.bp, url_prefix=API_PREFIX)
+    app.register_blueprint(uploads.bp, url_prefix=API_PREFIX)
     app.register_blueprint(openapi.bp, url_prefix=API_PREFIX)
     app.register_blueprint(periods.bp, url_prefix=API_PREFIX)
 

@@ -290,9 +290,11 @@ def import_bundle(file: Path, ack_file: Path | None, database: str) -> None:
     """Ingest a USB bundle from a field laptop, exactly like a push (idempotent)."""
     from server.services.bundles import BundleError
     from server.services.bundles import import_bundle as ingest_bundle
+    from server.settings import blob_folder
 
     try:
-        imported = ingest_bundle(engine_for(database), file.read_bytes())
+        imported = ingest_bundle(engine_for(database), file.read_bytes(),
+                                 blob_folder(load_settings().blob_dir, database))
     except BundleError as exc:
         raise click.ClickException(f"bundle refused: {exc}") from exc
     for result in imported.results:
@@ -301,10 +303,12 @@ def import_bundle(file: Path, ack_file: Path | None, database: str) -> None:
         )
         click.echo(f"{result['survey_id']}\t{result['status']}\t{detail}")
     counts = imported.counts()
+    photos = imported.photos or {"received": [], "refused": {}}
     click.echo(
         f"bundle of {imported.user} (device {imported.device_id}): "
         f"{counts['accepted']} accepted, {counts['duplicate']} duplicate, "
-        f"{counts['rejected']} rejected",
+        f"{counts['rejected']} rejected; photos {len(photos['received'])} received, "
+        f"{len(photos['refused'])} refused",
         err=True,
     )
     if ack_file is not None:

@@ -108,6 +108,52 @@ class ServiceUnavailable(ApiError):
         return {"Retry-After": str(self.retry_after)}
 
 
+class PreconditionFailed(ApiError):
+    """A tus request without `Tus-Resumable: 1.0.0` (docs/protocol.md §5)."""
+
+    status = 412
+    code = "unsupported_version"
+    message = "Hanya protokol unggah tus 1.0.0 yang didukung (Tus-Resumable: 1.0.0)."
+
+    def headers(self) -> dict[str, str]:
+        return {"Tus-Version": "1.0.0"}
+
+
+class OffsetConflict(ApiError):
+    """A chunk that does not start where the upload stands; `Upload-Offset` says where."""
+
+    status = 409
+    code = "offset_mismatch"
+    message = "Upload-Offset tidak sama dengan posisi unggahan di server."
+
+    def __init__(self, offset: int, message: str | None = None):
+        super().__init__(message, {"Upload-Offset": offset})
+        self.offset = offset
+
+    def headers(self) -> dict[str, str]:
+        return {"Upload-Offset": str(self.offset)}
+
+
+class ChecksumMismatch(ApiError):
+    """tus checksum extension: the chunk's bytes do not match `Upload-Checksum`."""
+
+    status = 460
+    code = "checksum_mismatch"
+    message = "Isi potongan tidak cocok dengan Upload-Checksum; tidak disimpan."
+
+
+class InsufficientStorage(ApiError):
+    """The disk is full: nothing of the request was kept; try again later."""
+
+    status = 507
+    code = "storage_full"
+    message = "Penyimpanan server penuh; tidak ada yang disimpan. Coba lagi nanti."
+    retry_after = 300
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after)}
+
+
 # Werkzeug HTTP status → our stable code, for errors raised outside our handlers.
 HTTP_CODES = {
     400: "bad_request",
@@ -117,8 +163,10 @@ HTTP_CODES = {
     405: "method_not_allowed",
     409: "conflict",
     410: "gone",
+    412: "unsupported_version",
     413: "payload_too_large",
     415: "unsupported_media_type",
+    422: "validation_error",
     429: "too_many_requests",
     500: "internal_error",
     503: "unavailable",

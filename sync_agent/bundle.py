@@ -9,11 +9,13 @@ nothing, and a survey both carried and pushed is counted once by the server.
 
 from __future__ import annotations
 
+import base64
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
 from schemas.bundle import BundleError, bundle_key, open_envelope, seal, token_hash, verify
+from sync_agent import photo_files, photo_outbox
 from sync_agent.client import agent_version
 from sync_agent.home import read_token
 from sync_agent.platform import write_file_durably
@@ -27,6 +29,8 @@ class AckReport:
     acknowledged: int = 0
     rejected: int = 0
     unchanged: int = 0  # already answered, or not from this laptop's outbox
+    photos_received: int = 0
+    photos_refused: int = 0
 
 
 def _key(home: Path, store: Store) -> bytes:
@@ -44,6 +48,7 @@ def export_bundle(home: Path, store: Store, path: Path) -> tuple[str, int]:
         "created_at": now_iso(),
         "agent_version": agent_version(),
         "surveys": surveys,
+        "photos": _photos(home, store),
     }
     write_file_durably(path, seal("surveys", payload, _key(home, store)))
     with store.write():
@@ -78,9 +83,38 @@ def import_ack(home: Path, store: Store, path: Path) -> AckReport:
                 report.rejected += 1
             else:
                 report.unchanged += 1
+        received, refused = _photo_answers(store, payload.get("photos"))
+        report.photos_received, report.photos_refused = len(received), len(refused)
         bundle_id = payload.get("bundle_id")
         if isinstance(bundle_id, str):
             store.conn.execute(
                 "UPDATE bundles SET acked_at = ? WHERE bundle_id = ?", [now_iso(), bundle_id]
             )
+    for photo_id in received:  # after the commit: the server has it, the copy may go
+        if not photo_outbox.still_needed(store, photo_id):
+            photo_files.delete(home, photo_id)
     return report
+
+
+def _photos(home: Path, store: Store) -> dict[str, str]:
+    """photo_id -> base64 of its bytes, for every photo still to be sent."""
+    carried = {}
+    for photo_id in photo_outbox.waiting_ids(store):
+        try:
+            carried[photo_id] = base64.b64encode(photo_files.read(home, store.key, photo_id)).decode()
+        except (FileNotFoundError, photo_files.PhotoDamaged):
+            continue  # `sync` marks it refused with the reason
+    return carried
+
+
+def _photo_answers(store: Store, answer: object) -> tuple[list[str], dict[str, str]]:
+    """Apply the ack's photo answers (inside the caller's transaction)."""
+    if not isinstance(answer, dict):
+        return [], {}
+    received = [p for p in answer.get("received") or [] if isinstance(p, str)]
+    refused = {k: str(v) for k, v in (answer.get("refused") or {}).items() if isinstance(k, str)}
+    for photo_id in received:
+        photo_outbox.mark_uploaded(store, photo_id)
+    for photo_id, reason in refused.items():
+        photo_outbox.mark_refused(store, photo_id, f"photo refused: {reason}")
+    return received, refused

@@ -19,6 +19,7 @@ import click
 from schemas.enums import OUTCOME
 from sync_agent import report
 from sync_agent.errors import EXIT_BUNDLE, EXIT_INVALID, EXIT_LOCAL, EXIT_PIN, SyncError
+from sync_agent.record_options import gps_option, photo_options
 
 
 class AgentError(click.ClickException):
@@ -147,6 +148,7 @@ def _run_sync(
 ) -> None:
     from sync_agent import sync
     from sync_agent.home import make_client, open_initialised
+    from sync_agent.report import terminal_line
     from sync_agent.scheduler import sync_lock
 
     home = _home(ctx)
@@ -155,11 +157,14 @@ def _run_sync(
         try:
             client = make_client(home, store, retries=retries)
             try:
-                report = sync.run(store, client, action, batch_size=batch_size)
+                report = sync.run(store, client, action, batch_size=batch_size,
+                                  progress=terminal_line if sys.stderr.isatty() else None)
             finally:
                 client.close()
         finally:
             store.close()
+    if sys.stderr.isatty():
+        click.echo("", err=True)  # end the progress line
     click.echo(report.summary())
     if report.rejected:
         click.echo(
@@ -205,21 +210,6 @@ def sync_command(ctx: click.Context, batch_size: int, wait: float, retries: int)
     _run_sync(ctx, "sync", batch_size, wait, retries)
 
 
-def _gps(value: str | None) -> dict[str, float] | None:
-    if not value:
-        return None
-    try:
-        parts = [float(p) for p in value.split(",")]
-    except ValueError as exc:
-        raise click.BadParameter("use LAT,LON or LAT,LON,ACCURACY_M", param_hint="--gps") from exc
-    if len(parts) not in (2, 3):
-        raise click.BadParameter("use LAT,LON or LAT,LON,ACCURACY_M", param_hint="--gps")
-    gps = {"lat": parts[0], "lon": parts[1]}
-    if len(parts) == 3:
-        gps["accuracy_m"] = parts[2]
-    return gps
-
-
 @main.command()
 @click.option("--household", "household_id", metavar="ID", help="The household visited.")
 @click.option("--outcome", type=click.Choice(OUTCOME), default=None,
@@ -234,10 +224,16 @@ def _gps(value: str | None) -> dict[str, float] | None:
 @click.option("--gps", default=None, metavar="LAT,LON[,ACC]", help="Position of the visit.")
 @click.option("--started-at", default=None, metavar="TIMESTAMP",
               help="When the visit began (ISO 8601 with offset; default: now).")
+@click.option("--photo", "photo_args", multiple=True, metavar="KIND=FILE",
+              help="Attach a photo (repeatable, at most 8): KIND is house_front, "
+              "house_inside, kk or other. Re-encoded (EXIF and GPS removed) before saving.")
+@click.option("--photo-long-edge", default=1600, show_default=True,
+              type=click.IntRange(320, 4096), help="Longest side of a kept photo, in pixels.")
 @click.pass_context
 def record(
     ctx: click.Context, household_id: str | None, outcome: str | None, observed: Path | None,
     notes: str | None, new: bool, gps: str | None, started_at: str | None,
+    photo_args: tuple[str, ...], photo_long_edge: int,
 ) -> None:
     """Save one visit in the outbox (on disk before this returns); prints its survey_id."""
     from sync_agent.home import open_initialised
@@ -261,7 +257,8 @@ def record(
     try:
         survey = record_survey(
             store, household_id=household_id, outcome=outcome or "found",
-            observed=observed_value, notes=notes, gps=_gps(gps), new=new, started_at=started_at,
+            observed=observed_value, notes=notes, gps=gps_option(gps), new=new, started_at=started_at,
+            photos=photo_options(photo_args), photo_long_edge=photo_long_edge,
         )
     except SurveyInvalid as exc:
         raise AgentError(f"survey not valid: {exc.one_line()}", EXIT_INVALID) from exc

@@ -47,5 +47,6 @@ def import_ack(ctx: click.Context, file: Path) -> None:
         store.close()
     click.echo(
         f"{report.acknowledged} acknowledged, {report.rejected} rejected, "
-        f"{report.unchanged} already known"
+        f"{report.unchanged} already known; photos {report.photos_received} received, "
+        f"{report.photos_refused} refused"
     )

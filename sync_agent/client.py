@@ -63,7 +63,9 @@ class Client:
         device_id: str,
         *,
         connect_timeout: float = 10.0,
-        read_timeout: float = 120.0,
+        # Seconds of silence before a request is given up as "timed out": a village link
+        # that goes quiet without closing must not hold a sync for minutes.
+        read_timeout: float = 30.0,
         retries: int = 4,
         backoff: float = 1.0,
         max_backoff: float = 30.0,
@@ -89,6 +91,8 @@ class Client:
         )
         self.bytes_sent = 0  # request bodies as they went on the wire (compressed)
         self.wipe_requested = False  # a push answer said `wipe`: the token was marked lost
+        self.bytes_received = 0  # answer bodies as they came (compressed)
+        self.retries_made = 0  # requests sent again after a cut, a timeout or a busy server
 
     def close(self) -> None:
         self.session.close()
@@ -112,11 +116,13 @@ class Client:
                 raise ServerError("server error: the push answer names other surveys")
         return results
 
-    def pull(self, cursor: str | None, limit: int, pending: int) -> dict[str, Any]:
+    def pull(self, cursor: str | None, limit: int, pending: int,
+             retries: int | None = None) -> dict[str, Any]:
+        """One page; `retries=0` leaves retrying to the caller (which asks a smaller page)."""
         params: dict[str, Any] = {"limit": limit}
         if cursor:
             params["cursor"] = cursor
-        page = self._call("GET", "/sync/pull", params=params, pending=pending)
+        page = self._call("GET", "/sync/pull", params=params, pending=pending, retries=retries)
         if (
             not isinstance(page, dict)
             or not isinstance(page.get("changes"), list)
@@ -162,8 +168,10 @@ class Client:
         data: bytes | None = None,
         params: dict[str, Any] | None = None,
         headers: dict[str, str] | None = None,
+        retries: int | None = None,
     ) -> Any:
         url = self.base + API + path
+        retries = self.retries if retries is None else retries
         all_headers = {"X-Verivali-Pending": str(pending), **(headers or {})}
         attempt = 0
         while True:
@@ -173,22 +181,26 @@ class Client:
                     timeout=self.timeout,
                 )
             except RETRYABLE as exc:
-                if attempt < self.retries:
+                if attempt < retries:
                     attempt += 1
-                    self._wait(attempt, None)
+                    self.retries_made += 1
+                    self.pause(attempt, None)
                     continue
                 raise Offline(f"offline: cannot reach the server {self.base} ({_short(exc)})") from exc
             except requests.RequestException as exc:
                 raise Offline(f"offline: the server address {self.base!r} cannot be used") from exc
             if data is not None:
                 self.bytes_sent += len(data)
-            if response.status_code in RETRY_STATUS and attempt < self.retries:
+            self.bytes_received += _wire_length(response)
+            if response.status_code in RETRY_STATUS and attempt < retries:
                 attempt += 1
-                self._wait(attempt, _retry_after(response))
+                self.retries_made += 1
+                self.pause(attempt, _retry_after(response))
                 continue
             return _answer(response, response.content)
 
-    def _wait(self, attempt: int, retry_after: float | None) -> None:
+    def pause(self, attempt: int, retry_after: float | None) -> None:
+        """The pause before retry number `attempt` (also for the photo uploader)."""
         ceiling = min(self.max_backoff, self.backoff * (2 ** (attempt - 1)))
         delay = random.uniform(0, ceiling)  # full jitter
         if retry_after is not None:
@@ -199,6 +211,12 @@ class Client:
 def _gzip_json(value: Any) -> bytes:
     text = json.dumps(value, ensure_ascii=False, separators=(",", ":"))
     return gzip.compress(text.encode("utf-8"), compresslevel=9, mtime=0)
+
+
+def _wire_length(response: requests.Response) -> int:
+    """The answer's size on the wire (compressed), not as inflated for us."""
+    declared = response.headers.get("Content-Length", "")
+    return int(declared) if declared.isdigit() else len(response.content)
 
 
 def _retry_after(response: requests.Response) -> float | None:
@@ -212,7 +230,8 @@ def _retry_after(response: requests.Response) -> float | None:
 def _short(exc: Exception) -> str:
     """A few words on why the server could not be reached (never the URL's query or a token)."""
     text = str(exc)
-    if isinstance(exc, requests.Timeout):
+    # A stall while sending surfaces as a ConnectionError wrapping a socket timeout.
+    if isinstance(exc, requests.Timeout) or "timed out" in text:
         return "timed out"
     if isinstance(exc, requests.exceptions.ChunkedEncodingError | requests.exceptions.ContentDecodingError):
         return "connection cut mid-reply"

@@ -17,6 +17,8 @@ from typing import Any
 from marshmallow import ValidationError
 
 from schemas import SurveySchema, flatten_errors
+from sync_agent import photo_files, photo_outbox
+from sync_agent.photo_encode import LONG_EDGE, PhotoInvalid, reencode
 from sync_agent.store import Store
 
 NEW_PREFIX = "NEW-"
@@ -66,8 +68,13 @@ def record_survey(
     started_at: str | None = None,
     base_version: int | None = None,
     replaces: str | None = None,
+    photos: list[tuple[str, bytes]] | None = None,
+    photo_long_edge: int = LONG_EDGE,
 ) -> dict[str, Any]:
     """Validate and store one visit; returns the survey as stored.
+
+    `photos` are (kind, file bytes) as taken: each is re-encoded (`photo_encode`), kept
+    durably under its hash (`photo_files`) and named in the survey by that hash.
 
     `base_version` overrides the local copy's version: a corrected resend keeps the
     version the enumerator was shown at the door. `replaces` names a rejected survey
@@ -102,7 +109,7 @@ def record_survey(
     elif outcome != "found":
         observed = None
     completed_at = local_now()
-    draft = {
+    draft: dict[str, Any] = {
         "survey_id": str(uuid.uuid4()),
         "household_id": household_id,
         "base_version": base_version,
@@ -115,6 +122,9 @@ def record_survey(
         "gps": gps,
         "notes": notes or None,
     }
+    encoded = _encode_photos(photos or [], photo_long_edge, completed_at)
+    if encoded:
+        draft["photos"] = [entry for entry, _ in encoded]
     try:
         survey = _schema.load(draft)
     except ValidationError as exc:
@@ -123,12 +133,34 @@ def record_survey(
         region = survey["observed"]["region_code"]
         if region not in store.assigned_villages():
             raise SurveyInvalid({"observed.region_code": [NEW_OUTSIDE]})
+    for _, data in encoded:  # on disk before the visit that names them is committed
+        photo_files.write(store.path.parent, store.key, data)
     with store.write():
         survey["device_seq"] = store.next_device_seq()
         survey["parent_survey_id"] = store.unsent_survey_of(survey["household_id"])
         if local is not None and base_version is not None and base_version == local["version"]:
             store.save_base(survey["household_id"], base_version, local)
         store.add_survey(survey)
+        photo_outbox.add(store, survey)
         if replaces:
             store.mark_replaced(replaces, survey["survey_id"])
     return survey
+
+
+def _encode_photos(photos: list[tuple[str, bytes]], long_edge: int,
+                   taken_at: str) -> list[tuple[dict[str, Any], bytes]]:
+    """(the survey's `photos[]` entry, the bytes to keep) for each photo, re-encoded."""
+    encoded = []
+    errors: dict[str, list[str]] = {}
+    for index, (kind, raw) in enumerate(photos):
+        try:
+            data = reencode(raw, long_edge=long_edge)
+        except PhotoInvalid as exc:
+            errors[f"photos.{index}"] = [f"Foto tidak dapat dipakai: {exc}."]
+            continue
+        encoded.append(({"photo_id": photo_files.photo_id_of(data), "kind": kind,
+                         "taken_at": taken_at, "bytes": len(data),
+                         "content_type": "image/jpeg"}, data))
+    if errors:
+        raise SurveyInvalid(errors)
+    return encoded

@@ -4,11 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
+from sync_agent import photo_outbox
 from sync_agent.store import Store
+
+
+def terminal_line(line: str) -> None:
+    """Sync progress on one terminal line (stderr), rewritten in place."""
+    import click
+
+    click.echo("\r\x1b[K" + line[:150], nl=False, err=True)
+
+
+def _size(count: int) -> str:
+    if count < 1024 * 1024:
+        return f"{count / 1024:.0f} KB"
+    return f"{count / (1024 * 1024):.1f} MB"
 
 
 def status_data(store: Store) -> dict[str, Any]:
     counts = store.counts()
+    photos = photo_outbox.counts(store)
     last = store.last_sync()
     last_ok = store.last_sync(ok_only=True)
     return {
@@ -21,6 +36,9 @@ def status_data(store: Store) -> dict[str, Any]:
         "rejected": counts["rejected"],
         "replaced": counts["replaced"],
         "open_flags": len(store.open_flags()),
+        "photos_waiting": photos["waiting"],
+        "photos_waiting_bytes": photos["waiting_bytes"],
+        "photos_refused": photos["refused"],
         "last_sync": None if last is None else {
             "action": last["action"], "at": last["finished_at"], "ok": bool(last["ok"]),
             "message": last["reason"],
@@ -45,6 +63,9 @@ def status_text(data: dict[str, Any]) -> str:
         f"acknowledged  {data['acknowledged']} (Terkirim)",
         f"rejected      {data['rejected']} to correct (Ditolak Server)",
         f"open flags    {data['open_flags']} (Temuan)",
+        f"photos        {data['photos_waiting']} waiting to upload "
+        f"({_size(data['photos_waiting_bytes'])})"
+        + (f", {data['photos_refused']} refused by the server" if data["photos_refused"] else ""),
         f"last sync     {last_line}",
         f"last success  {data['last_success_at'] or 'never'}",
     ])

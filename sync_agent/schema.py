@@ -60,8 +60,21 @@ def m001_initial(db: Database) -> None:
     )
 
 
+def m002_photo_outbox(db: Database) -> None:
+    """Photos waiting to be uploaded, per visit (`sync_agent/photo_outbox.py`)."""
+    db.table("photo_outbox").create(
+        {"survey_id": str, "photo_id": str, "position": int, "device_seq": int, "kind": str,
+         "bytes": int, "state": str, "error": str, "attempts": int, "added_at": str,
+         "uploaded_at": str},
+        pk=("survey_id", "photo_id"), not_null=["device_seq", "bytes", "state"],
+        defaults={"state": "waiting", "attempts": 0},
+    )
+    db.table("photo_outbox").create_index(["state", "device_seq"])
+    db.table("photo_outbox").create_index(["photo_id"])
+
+
 # In order; never edit or remove one that shipped — add the next.
-MIGRATIONS = (m001_initial,)
+MIGRATIONS = (m001_initial, m002_photo_outbox)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -21,14 +21,18 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sync_agent.client import Client, CursorExpired, DeviceLost, ServerError, SyncError
+from sync_agent import photo_files, photo_outbox
+from sync_agent.client import Client, CursorExpired, DeviceLost, Offline, ServerError, SyncError
 from sync_agent.store import Store, now_iso
 from sync_agent.unlock import RECOVERY_KEY
 
 DEFAULT_BATCH = 50
-DEFAULT_PAGE = 500
+DEFAULT_PAGE = 500  # the largest pull page asked for; pages start at FIRST_PAGE
+FIRST_PAGE = 25
+MIN_PAGE = 5
 RESEND_AFTER = "resend_after_seq"  # set while acknowledged surveys are being sent again
 
 
@@ -46,8 +50,15 @@ class Report:
     full_pull: bool = False
     restarted: bool = False
     resent: int = 0
+    photos_uploaded: int = 0
+    photos_refused: int = 0
+    photo_bytes_sent: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    retries: int = 0
     notes: list[str] = field(default_factory=list)
     wiped: tuple[int, int] | None = None  # (surveys wiped, kept) once marked lost
+    progress: Progress | None = field(default=None, repr=False)
 
     did_push: bool = False
     did_pull: bool = False
@@ -71,7 +82,28 @@ class Report:
             return (f"this laptop was marked lost: pending visits handed in ({self.pushed} "
                     f"sent), then local personal data wiped ({wiped} acknowledged visit(s) "
                     f"and the pulled households; {kept} visit(s) not acknowledged kept)")
+        if self.photos_uploaded or self.photos_refused:
+            parts.append(f"uploaded {self.photos_uploaded} photo(s) "
+                         f"({self.photo_bytes_sent} bytes sent)"
+                         + (f", {self.photos_refused} refused" if self.photos_refused else ""))
+        if self.bytes_sent or self.bytes_received or self.retries:
+            parts.append(f"{_kb(self.bytes_sent)} sent, {_kb(self.bytes_received)} received, "
+                         f"{self.retries} retr{'y' if self.retries == 1 else 'ies'}")
         return "; ".join(parts) or "nothing to do"
+
+    def tell(self, client: Client, what: str) -> None:
+        """One progress line (bytes, items, retries) for the terminal, if anyone listens."""
+        if self.progress is not None:
+            self.progress(f"{what} · {_kb(client.bytes_sent)} sent, "
+                          f"{_kb(client.bytes_received)} received, "
+                          f"{client.retries_made} retries")
+
+
+Progress = Callable[[str], None]
+
+
+def _kb(count: int) -> str:
+    return f"{count / 1024:.0f} KB" if count < 10 * 1024 * 1024 else f"{count / 2**20:.1f} MB"
 
 
 def push(store: Store, client: Client, batch_size: int = DEFAULT_BATCH, report: Report | None = None) -> Report:
@@ -97,6 +129,7 @@ def push(store: Store, client: Client, batch_size: int = DEFAULT_BATCH, report: 
             store.put("last_push_at", now_iso())
         report.pushed += len(batch)
         report.batches += 1
+        report.tell(client, f"push: {report.pushed} visit(s) sent")
         after_seq = batch[-1].device_seq
 
 
@@ -155,8 +188,20 @@ def _pull_pages(store: Store, client: Client, page_size: int, report: Report) ->
                 store.put("full_pull_active", "1")
         report.full_pull = True
     generation = int(store.get("pull_generation", "1") or 1)
+    size, failures = min(FIRST_PAGE, page_size), 0
     while True:
-        page = client.pull(cursor, page_size, pending=store.pending_count())
+        try:  # a cut page is asked again, smaller; pages grow again while they pass
+            page = client.pull(cursor, size, pending=store.pending_count(), retries=0)
+        except Offline:
+            failures += 1
+            if failures > client.retries:
+                raise
+            size = max(MIN_PAGE, size // 2)
+            client.retries_made += 1
+            report.tell(client, f"pull: page cut, asking {size} change(s)")
+            client.pause(failures, None)
+            continue
+        failures, size = 0, min(page_size, size * 2)
         with store.write():
             households, others = store.apply_pull_page(page["changes"], generation)
             store.put("pull_cursor", page["cursor"])
@@ -167,11 +212,52 @@ def _pull_pages(store: Store, client: Client, page_size: int, report: Report) ->
         report.pages += 1
         report.households += households
         report.other_changes += others
+        report.tell(client, f"pull: {report.households} household(s), "
+                            f"{report.other_changes} other change(s)")
         if not page["has_more"]:
             return
         if page["cursor"] == cursor:
             raise ServerError("server error: the pull cursor did not move; try again later")
         cursor = page["cursor"]
+
+
+def upload_photos(store: Store, client: Client, report: Report | None = None) -> Report:
+    """Upload the photos of acknowledged visits, oldest visit first; delete each local copy
+    only once the server has confirmed the whole photo (its hash checked)."""
+    from sync_agent.photo_upload import PhotoRefused, PhotoUploader
+
+    report = report or Report()
+    home = store.path.parent
+    uploader = PhotoUploader(client)
+    ready = photo_outbox.ready(store)
+    for item in ready:
+        try:
+            data = photo_files.read(home, store.key, item.photo_id)
+        except (FileNotFoundError, photo_files.PhotoDamaged) as exc:
+            with store.write():
+                photo_outbox.mark_refused(store, item.photo_id, f"local copy unusable ({exc})")
+            report.photos_refused += 1
+            continue
+        try:
+            sent = uploader.upload(item.photo_id, data, _photo_progress(report, client, len(ready)))
+        except PhotoRefused as exc:
+            with store.write():
+                photo_outbox.mark_refused(store, item.photo_id, str(exc))
+            report.photos_refused += 1
+            continue
+        except SyncError as exc:
+            with store.write():
+                photo_outbox.note_attempt(store, item.photo_id, str(exc))
+            raise
+        with store.write():
+            photo_outbox.mark_uploaded(store, item.photo_id)
+            needed = photo_outbox.still_needed(store, item.photo_id)
+        if not needed:
+            photo_files.delete(home, item.photo_id)
+        report.photos_uploaded += 1
+        report.photo_bytes_sent += sent.bytes_sent
+        report.tell(client, f"photos: {report.photos_uploaded} uploaded")
+    return report
 
 
 def run(
@@ -181,13 +267,15 @@ def run(
     *,
     batch_size: int = DEFAULT_BATCH,
     page_size: int = DEFAULT_PAGE,
+    progress: Progress | None = None,
 ) -> Report:
     """`push`, `pull` or `sync` (push then pull), written to the sync log either way.
 
     The caller holds the sync lock. A SyncError propagates after it is logged.
+    `progress` receives a line after each batch, page and photo chunk.
     """
     log_id = store.log_start(action, os.getpid())
-    report = Report()
+    report = Report(progress=progress)
     try:
         escrow_recovery_key(store, client, report)
         try:
@@ -195,17 +283,22 @@ def run(
                 push(store, client, batch_size, report)
             if action in ("pull", "sync"):
                 pull(store, client, page_size, report)
+            if action in ("push", "sync") and not client.wipe_requested:
+                upload_photos(store, client, report)  # after the surveys and the pull
         except DeviceLost:
             client.wipe_requested = True
         if client.wipe_requested:
             hand_in_and_wipe(store, client, batch_size, report)
     except SyncError as exc:
-        store.log_finish(log_id, False, str(exc), report.pushed, report.households)
+        _counted(report, client)
+        store.log_finish(log_id, False, f"{exc} ({report.summary()})", report.pushed,
+                         report.households)
         raise
     except BaseException:
         store.log_finish(log_id, False, "stopped by an unexpected error", report.pushed,
                          report.households)
         raise
+    _counted(report, client)
     store.log_finish(log_id, True, report.summary(), report.pushed, report.households)
     return report
 
@@ -241,3 +334,15 @@ def hand_in_and_wipe(store: Store, client: Client, batch_size: int, report: Repo
         raise ServerError("server error: pending visits not all handed in; sync again")
     report.wiped = store.wipe_personal_data()
     token_path(store.path.parent).unlink(missing_ok=True)
+def _photo_progress(report: Report, client: Client, count: int) -> Callable[[int, int], None]:
+    def tell(offset: int, length: int) -> None:
+        report.tell(client, f"photos: {report.photos_uploaded + 1}/{count}, "
+                            f"{offset * 100 // max(length, 1)}%")
+
+    return tell
+
+
+def _counted(report: Report, client: Client) -> None:
+    report.bytes_sent = client.bytes_sent
+    report.bytes_received = client.bytes_received
+    report.retries = client.retries_made

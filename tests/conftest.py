@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -103,8 +104,9 @@ def engine(database_url: str):
 
 
 @pytest.fixture
-def app(database_url: str):
-    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test"})
+def app(database_url: str, tmp_path: Path):
+    app = create_app({"DATABASE_URL": database_url, "TESTING": True, "SECRET_KEY": "test",
+                      "VERIVALI_BLOB_DIR": str(tmp_path / "blobs")})
     yield app
     app.extensions["verivali_engine"].dispose()
 
@@ -137,6 +139,8 @@ class LiveServer:
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "VERIVALI_DATABASE_URL": database_url, "VERIVALI_SECRET_KEY": "t"}
+        if not database_url.startswith("sqlite:///"):  # SQLite keeps them beside its file
+            env["VERIVALI_BLOB_DIR"] = tempfile.mkdtemp(prefix="verivali-blobs-")
         self.process = subprocess.Popen(
             [str(BIN / "verivali-server"), "serve", "--port", str(port), *(extra_args or [])],
             env=env,

@@ -84,3 +84,25 @@ def enumerator(engine: Engine, name: str, household_ids: list[str]) -> tuple[int
         assert user is not None
         assignments.assign_households(conn, user["user_id"], household_ids)
     return user["user_id"], token
+
+
+def jpeg(width: int = 64, height: int = 48, seed: int = 0, quality: int = 70) -> bytes:
+    """A real JPEG whose bytes differ by `seed` (so its hash does too)."""
+    import io
+
+    from PIL import Image
+
+    image = Image.new("RGB", (width, height), ((seed * 37) % 256, (seed * 91) % 256, 120))
+    image.putpixel((seed % width, 0), (255, 255, 255))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=quality)
+    return out.getvalue()
+
+
+def photo_entry(data: bytes, kind: str = "house_front") -> dict[str, Any]:
+    """The Survey's `photos[]` item naming `data`."""
+    import hashlib
+
+    return {"photo_id": hashlib.sha256(data).hexdigest(), "kind": kind,
+            "taken_at": "2026-11-20T09:20:00+07:00", "bytes": len(data),
+            "content_type": "image/jpeg"}

@@ -23,6 +23,7 @@ _COMPONENTS = {
     "HouseholdView": schemas.HouseholdViewSchema,
     "History": schemas.HistorySchema,
     "Survey": schemas.SurveySchema,
+    "SurveyView": schemas.SurveyViewSchema,
     "PushRequest": schemas.PushRequestSchema,
     "PushResponse": schemas.PushResponseSchema,
     "PullResponse": schemas.PullResponseSchema,
@@ -67,6 +68,18 @@ def _period_village() -> list[dict[str, Any]]:
             {"in": "path", "name": "code", "required": True,
              "schema": {"type": "string", "pattern": "^[0-9]{10}$"}}]
 
+
+def _path(name: str) -> dict[str, Any]:
+    return {"in": "path", "name": name, "required": True, "schema": {"type": "string"}}
+
+
+def _header(name: str, description: str, type_: str = "string", required: bool = True,
+            **schema: Any) -> dict[str, Any]:
+    return {"in": "header", "name": name, "required": required, "description": description,
+            "schema": {"type": type_, **schema}}
+
+
+_TUS_ANSWER = {name: {"schema": {"type": "integer"}} for name in ("Upload-Offset", "Upload-Length")}
 
 _PATHS: dict[str, dict[str, Any]] = {
     "/health": {"get": {"summary": "Liveness", "security": [], "responses": {
@@ -113,6 +126,48 @@ _PATHS: dict[str, dict[str, Any]] = {
                         "schema": {"type": "string"}}],
         "responses": {"200": {"description": "versions", **_json("History")},
                       **_errors(401, 403, 404)}}},
+    "/surveys/{survey_id}": {"get": {
+        "summary": "One stored survey with photos[].received (supervisor, admin: the "
+                   "household's regions; the enumerator who sent it)",
+        "parameters": [{"in": "path", "name": "survey_id", "required": True,
+                        "schema": {"type": "string"}}],
+        "responses": {"200": {"description": "the survey as stored", **_json("SurveyView")},
+                      **_errors(401, 403, 404)}}},
+    "/photos/{photo_id}": {"get": {
+        "summary": "A photo's bytes (whoever may see a survey naming it); Cache-Control private",
+        "parameters": [{"in": "path", "name": "photo_id", "required": True,
+                        "schema": {"type": "string", "pattern": "^[0-9a-f]{64}$"}}],
+        "responses": {"200": {"description": "the image",
+                              "content": {"image/jpeg": {"schema": {"type": "string",
+                                                                    "format": "binary"}}}},
+                      **_errors(401, 403, 404)}}},
+    "/uploads": {"post": {
+        "summary": "tus 1.0 creation: start or find the upload of a photo one of the caller's "
+                   "surveys names (enumerator); `Upload-Offset` equal to `Upload-Length` means "
+                   "the server has it already",
+        "parameters": [_header("Tus-Resumable", "1.0.0", enum=["1.0.0"]),
+                       _header("Upload-Length", "the photo's `bytes`", type_="integer"),
+                       _header("Upload-Metadata", "`photo_id <base64 of the hex id>`")],
+        "responses": {"201": {"description": "the upload (Location, Upload-Offset)",
+                              "headers": _TUS_ANSWER},
+                      **_errors(400, 401, 403, 412, 413, 422)}}},
+    "/uploads/{photo_id}": {
+        "head": {
+            "summary": "tus 1.0: where the upload stands (Upload-Offset)",
+            "parameters": [_path("photo_id"), _header("Tus-Resumable", "1.0.0", enum=["1.0.0"])],
+            "responses": {"200": {"description": "the offset", "headers": _TUS_ANSWER},
+                          **_errors(400, 401, 403, 412)}},
+        "patch": {
+            "summary": "tus 1.0: append one chunk at Upload-Offset, whole or not at all; the "
+                       "last one is checked (SHA-256 = photo_id, a whole JPEG) and kept",
+            "parameters": [_path("photo_id"), _header("Tus-Resumable", "1.0.0", enum=["1.0.0"]),
+                           _header("Upload-Offset", "where this chunk starts", type_="integer"),
+                           _header("Upload-Checksum", "`sha256 <base64 digest of the chunk>`",
+                                   required=False)],
+            "requestBody": {"required": True, "content": {"application/offset+octet-stream": {
+                "schema": {"type": "string", "format": "binary"}}}},
+            "responses": {"204": {"description": "taken; the new offset", "headers": _TUS_ANSWER},
+                          **_errors(400, 401, 403, 409, 412, 413, 415, 422, 460, 507)}}},
     "/flags": {"get": {
         "summary": "Flags, oldest first (supervisor: own regions; admin)",
         "parameters": _query(schemas.FlagQuerySchema, region="province, regency, district or "

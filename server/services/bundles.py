@@ -13,16 +13,19 @@ format and why the key is derived from the stored token hash.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine
 
 from schemas import MAX_PUSH_BATCH
 from schemas.bundle import BundleError, bundle_key, key_id, open_envelope, seal, verify
+from server.services.bundle_photos import take_photos
 from server.services.ingest.single import ingest_survey
 from server.store import surveys as survey_store
 from server.store import users as user_store
+from server.store.blobs import BlobStore
 from server.store.db import reading, transaction
 from server.timeutil import now_iso
 
@@ -36,6 +39,7 @@ class Imported:
     bundle_id: str
     results: list[dict[str, Any]]
     ack: bytes  # the signed acknowledgement file
+    photos: dict[str, Any] = field(default_factory=dict)  # {"received": [...], "refused": {...}}
 
     def counts(self) -> dict[str, int]:
         out = {"accepted": 0, "duplicate": 0, "rejected": 0}
@@ -78,8 +82,9 @@ def _payload(data: bytes, engine: Engine) -> tuple[dict[str, Any], dict[str, Any
     return user, payload, key
 
 
-def import_bundle(engine: Engine, data: bytes) -> Imported:
-    """Verify, then ingest every survey with push semantics; returns results and the ack."""
+def import_bundle(engine: Engine, data: bytes, blob_root: Path | None = None) -> Imported:
+    """Verify, then ingest every survey with push semantics, then keep the photos they
+    name (into the blob store at `blob_root`); returns results and the ack."""
     user, payload, key = _payload(data, engine)
     device_id = payload["device_id"]
     surveys = payload["surveys"]
@@ -96,11 +101,19 @@ def import_bundle(engine: Engine, data: bytes) -> Imported:
                 conn, device_id, user["user_id"], now_iso(), pushed=True, pending=None,
                 agent_version=f"{agent} (bundle)"[:32] if isinstance(agent, str) else "bundle",
             )
+    photos = payload.get("photos") or {}
+    if not isinstance(photos, dict):
+        raise BundleError("the bundle's photos are not a map of photo_id to bytes")
+    kept: dict[str, Any] = {}
+    if photos:
+        if blob_root is None:
+            raise BundleError("this bundle carries photos but no blob folder was given")
+        kept = take_photos(engine, BlobStore(blob_root), user, photos)
     bundle_id = str(payload.get("bundle_id") or "")
     ack = seal(
         "ack",
         {"bundle_id": bundle_id, "device_id": device_id, "user": user["name"],
-         "created_at": now_iso(), "results": results},
+         "created_at": now_iso(), "results": results, "photos": kept},
         key,
     )
-    return Imported(user["name"], device_id, bundle_id, results, ack)
+    return Imported(user["name"], device_id, bundle_id, results, ack, kept)

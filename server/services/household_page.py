@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Engine
 from server.services.review import accept_survey, resolve_flag
 from server.store import flags as flag_store
 from server.store import households as household_store
+from server.store import photos as photo_store
 from server.store.db import reading, run_transaction
 from server.store.pages import household as queries
 
@@ -28,6 +29,7 @@ class HouseholdPage:
     open_flags: list[dict[str, Any]]
     decided_flags: list[dict[str, Any]]
     trail: list[dict[str, Any]]
+    photos_received: set[str]
 
 
 def household_region(engine: Engine, household_id: str) -> str | None:
@@ -52,13 +54,16 @@ def survey_region(engine: Engine, survey_id: str) -> tuple[str, str | None] | No
 def page(engine: Engine, household_id: str) -> HouseholdPage:
     with reading(engine) as conn:
         all_flags = queries.flags_of(conn, household_id)
+        surveys = queries.surveys_of(conn, household_id)
         return HouseholdPage(
             view=household_store.get(conn, household_id),
             history=household_store.history(conn, household_id),
-            surveys=queries.surveys_of(conn, household_id),
+            surveys=surveys,
             open_flags=[f for f in all_flags if f["status"] in flag_store.OPEN_STATES],
             decided_flags=[f for f in all_flags if f["status"] not in flag_store.OPEN_STATES],
             trail=queries.decision_trail(conn, [f["flag_id"] for f in all_flags]),
+            photos_received=photo_store.received_among(conn, sorted(
+                {p["photo_id"] for s in surveys for p in (s["body"] or {}).get("photos") or ()})),
         )
 
 

@@ -10,6 +10,7 @@ from server.errors import Forbidden, NotFound
 from server.services.access import may_see_region
 from server.store import assignments
 from server.store import households as household_store
+from server.store import photos as photo_store
 from server.store.db import reading
 
 
@@ -31,7 +32,11 @@ def household_for(
     """The current version with its verification state: an enumerator's only while assigned."""
     with reading(engine) as conn:
         _check_access(conn, user, household_id)
-        return household_store.get(conn, household_id)
+        household = household_store.get(conn, household_id)
+        if household is not None:
+            household["verification"]["photos_pending"] = photo_store.pending_for_household(
+                conn, household_id)
+        return household
 
 
 def history_for(

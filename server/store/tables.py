@@ -140,6 +140,24 @@ surveys = Table(
     Column("received_at", String(40), nullable=False),
 )
 
+# Which survey names which photo (docs/protocol.md §5), and whether its bytes have arrived:
+# the bytes are in the blob store under `photo_id`; `received_at` is set on every row
+# naming a photo once they are (an upload, a bundle), so a photo named twice counts once.
+survey_photos = Table(
+    "survey_photos",
+    metadata,
+    Column("survey_id", String(36), ForeignKey("surveys.survey_id"), primary_key=True),
+    Column("photo_id", String(64), primary_key=True),
+    Column("position", Integer, nullable=False),  # the photo's place in the survey's list
+    Column("kind", String(16), nullable=False),
+    Column("taken_at", String(40), nullable=False),
+    Column("bytes", Integer, nullable=False),
+    Column("household_id", String(40), nullable=False),
+    Column("received_at", String(40)),
+    Index("ix_survey_photos_photo", "photo_id"),
+    Index("ix_survey_photos_household", "household_id", "received_at"),
+)
+
 flags = Table(
     "flags",
     metadata,

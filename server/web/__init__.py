@@ -23,6 +23,7 @@ def register(app: Flask, unavailable: type[Exception] | None = None) -> None:
         exports,
         household,
         musdes,
+        photos,
         queue,
     )
 
@@ -44,6 +45,7 @@ def register(app: Flask, unavailable: type[Exception] | None = None) -> None:
         auth.bp,
         queue.bp,
         household.bp,
+        photos.bp,
         dashboard.bp,
         exports.bp,
         musdes.bp,

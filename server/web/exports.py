@@ -1,4 +1,5 @@
-"""Ekspor: accepted corrections of a period as CSV, a region's registry as JSON lines.
+"""Ekspor: accepted corrections of a period as CSV, a region's registry as JSON lines,
+its survey photos as a list (JSONL) and, for an admin, a village's photos as a zip.
 
 Both are streamed from a read transaction that `server.services.exports` opens when the
 response starts flowing, so a regency's registry leaves the server in batches, never
@@ -19,7 +20,7 @@ from flask import Blueprint, Response, abort, render_template, request, stream_w
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from server.http.engine import get_engine
+from server.http.engine import get_blobs, get_engine
 from server.http.identity import current_user
 from server.services import exports as export_service
 from server.web import regions
@@ -169,6 +170,40 @@ def registry_jsonl() -> ResponseReturnValue:
     return Response(stream_with_context(generate()), mimetype="application/x-ndjson",
                     headers={"Content-Disposition":
                              f'attachment; filename="dtsen-{_safe(region)}.jsonl"'})
+
+
+@bp.get("/ekspor/foto.jsonl")
+@login_required()
+def photos_jsonl() -> ResponseReturnValue:
+    """Per survey of the region naming photos: photo ids, kinds, whether each arrived."""
+    user = current_user()
+    region = _region(user)
+    engine = get_engine()
+    export_service.record(engine, user, "export.photo_list", {"region": region})
+
+    def generate() -> Iterator[str]:
+        with closing(export_service.photo_list(engine, region)) as lines:
+            yield from lines
+
+    return Response(stream_with_context(generate()), mimetype="application/x-ndjson",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="foto-{_safe(region)}.jsonl"'})
+
+
+@bp.get("/ekspor/foto.zip")
+@login_required("admin")
+def photos_zip() -> ResponseReturnValue:
+    """An admin's zip of one village's received photos (with the photo list)."""
+    user = current_user()
+    region = _region(user)
+    if len(region) != 10:
+        abort(400, _("Foto diekspor per desa/kelurahan: isi kode desa 10 angka."))
+    engine = get_engine()
+    export_service.record(engine, user, "export.photos", {"region": region})
+    chunks = export_service.photos_zip(engine, get_blobs(), region)
+    return Response(stream_with_context(chunks), mimetype="application/zip",
+                    headers={"Content-Disposition":
+                             f'attachment; filename="foto-{_safe(region)}.zip"'})
 
 
 def _safe(name: str) -> str:

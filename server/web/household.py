@@ -90,6 +90,7 @@ def _page_context(household_id: str, region: str, chosen_survey: str | None) -> 
         "enumerators": names,
         "versions": _version_changes(history),
         "trail": found.trail,
+        "photos_received": found.photos_received,
         "labels": labels,
         "note_max": NOTE_MAX,
     }

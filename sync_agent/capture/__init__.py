@@ -22,7 +22,7 @@ def create_app(home: Path, config: dict[str, Any] | None = None) -> Flask:
         AGENT_HOME=Path(home),
         CSRF_TOKEN=secrets.token_urlsafe(32),
         SECRET_KEY=secrets.token_urlsafe(32),
-        MAX_CONTENT_LENGTH=2 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=100 * 1024 * 1024,  # up to 8 photos as a phone took them
         LIST_LIMIT=300,
         IDLE_LOCK_SECONDS=600,
     )
@@ -62,7 +62,8 @@ def create_app(home: Path, config: dict[str, Any] | None = None) -> Flask:
     @app.after_request
     def _headers(response: Any) -> Any:
         response.headers["Content-Security-Policy"] = (
-            "default-src 'self'; form-action 'self'; frame-ancestors 'none'"
+            "default-src 'self'; img-src 'self' blob:; form-action 'self'; "
+            "frame-ancestors 'none'"
         )
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Referrer-Policy"] = "no-referrer"

@@ -177,6 +177,11 @@ def map_errors(errors: dict[str, list[str]], placement: Placement) -> dict[str, 
     out: dict[str, list[str]] = {}
     for path, messages in errors.items():
         name = path.removeprefix("observed.")
+        if name.startswith("photos."):  # one field for all photos: say which one
+            out.setdefault("photos", []).extend(f"Foto ke-{int(name.split('.')[1]) + 1}: {m}"
+                                                if name.split(".")[1].isdigit() else m
+                                                for m in messages)
+            continue
         parts = name.split(".")
         if len(parts) >= 2 and parts[1].isdigit():
             index = int(parts[1])
@@ -189,6 +194,7 @@ def map_errors(errors: dict[str, list[str]], placement: Placement) -> dict[str, 
         known = (
             name in TOP_FIELDS or name in META_FIELDS or name == "members"
             or name.startswith(("housing.", "assets.", "programs", "members."))
+            or name == "photos"
         )
         out.setdefault(name if known else "_form", []).extend(
             messages if known else [f"{path}: {m}" for m in messages]

@@ -15,6 +15,7 @@ from schemas.labels import (
     MEMBER_STATUS,
     OUTBOX,
     OUTCOME,
+    PHOTO_KIND,
     PROGRAM,
     RELATIONSHIP,
     SEX,
@@ -25,7 +26,8 @@ from schemas.shape import HOUSING_FIELDS
 
 __all__ = [
     "ASSET_COUNTS", "DISABILITY", "EDUCATION", "FIELD", "HOUSING", "LOCK", "MARITAL_STATUS",
-    "MEMBER_STATUS", "OUTBOX", "OUTCOME", "PROGRAM", "RELATIONSHIP", "SEX", "VERIFICATION",
+    "MEMBER_STATUS", "OUTBOX", "OUTCOME", "PHOTO_KIND", "PROGRAM", "RELATIONSHIP", "SEX",
+    "VERIFICATION",
     "missing_words",
 ]
 
@@ -37,7 +39,7 @@ ASSET_COUNTS = {"motorcycle": f"{FIELD['motorcycle']} (unit)",
 
 # Sanity: every code of the contract has words (checked by the tests too).
 _PAIRS = [
-    (enums.OUTCOME, OUTCOME), (enums.SEX, SEX), (enums.RELATIONSHIP, RELATIONSHIP),
+    (enums.OUTCOME, OUTCOME), (enums.PHOTO_KIND, PHOTO_KIND), (enums.SEX, SEX), (enums.RELATIONSHIP, RELATIONSHIP),
     (enums.MARITAL_STATUS, MARITAL_STATUS), (enums.EDUCATION, EDUCATION),
     (enums.DISABILITY, DISABILITY), (enums.MEMBER_STATUS, MEMBER_STATUS),
     (enums.OWNERSHIP, VALUES["ownership"]), (enums.FLOOR, VALUES["floor"]),

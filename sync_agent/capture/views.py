@@ -8,6 +8,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from schemas.enums import PHOTO_KIND
+from schemas.survey import MAX_PHOTOS
 from schemas.validators import region_name
 from sync_agent.capture import forms
 from sync_agent.home import open_initialised
@@ -178,11 +180,19 @@ def _save(context: dict[str, Any], base_version: int | None, replaces: str | Non
             started_at=values.get("started_at") or None,
             base_version=base_version,
             replaces=replaces,
+            photos=_photos_sent(),
         )
     except SurveyInvalid as exc:
         return _render(values, forms.map_errors(exc.errors, placement), context), 422
     return redirect(url_for(".index", saved=survey["survey_id"]))
 
 
+def _photos_sent() -> list[tuple[str, bytes]]:
+    """(kind, bytes) of each photo chosen in the form, in the order of the kinds."""
+    return [(kind, upload.read()) for kind in PHOTO_KIND
+            for upload in request.files.getlist(f"photo.{kind}") if upload.filename]
+
+
 def _render(values: forms.FormValues, errors: dict[str, list[str]], context: dict[str, Any]) -> str:
-    return render_template("visit.html", v=values, errors=errors, **context)
+    return render_template("visit.html", v=values, errors=errors, max_photos=MAX_PHOTOS,
+                           **context)

@@ -124,7 +124,8 @@ def test_enumerator_sees_only_assigned_households(world: World) -> None:
     assert response.status_code == 200
     body = response.json()
     assert body["household_id"] == MINE and body["version"] == 1
-    assert body["verification"] == {"state": "unverified", "survey_id": None, "at": None}
+    assert body["verification"] == {"state": "unverified", "survey_id": None, "at": None,
+                                    "photos_pending": 0}
     assert body["members"][0]["member_id"] == "m1"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -48,6 +49,15 @@ def raw_connection(home: Path) -> Any:
     conn = sqlcipher3.connect(str(home / "agent.db"))
     conn.execute(f"PRAGMA key = {key_pragma(key)}")
     return conn
+
+
+def photo_bytes(home: Path, photo_id: str) -> io.BytesIO:
+    """A kept photo's JPEG bytes, unsealed with the suite's PIN; on disk it is no JPEG."""
+    from sync_agent import photo_files, vault
+
+    assert not photo_files.path_of(home, photo_id).read_bytes().startswith(b"\xff\xd8")
+    key = vault.unlock(home, os.environ["VERIVALI_AGENT_PIN"])
+    return io.BytesIO(photo_files.read(home, key, photo_id))
 
 
 def integrity(home: Path) -> str:

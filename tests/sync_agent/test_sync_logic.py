@@ -35,9 +35,14 @@ class FakeServer:
         self.fail_pull_call: int | None = None
         self.escrowed: list[str] = []  # recovery keys left with the server
         self.wipe_requested = False
+        self.retries = 0  # a failed pull is not asked again smaller here (tested live)
+        self.retries_made = self.bytes_sent = self.bytes_received = 0
 
     def escrow(self, recovery_key: str) -> None:
         self.escrowed.append(recovery_key)
+
+    def pause(self, attempt: int, retry_after: float | None) -> None:
+        pass
 
     # push ---------------------------------------------------------------------
     def push(self, surveys: list[dict[str, Any]], pending: int) -> list[dict[str, Any]]:
@@ -61,7 +66,8 @@ class FakeServer:
         return results
 
     # pull ---------------------------------------------------------------------
-    def pull(self, cursor: str | None, limit: int, pending: int) -> dict[str, Any]:
+    def pull(self, cursor: str | None, limit: int, pending: int,
+             retries: int | None = None) -> dict[str, Any]:
         self.pull_calls.append(cursor)
         if self.fail_pull_call == len(self.pull_calls):
             raise Offline("offline: cannot reach the server")

@@ -38,7 +38,7 @@ from server.services.ingest.core import (
     repeat,
     survey_loader,
 )
-from server.services.ingest.single import ingest_survey, verification_of
+from server.services.ingest.single import ingest_survey, store_photos, verification_of
 from server.store import assignments, feed, jsoncol
 from server.store import flags as flag_store
 from server.store import households as household_store
@@ -177,6 +177,7 @@ class _Writes:
         self.flags: list[dict[str, Any]] = []
         self.feed: list[tuple[str, str, str, int | None]] = []
         self.verifications: list[dict[str, Any]] = []
+        self.stored: list[dict[str, Any]] = []
         self.at = now_iso()
 
     def add(self, item: _Item, state: str, drafts: list[Any], region: str,
@@ -193,6 +194,7 @@ class _Writes:
             device_id=self.device_id, state=state, result=result, superseded_by=child,
             received_at=self.at,
         ))
+        self.stored.append(survey)
         verification = verification_of(survey, state) if state != "superseded" else None
         if verification is not None:
             self.verifications.append({
@@ -203,5 +205,6 @@ class _Writes:
     def flush(self, conn: Connection) -> None:
         flag_store.insert_many(conn, self.flags)
         survey_store.insert_many(conn, self.surveys)
+        store_photos(conn, self.stored, self.at)
         feed.emit_many(conn, self.feed)
         household_store.set_verification_many(conn, self.verifications)

@@ -34,6 +34,7 @@ from server.services.ingest.core import (
 from server.store import assignments, jsoncol
 from server.store import flags as flag_store
 from server.store import households as household_store
+from server.store import photos as photo_store
 from server.store import surveys as survey_store
 from server.timeutil import now_iso
 
@@ -120,9 +121,20 @@ def _store(
             received_at=at,
         ),
     )
+    store_photos(conn, [survey], at)
     if current is not None and state != "superseded":
         _update_verification(conn, survey, state)
     return result
+
+
+def store_photos(conn: Connection, stored: list[dict[str, Any]], at: str) -> None:
+    """Record which photos `stored` surveys name; one already arrived counts as received."""
+    photo_ids = sorted({p["photo_id"] for s in stored for p in s.get("photos") or ()})
+    if not photo_ids:
+        return
+    received = photo_store.received_among(conn, photo_ids)
+    photo_store.insert_many(conn, [row for s in stored
+                                   for row in photo_store.rows_for(s, received, at)])
 
 
 def _check_household(

@@ -10,15 +10,23 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, func, literal, select
+from sqlalchemy import Connection, case, distinct, func, literal, select
 
 from server.store import flags as flag_store
 from server.store.pages.queue import region_conditions, walks_in_order
 from server.store.regions import in_prefix
-from server.store.tables import assignments, devices, flags, households, surveys, users
+from server.store.tables import (
+    assignments,
+    devices,
+    flags,
+    households,
+    survey_photos,
+    surveys,
+    users,
+)
 
 PROGRESS_KEYS = ("households", "assigned", "visited", "verified", "flagged", "not_found",
-                 "open_flags")
+                 "open_flags", "photos_missing")
 
 
 @dataclass
@@ -32,6 +40,7 @@ class Progress:
     flagged: int = 0
     not_found: int = 0
     open_flags: int = 0
+    photos_missing: int = 0  # standing surveys naming a photo whose bytes have not arrived
 
     def add(self, other: Progress) -> None:
         for key in PROGRESS_KEYS:
@@ -78,6 +87,16 @@ def village_progress(conn: Connection, prefix: str) -> dict[str, Progress]:
         .group_by(flags.c.region_code)
     ):
         at(code).open_flags = n
+    for code, n in conn.execute(
+        select(households.c.region_code, func.count(distinct(survey_photos.c.survey_id)))
+        .select_from(survey_photos
+                     .join(surveys, surveys.c.survey_id == survey_photos.c.survey_id)
+                     .join(households, households.c.household_id == survey_photos.c.household_id))
+        .where(survey_photos.c.received_at.is_(None), surveys.c.state != "superseded",
+               in_prefix(households.c.region_code, prefix))
+        .group_by(households.c.region_code)
+    ):
+        at(code).photos_missing = n
     return dict(sorted(result.items()))
 
 

@@ -15,7 +15,7 @@ from server.reconcile.diff import diff_households
 from server.reconcile.fields import parse_path
 from server.store import jsoncol
 from server.store.regions import in_prefix
-from server.store.tables import household_versions, households
+from server.store.tables import household_versions, households, survey_photos, surveys
 
 BATCH = 500
 
@@ -72,3 +72,32 @@ def registry(conn: Connection, prefix: str) -> Iterator[str]:
     for body, number in conn.execute(stmt):
         # The body is a stored JSON object without `version`: append it without a re-parse.
         yield f'{body[:-1]},"version":{int(number)}}}\n' if body != "{}" else "{}\n"
+
+
+def survey_photos_of(conn: Connection, prefix: str) -> Iterator[dict[str, Any]]:
+    """Each survey of the region naming photos, with them in order: for the photo list."""
+    stmt = (
+        select(survey_photos.c.survey_id, survey_photos.c.household_id, survey_photos.c.photo_id,
+               survey_photos.c.kind, survey_photos.c.taken_at, survey_photos.c.bytes,
+               survey_photos.c.received_at, households.c.region_code, surveys.c.completed_at)
+        .select_from(survey_photos
+                     .join(surveys, surveys.c.survey_id == survey_photos.c.survey_id)
+                     .join(households, households.c.household_id == survey_photos.c.household_id))
+        .where(in_prefix(households.c.region_code, prefix))
+        .order_by(households.c.region_code, survey_photos.c.household_id,
+                  surveys.c.completed_at, survey_photos.c.survey_id, survey_photos.c.position)
+        .execution_options(yield_per=BATCH)
+    )
+    current: dict[str, Any] | None = None
+    for row in conn.execute(stmt):
+        if current is None or current["survey_id"] != row.survey_id:
+            if current is not None:
+                yield current
+            current = {"survey_id": row.survey_id, "household_id": row.household_id,
+                       "region_code": row.region_code, "completed_at": row.completed_at,
+                       "photos": []}
+        current["photos"].append({"photo_id": row.photo_id, "kind": row.kind,
+                                  "taken_at": row.taken_at, "bytes": row.bytes,
+                                  "received": row.received_at is not None})
+    if current is not None:
+        yield current

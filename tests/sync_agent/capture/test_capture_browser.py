@@ -11,7 +11,14 @@ import pytest
 import requests
 
 from tests.conftest import free_port
-from tests.sync_agent.conftest import HOUSEHOLDS, Field, server_survey_ids, spawn_agent, status
+from tests.sync_agent.conftest import (
+    HOUSEHOLDS,
+    Field,
+    photo_bytes,
+    server_survey_ids,
+    spawn_agent,
+    status,
+)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -90,3 +97,48 @@ def test_fill_and_save_one_visit(field: Field, engine, capture_url: str, tmp_pat
     assert [m["status"] for m in observed["members"]] == ["alive", "moved_out", "alive"]
     assert observed["housing"]["floor"] == "cement"
     assert row["result_state"] == "flagged"
+
+
+def test_add_and_remove_photos_before_saving(field: Field, capture_url: str,
+                                             tmp_path: Path) -> None:
+    from PIL import Image
+    from playwright.sync_api import sync_playwright
+
+    shots = {}
+    for name, size in (("wide", (2400, 1200)), ("tall", (900, 1800)), ("card", (1000, 640))):
+        shots[name] = tmp_path / f"{name}.jpg"
+        Image.new("RGB", size, (120, 90, 60)).save(shots[name], "JPEG", quality=90)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page()
+            page.goto(f"{capture_url}/keluarga/{HOUSEHOLDS[0]}")
+            camera = page.locator('input[name="photo.house_front"][capture="environment"]')
+            assert camera.get_attribute("accept") == "image/*"
+            chooser = page.locator('input[name="photo.house_front"]:not([capture])')
+            chooser.set_input_files([str(shots["wide"]), str(shots["tall"])])
+            previews = page.locator("#previews-house_front-file .photo-preview img")
+            previews.first.wait_for()
+            assert previews.count() == 2
+            page.locator("#previews-house_front-file .remove-photo").first.click()  # not "wide"
+            assert previews.count() == 1
+            page.locator('input[name="photo.kk"]:not([capture])').set_input_files(
+                str(shots["card"]))
+            page.locator("#previews-kk-file .photo-preview img").wait_for()
+            page.click('button[value="save"]')
+            page.wait_for_selector("#saved")
+        finally:
+            browser.close()
+
+    store = field.store()
+    try:
+        (row,) = store.surveys(("pending",))
+    finally:
+        store.close()
+    photos = row["body"]["photos"]
+    assert [p["kind"] for p in photos] == ["house_front", "kk"]
+    kept = {p.stem: p for p in (field.home / "photos").glob("*.jpg")}
+    assert set(kept) == {p["photo_id"] for p in photos}
+    with Image.open(photo_bytes(field.home, photos[0]["photo_id"])) as front:
+        assert front.size == (800, 1600)  # the tall one, shrunk: the wide one was removed
+    assert status(field.home)["photos_waiting"] == 2

@@ -1,0 +1,90 @@
+"""What the database knows of survey photos: who names them, whether their bytes arrived.
+
+The bytes are in the blob store (`server/store/blobs.py`); a row here is one survey
+naming one photo. `received_at` is set on every row naming a photo when its bytes are
+kept, so asking "has it arrived" never touches the disk.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, distinct, func, select, update
+
+from server.store import bulk
+from server.store.tables import households, survey_photos, surveys
+
+_COLUMNS = ("survey_id", "photo_id", "position", "kind", "taken_at", "bytes", "household_id",
+            "received_at")
+
+
+def rows_for(survey: dict[str, Any], received: set[str], at: str) -> list[dict[str, Any]]:
+    """The rows of a survey's photos; those in `received` are marked arrived at `at`."""
+    return [
+        {"survey_id": survey["survey_id"], "photo_id": photo["photo_id"], "position": index,
+         "kind": photo["kind"], "taken_at": photo["taken_at"], "bytes": photo["bytes"],
+         "household_id": survey["household_id"],
+         "received_at": at if photo["photo_id"] in received else None}
+        for index, photo in enumerate(survey.get("photos") or ())
+    ]
+
+
+def received_among(conn: Connection, photo_ids: list[str]) -> set[str]:
+    """Which of `photo_ids` have arrived already (named by an earlier survey)."""
+    if not photo_ids:
+        return set()
+    rows = conn.execute(
+        select(survey_photos.c.photo_id)
+        .where(survey_photos.c.photo_id.in_(photo_ids), survey_photos.c.received_at.is_not(None))
+        .distinct()
+    )
+    return {r[0] for r in rows}
+
+
+def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        bulk.insert_rows(conn, survey_photos, list(_COLUMNS),
+                         [tuple(r[c] for c in _COLUMNS) for r in rows])
+
+
+def mark_received(conn: Connection, photo_id: str, at: str) -> int:
+    """Every row naming `photo_id` now has its bytes; how many rows that was."""
+    result = conn.execute(
+        update(survey_photos)
+        .where(survey_photos.c.photo_id == photo_id, survey_photos.c.received_at.is_(None))
+        .values(received_at=at)
+    )
+    return result.rowcount or 0
+
+
+def namers(conn: Connection, photo_id: str) -> list[dict[str, Any]]:
+    """Each survey naming `photo_id`: its enumerator, household, region, declared size."""
+    rows = conn.execute(
+        select(survey_photos.c.survey_id, survey_photos.c.bytes, survey_photos.c.received_at,
+               survey_photos.c.household_id, surveys.c.enumerator_id, surveys.c.body,
+               households.c.region_code)
+        .join(surveys, surveys.c.survey_id == survey_photos.c.survey_id)
+        .outerjoin(households, households.c.household_id == survey_photos.c.household_id)
+        .where(survey_photos.c.photo_id == photo_id)
+        .order_by(survey_photos.c.survey_id)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def of_survey(conn: Connection, survey_id: str) -> dict[str, bool]:
+    """photo_id -> whether its bytes have arrived, for one survey."""
+    rows = conn.execute(
+        select(survey_photos.c.photo_id, survey_photos.c.received_at)
+        .where(survey_photos.c.survey_id == survey_id)
+    )
+    return {r.photo_id: r.received_at is not None for r in rows}
+
+
+def pending_for_household(conn: Connection, household_id: str) -> int:
+    """Photos named by the household's standing surveys whose bytes have not arrived."""
+    return conn.execute(
+        select(func.count(distinct(survey_photos.c.photo_id)))
+        .join(surveys, surveys.c.survey_id == survey_photos.c.survey_id)
+        .where(survey_photos.c.household_id == household_id,
+               survey_photos.c.received_at.is_(None), surveys.c.state != "superseded")
+    ).scalar_one()

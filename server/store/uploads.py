@@ -1,0 +1,110 @@
+"""Photos on their way in: the partial file of each resumable upload (docs/protocol.md §5).
+
+One partial file per photo, `uploads/<photo_id>.part` beside the blobs (same disk), its
+size the upload's offset, so the state survives a restart without a table. Each chunk
+is appended whole or not at all: under an exclusive lock the offset is checked, the
+bytes written and fsync'd; a failed write (the disk full) is cut back to where the
+chunk began. A finished upload leaves this area for the blob store, which checks the
+hash again as it keeps it.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from filelock import FileLock, Timeout
+
+from server.store.blobs import READ_CHUNK, BlobStore, is_blob_name
+from server.store.db import StorageUnavailable
+
+
+class OffsetMismatch(ValueError):
+    """The chunk does not start where the partial file ends; nothing written."""
+
+    def __init__(self, offset: int):
+        super().__init__(f"upload is at {offset}")
+        self.offset = offset
+
+
+class UploadBusy(RuntimeError):
+    """Another request is appending to this upload right now."""
+
+
+class UploadArea:
+    """Partial uploads under `root` (the blob store's `uploads/` folder)."""
+
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
+
+    @classmethod
+    def beside(cls, blobs: BlobStore) -> UploadArea:
+        return cls(blobs.root / "uploads")
+
+    def _path(self, photo_id: str) -> Path:
+        if not is_blob_name(photo_id):
+            raise ValueError("not a blob name")
+        return self.root / f"{photo_id}.part"
+
+    def offset(self, photo_id: str) -> int:
+        try:
+            return self._path(photo_id).stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def append(self, photo_id: str, offset: int, chunk: bytes) -> int:
+        """Append `chunk` at `offset` (which must be the current end); the new offset."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self._locked(photo_id) as part:
+            size = os.fstat(part.fileno()).st_size
+            if size != offset:
+                raise OffsetMismatch(size)
+            try:
+                part.write(chunk)
+                part.flush()
+                os.fsync(part.fileno())
+            except OSError as error:
+                part.truncate(size)  # nothing of this chunk is kept
+                if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                    raise StorageUnavailable("full") from None
+                raise
+            return size + len(chunk)
+
+    def truncate(self, photo_id: str, offset: int) -> None:
+        """Cut the upload back to `offset` (a finished chunk whose blob could not be kept)."""
+        with self._locked(photo_id) as part:
+            part.truncate(offset)
+            os.fsync(part.fileno())
+
+    def open(self, photo_id: str) -> BinaryIO:
+        """The partial file for reading (a finished upload, to be checked)."""
+        return self._path(photo_id).open("rb")
+
+    def read_chunks(self, photo_id: str) -> Iterator[bytes]:
+        with self._path(photo_id).open("rb") as part:
+            while piece := part.read(READ_CHUNK):
+                yield piece
+
+    def discard(self, photo_id: str) -> None:
+        path = self._path(photo_id)
+        path.unlink(missing_ok=True)
+        path.with_suffix(".lock").unlink(missing_ok=True)
+
+    @contextmanager
+    def _locked(self, photo_id: str) -> Iterator[BinaryIO]:
+        """The partial file opened for appending, held by this request alone (any worker)."""
+        path = self._path(photo_id)
+        lock = FileLock(path.with_suffix(".lock"), timeout=0)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise UploadBusy(photo_id) from None
+        try:
+            with path.open("ab") as part:
+                yield part
+        finally:
+            lock.release()

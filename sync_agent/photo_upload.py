@@ -1,0 +1,184 @@
+"""Sending one photo over a bad link: the client side of tus 1.0 (docs/protocol.md §5).
+
+The server takes each chunk whole or not at all, so what a cut costs is the chunk in
+flight. Chunks start small and grow while they go through — doubling, but never past what
+the link carries in `CHUNK_SECONDS`, nor `MAX_CHUNK` — and halve when one is cut, so a good link is used well and a link that drops every few
+seconds still moves forward. After a cut the upload asks the server where it stands
+(`HEAD`) and goes on from there, never from 0. A photo the server already has answers
+complete at creation: no byte is sent.
+
+Not `tuspy`: it sends fixed-size chunks and retries them blindly, and it brings
+aiohttp and tinydb; the few calls of tus core + creation + checksum are written here on
+the agent's own requests session, with its timeouts, backoff and error texts.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+
+from sync_agent.client import API, RETRYABLE, Client, _answer, _retry_after, _short
+from sync_agent.errors import Offline, ServerError, SyncError
+
+MIN_CHUNK = 8 * 1024
+START_CHUNK = 32 * 1024
+MAX_CHUNK = 2 * 1024 * 1024
+CHUNK_SECONDS = 8.0  # a chunk should take about this long: a cut then costs little
+TUS = {"Tus-Resumable": "1.0.0"}
+BUSY_STATUS = frozenset({429, 500, 502, 503, 504, 507})
+
+Progress = Callable[[int, int], None]  # (offset, length) after each chunk
+
+
+class PhotoRefused(SyncError):
+    """The server will not take this photo (not named by our survey, not an image…)."""
+
+    kind = "photo refused"
+
+
+@dataclass
+class Sent:
+    """What uploading one photo cost."""
+
+    bytes_sent: int = 0  # chunk bytes put on the wire, cut ones included
+    chunks: int = 0
+    retries: int = 0
+    already_there: bool = False
+
+
+class PhotoUploader:
+    """Uploads photos through `client`'s session; the chunk size carries over between photos."""
+
+    def __init__(self, client: Client, start_chunk: int = START_CHUNK) -> None:
+        self.client = client
+        self.chunk = start_chunk
+
+    def upload(self, photo_id: str, data: bytes, progress: Progress | None = None) -> Sent:
+        """Until the server confirms the whole photo (its hash checked), or an error."""
+        sent = Sent()
+        url, offset = self._create(photo_id, len(data), sent)
+        if offset >= len(data):
+            sent.already_there = True
+            return sent
+        failures = 0
+        while offset < len(data):
+            chunk = data[offset:offset + self.chunk]
+            began = time.monotonic()
+            try:
+                response = self._request("PATCH", url, data=chunk, headers={
+                    "Content-Type": "application/offset+octet-stream",
+                    "Upload-Offset": str(offset), "Upload-Checksum": _checksum(chunk)})
+            except RETRYABLE as exc:
+                sent.bytes_sent += len(chunk)  # some of it went, none of it counted
+                self.client.bytes_sent += len(chunk)
+                failures = self._failed(failures, exc, sent)
+                offset = self._where(url, failures, sent)
+                continue
+            sent.bytes_sent += len(chunk)
+            self.client.bytes_sent += len(chunk)
+            sent.chunks += 1
+            if response.status_code == 204:
+                offset = int(response.headers["Upload-Offset"])
+                failures = 0
+                self._grow(len(chunk), time.monotonic() - began)
+            elif response.status_code == 409 and "Upload-Offset" in response.headers:
+                offset = int(response.headers["Upload-Offset"])  # the server knows best
+            elif response.status_code == 460:
+                failures = self._failed(failures, None, sent)  # damaged on the way: again
+                offset = self._where(url, failures, sent)
+            else:
+                failures = self._refused_or_busy(response, failures, sent)
+                offset = self._where(url, failures, sent)
+            if progress is not None:
+                progress(offset, len(data))
+        return sent
+
+    def _grow(self, sent: int, seconds: float) -> None:
+        """Double the chunk, within what the link carried in `CHUNK_SECONDS`."""
+        carried = int(sent / max(seconds, 1e-3) * CHUNK_SECONDS)
+        self.chunk = max(MIN_CHUNK, min(MAX_CHUNK, self.chunk * 2, max(carried, self.chunk)))
+
+    # -- the tus calls ----------------------------------------------------------------
+
+    def _create(self, photo_id: str, length: int, sent: Sent) -> tuple[str, int]:
+        """(the upload's URL, where it stands): POST, retried like any call."""
+        meta = "photo_id " + base64.b64encode(photo_id.encode()).decode()
+        failures = 0
+        while True:
+            try:
+                response = self._request("POST", self.client.base + API + "/uploads", headers={
+                    "Upload-Length": str(length), "Upload-Metadata": meta})
+            except RETRYABLE as exc:
+                failures = self._failed(failures, exc, sent)
+                continue
+            if response.status_code == 201:
+                offset = int(response.headers["Upload-Offset"])
+                return self.client.base + API + f"/uploads/{photo_id}", offset
+            failures = self._refused_or_busy(response, failures, sent)
+
+    def _where(self, url: str, failures: int, sent: Sent) -> int:
+        """The server's offset for this upload (HEAD), retried like any call."""
+        while True:
+            try:
+                response = self._request("HEAD", url)
+            except RETRYABLE as exc:
+                failures = self._failed(failures, exc, sent)
+                continue
+            if response.status_code == 200:
+                return int(response.headers["Upload-Offset"])
+            failures = self._refused_or_busy(response, failures, sent)
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
+        headers = {**TUS, **kwargs.pop("headers", {})}
+        return self.client.session.request(method, url, headers=headers,
+                                           timeout=self.client.timeout, **kwargs)
+
+    # -- failures ---------------------------------------------------------------------
+
+    def _failed(self, failures: int, exc: Exception | None, sent: Sent) -> int:
+        """A cut or a damaged chunk: smaller chunks, a pause, or Offline when out of tries."""
+        failures += 1
+        sent.retries += 1
+        self.client.retries_made += 1
+        self.chunk = max(MIN_CHUNK, self.chunk // 2)
+        if failures > self.client.retries:
+            why = _short(exc) if exc is not None else "chunks damaged on the way"
+            raise Offline(f"offline: photo upload to {self.client.base} stopped ({why})")
+        self.client.pause(failures, None)
+        return failures
+
+    def _refused_or_busy(self, response: requests.Response, failures: int, sent: Sent) -> int:
+        if response.status_code in BUSY_STATUS:
+            failures += 1
+            sent.retries += 1
+            self.client.retries_made += 1
+            if failures > self.client.retries:
+                if response.status_code == 507:
+                    raise ServerError("server error: the server's disk is full; photos kept, "
+                                      "try again later")
+                _answer(response, response.content)  # raises the named error
+            self.client.pause(failures, _retry_after(response))
+            return failures
+        if response.status_code in (403, 413, 422):
+            error = (_json(response).get("error") or {})
+            raise PhotoRefused(f"photo refused: {error.get('message') or response.status_code}")
+        _answer(response, response.content)
+        raise ServerError(f"server error: HTTP {response.status_code} to a photo upload")
+
+
+def _checksum(chunk: bytes) -> str:
+    return "sha256 " + base64.b64encode(hashlib.sha256(chunk).digest()).decode()
+
+
+def _json(response: requests.Response) -> dict[str, Any]:
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}

@@ -1,0 +1,100 @@
+"""The agent's photo uploader against the real server through a link that cuts and stalls."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import requests
+
+from sync_agent.client import Client
+from sync_agent.errors import Offline
+from sync_agent.photo_upload import PhotoRefused, PhotoUploader
+from tests.conftest import LiveServer, auth
+from tests.factories import enumerator, household, photo_entry, seed, survey
+from tests.slowlink import SlowLink
+
+
+def noise_jpeg(width: int, height: int, seed: int = 4) -> bytes:
+    """A JPEG that does not compress: about 1 byte a pixel at quality 95."""
+    import io
+    import random
+
+    from PIL import Image
+    noise = Image.frombytes("RGB", (width, height),
+                            random.Random(seed).randbytes(width * height * 3))
+    out = io.BytesIO()
+    noise.save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
+@pytest.fixture
+def named(live_server: LiveServer, engine: Any) -> dict[str, Any]:
+    """A stored survey naming a ~100 KB photo not yet sent, and the enumerator's token."""
+    base = household()
+    seed(engine, base)
+    _, token = enumerator(engine, "budi", [base["household_id"]])
+    data = noise_jpeg(360, 240)
+    item = survey(base)
+    item["photos"] = [photo_entry(data)]
+    requests.post(live_server.url + "/api/v1/sync/push",
+                  json={"device_id": "d", "surveys": [item]}, headers=auth(token),
+                  timeout=10).raise_for_status()
+    return {"server": live_server, "token": token, "data": data,
+            "photo_id": item["photos"][0]["photo_id"]}
+
+
+def _client(url: str, token: str, **options: Any) -> Client:
+    return Client(url, token, "d", retries=options.pop("retries", 8), backoff=0.01,
+                  max_backoff=0.05, **options)
+
+
+def _received(named: dict[str, Any]) -> bytes | None:
+    got = requests.get(f"{named['server'].url}/api/v1/photos/{named['photo_id']}",
+                       headers=auth(named["token"]), timeout=10)
+    return got.content if got.status_code == 200 else None
+
+
+# Waitress closes the connection after each 204, so each chunk has a connection of its own
+# (the first also carries the creation): chunks of 32, 64 and the last ~6 KB.
+@pytest.mark.parametrize("cuts", [[20_000], [None, 30_000], [None, None, 2_000],
+                                  [3_000, 3_000, 3_000]])
+def test_cut_uploads_resume_where_the_server_stands(named, cuts):
+    data = named["data"]
+    assert len(data) > 60_000
+    with SlowLink(named["server"].port, cuts=list(cuts)) as link:
+        client = _client(link.url, named["token"])
+        sent = PhotoUploader(client).upload(named["photo_id"], data)
+        client.close()
+        assert link.traffic.cut == len([c for c in cuts if c is not None])
+    assert _received(named) == data
+    assert sent.retries >= link.traffic.cut
+    # Each cut costs at most the chunk in flight, never the whole photo again.
+    assert sent.bytes_sent < len(data) + len(cuts) * 70_000
+
+
+def test_an_upload_of_a_photo_the_server_has_sends_nothing(named):
+    client = _client(named["server"].url, named["token"])
+    first = PhotoUploader(client).upload(named["photo_id"], named["data"])
+    second = PhotoUploader(client).upload(named["photo_id"], named["data"])
+    client.close()
+    assert first.bytes_sent == len(named["data"]) and not first.already_there
+    assert second.bytes_sent == 0 and second.already_there
+
+
+def test_a_silent_link_is_offline_and_says_timed_out(named):
+    with SlowLink(named["server"].port, stall_ratio=1.0, cut_range=(500, 500)) as link:
+        client = _client(link.url, named["token"], retries=1, read_timeout=1.0)
+        with pytest.raises(Offline, match="timed out"):
+            PhotoUploader(client).upload(named["photo_id"], named["data"])
+        client.close()
+        assert link.traffic.stalled >= 1
+    assert _received(named) is None
+
+
+def test_another_enumerators_photo_is_refused(named, engine):
+    _, other = enumerator(engine, "sari", [])
+    client = _client(named["server"].url, other)
+    with pytest.raises(PhotoRefused):
+        PhotoUploader(client).upload(named["photo_id"], named["data"])
+    client.close()

@@ -272,7 +272,8 @@ def scan(as_of: str | None, database: str) -> None:
     report = scan_registry(engine_for(database), day)
     click.echo(
         f"scanned {report.households} households: {report.raised} flags raised, "
-        f"{report.kept} already open, {report.closed} closed"
+        f"{report.kept} already open, {report.closed} closed, "
+        f"{report.decided} already decided"
     )
 
 

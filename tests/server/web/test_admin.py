@@ -130,3 +130,20 @@ def test_admin_with_regions_stays_inside_them(client, engine, world):
     response = seed.post(client, "/admin/pengguna/baru",
                          {"name": "x2", "role": "enumerator", "regions": "181102"})
     assert "di luar cakupan" in response.get_data(as_text=True)
+
+
+def test_reassign_a_village_without_listing_households(client, engine, world):
+    """Moving a whole village's work needs only the village, not the household ids."""
+    seed.make_web_user(engine, "rina", "enumerator")
+    seed.signin(client, "ani")
+    assert seed.post(client, "/admin/penugasan/tugaskan",
+                     {"enumerator": "rina", "regions": seed.VILLAGE_A}).status_code == 302
+    response = seed.post(client, "/admin/penugasan/pindahkan",
+                         {"from_enumerator": "rina", "to_enumerator": "budi",
+                          "regions": seed.VILLAGE_A})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with reading(engine) as conn:
+        rina = user_store.by_name(conn, "rina")
+        held = conn.execute(assignments.select().where(
+            assignments.c.enumerator_id == rina["user_id"])).all()
+    assert {r.status for r in held} == {"cancelled"} and len(held) == 2

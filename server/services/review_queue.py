@@ -4,6 +4,7 @@ read together so the figures agree with the rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -13,6 +14,14 @@ from server.store.pages import queue as queries
 from server.store.pages.queue import QUEUE_STATUSES as QUEUE_STATUSES
 from server.store.pages.queue import QueueFilter as QueueFilter
 from server.store.pages.queue import QueuePage
+
+
+@dataclass
+class HouseholdQueue:
+    rows: list[dict[str, Any]]  # household_id, region_code, errors, warnings, notes, oldest, head_name
+    total: int  # households under the filter
+    counts: dict[str, int]
+    villages: list[tuple[str, int]]
 
 
 @dataclass
@@ -31,3 +40,12 @@ def queue(engine: Engine, prefixes: list[str] | None, flt: QueueFilter, *,
             queries.counts_by_rule(conn, prefixes, flt),
             queries.villages(conn, prefixes, flt.status),
         )
+
+
+def by_household(engine: Engine, prefixes: list[str] | None, flt: QueueFilter, *,
+                 offset: int, limit: int) -> HouseholdQueue:
+    """The queue one row per household, most severe first, with the same counts."""
+    with reading(engine) as conn:
+        rows, total = queries.households_page(conn, prefixes, flt, offset=offset, limit=limit)
+        return HouseholdQueue(rows, total, queries.counts_by_rule(conn, prefixes, flt),
+                              queries.villages(conn, prefixes, flt.status))

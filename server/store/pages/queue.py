@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, and_, case, func, or_, select
 
 from server.store import flags as flag_store
+from server.store import jsoncol
 from server.store.regions import in_prefix, in_scope, in_scope_by_value
-from server.store.tables import flags
+from server.store.tables import flags, households
 
 QUEUE_STATUSES = ("open", "revisit")
 
@@ -26,6 +27,7 @@ class QueueFilter:
     severity: str | None = None
     min_age_days: int | None = None
     status: str = "open"
+    hide_notes: bool = False  # leave out the low-priority notes (severity info)
 
 
 @dataclass
@@ -71,6 +73,8 @@ def _conditions(prefixes: list[str] | None, flt: QueueFilter, *, with_rule: bool
         conditions.append(flags.c.severity == flt.severity)
     if flt.min_age_days:
         conditions.append(flags.c.created_at <= _cutoff(flt.min_age_days))
+    if flt.hide_notes:
+        conditions.append(flags.c.severity != "info")
     return conditions
 
 
@@ -136,3 +140,50 @@ def villages(conn: Connection, prefixes: list[str] | None, status: str = "open")
         .order_by(flags.c.region_code)
     )
     return [(r[0], r[1]) for r in rows]
+
+
+def _severity_count(severity: str) -> ColumnElement[Any]:
+    return func.sum(case((flags.c.severity == severity, 1), else_=0))
+
+
+def households_page(conn: Connection, prefixes: list[str] | None, flt: QueueFilter, *,
+                    offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of the households with flags under the filter, and how many there are.
+
+    Most severe first (any error, then any warning), then the oldest finding first: the
+    household a supervisor should open next is on top. Paged by offset, since a regency
+    has a few thousand such households and the page number is what a supervisor reads.
+    """
+    conditions = _conditions(prefixes, flt)
+    errors, warnings, notes = (_severity_count(s) for s in ("error", "warning", "info"))
+    oldest = func.min(flags.c.created_at)
+    grouped = (
+        select(flags.c.household_id, func.min(flags.c.region_code).label("region_code"),
+               errors.label("errors"), warnings.label("warnings"), notes.label("notes"),
+               oldest.label("oldest"))
+        .where(*conditions).group_by(flags.c.household_id)
+    )
+    total = conn.execute(select(func.count()).select_from(grouped.subquery())).scalar() or 0
+    rank = case((errors > 0, 0), (warnings > 0, 1), else_=2)
+    rows = conn.execute(
+        grouped.order_by(rank, oldest, flags.c.household_id).offset(offset).limit(limit)
+    ).mappings().all()
+    heads = head_names(conn, [r["household_id"] for r in rows])
+    return [{**r, "head_name": heads.get(r["household_id"])} for r in rows], total
+
+
+def head_names(conn: Connection, household_ids: list[str]) -> dict[str, str]:
+    """The name of each household's head in the registry (a proposal has none yet)."""
+    if not household_ids:
+        return {}
+    rows = conn.execute(
+        select(households.c.household_id, households.c.body)
+        .where(households.c.household_id.in_(household_ids))
+    )
+    names = {}
+    for household_id, body in rows:
+        members = jsoncol.loads(body).get("members") or []
+        head = next((m for m in members if m.get("relationship") == "head"), None)
+        if head and head.get("name"):
+            names[household_id] = head["name"]
+    return names

@@ -59,8 +59,8 @@ def test_supervisor_reviews_a_household(world, live_server, browser_page) -> Non
     page.select_option("#f-aturan", "FIELD_CHANGED")
     page.click("#queue-filter button.primary")
     page.wait_for_url(re.compile(r".*aturan=FIELD_CHANGED.*"))
-    rows = page.locator("#queue-table tbody tr[data-flag]")
-    assert rows.count() == 3
+    rows = page.locator("#household-queue tbody tr[data-household]")
+    assert rows.count() == 1  # the queue is by household: one family, three findings
     assert page.locator("#queue-total").inner_text() == "3"
 
     # Open the household from the queue.

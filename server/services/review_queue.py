@@ -29,16 +29,19 @@ class Queue:
     page: QueuePage
     counts: dict[str, int]
     villages: list[tuple[str, int]]
+    names: dict[str, dict[str, str]]  # household_id → member_id → name, for the places
 
 
 def queue(engine: Engine, prefixes: list[str] | None, flt: QueueFilter, *,
           after: tuple[str, str] | None, before: tuple[str, str] | None,
           limit: int) -> Queue:
     with reading(engine) as conn:
+        found = queries.page(conn, prefixes, flt, after=after, before=before, limit=limit)
         return Queue(
-            queries.page(conn, prefixes, flt, after=after, before=before, limit=limit),
+            found,
             queries.counts_by_rule(conn, prefixes, flt),
             queries.villages(conn, prefixes, flt.status),
+            queries.member_names(conn, sorted({r["household_id"] for r in found.rows})),
         )
 
 

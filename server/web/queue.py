@@ -156,6 +156,9 @@ def _by_flag(user: dict[str, Any], flt: review_queue.QueueFilter,
     for row in result.rows:
         row["age_days"] = age_days(row["created_at"])
         row["village_name"] = regions.name(row["region_code"])
+        names = {**found.names.get(row["household_id"], {}),
+                 **labels.member_names({"members": [row["field_value"]]})}
+        row["place"] = labels.place_label(row["path"], names)
     first = _whole_number(request.args.get("mulai"), 1) if (after or before) else 1
     flat = {**base_args, "tampilan": "temuan"}
     total = sum(found.counts.get(r, 0) for r in ([flt.rule] if flt.rule else found.counts))

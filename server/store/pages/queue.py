@@ -174,16 +174,24 @@ def households_page(conn: Connection, prefixes: list[str] | None, flt: QueueFilt
 
 def head_names(conn: Connection, household_ids: list[str]) -> dict[str, str]:
     """The name of each household's head in the registry (a proposal has none yet)."""
+    return {household_id: people[""] for household_id, people in
+            member_names(conn, household_ids).items() if "" in people}
+
+
+def member_names(conn: Connection, household_ids: list[str]) -> dict[str, dict[str, str]]:
+    """household_id → member_id → name in the registry, the head also under ""."""
     if not household_ids:
         return {}
     rows = conn.execute(
         select(households.c.household_id, households.c.body)
         .where(households.c.household_id.in_(household_ids))
     )
-    names = {}
+    names: dict[str, dict[str, str]] = {}
     for household_id, body in rows:
-        members = jsoncol.loads(body).get("members") or []
-        head = next((m for m in members if m.get("relationship") == "head"), None)
-        if head and head.get("name"):
-            names[household_id] = head["name"]
+        people = names.setdefault(household_id, {})
+        for member in jsoncol.loads(body).get("members") or []:
+            if member.get("name"):
+                people[member["member_id"]] = member["name"]
+                if member.get("relationship") == "head":
+                    people.setdefault("", member["name"])
     return names

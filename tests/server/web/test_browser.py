@@ -67,10 +67,15 @@ def test_supervisor_reviews_a_household(world, live_server, browser_page) -> Non
     rows.first.locator("a").click()
     page.wait_for_url(re.compile(rf".*/keluarga/{household_id}.*"))
     assert page.locator("#registry-version").inner_text() == "1"
-    assert page.locator('#side-by-side tr.differs').count() == 3
+    # The differences first; the whole record only on request.
+    assert page.locator('#differences tr.differs').count() == 3
+    assert not page.locator("#full-compare").is_visible()
+    page.click("#all-data summary")
+    assert page.locator("#full-compare").is_visible()
+    assert page.locator('#full-compare tr[data-path]').count() > 20
 
     # Accept the occupation, reject the floor with a reason.
-    occupation = page.locator("article.flag-card", has_text="Pekerjaan (anggota m1)")
+    occupation = page.locator("article.flag-card", has_text="Pekerjaan (")
     occupation.locator("button[value=accept]").click()
     page.wait_for_selector(".flash-success")
     assert "versi 2" in page.locator(".flash-success").inner_text()

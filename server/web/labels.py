@@ -31,6 +31,8 @@ VERIFICATION_LABELS = _translated(words.VERIFICATION_STATE)
 OUTCOME_LABELS = _translated(words.OUTCOME)
 SOURCE_LABELS = _translated(words.HISTORY_SOURCE)
 ROLE_LABELS = _translated(words.ROLE)
+AUDIT_LABELS = _translated(words.AUDIT_ACTION)
+SIGNIN_FAILURE_LABELS = _translated(words.SIGNIN_FAILURE)
 FIELD_LABELS = _translated(words.FIELD)
 VALUE_LABELS: dict[str, dict[Any, Any]] = {
     field: _translated(choices) for field, choices in words.VALUES.items()

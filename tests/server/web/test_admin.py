@@ -147,3 +147,16 @@ def test_reassign_a_village_without_listing_households(client, engine, world):
         held = conn.execute(assignments.select().where(
             assignments.c.enumerator_id == rina["user_id"])).all()
     assert {r.status for r in held} == {"cancelled"} and len(held) == 2
+
+
+def test_a_users_history_in_words_with_the_address(client, app, world):
+    """Sign-ins read 'Masuk' / 'Gagal masuk' with where they came from, not audit codes."""
+    other = app.test_client()
+    assert seed.signin(other, "sari", "salah-sandi-1234").status_code == 401
+    seed.signin(other, "sari")
+    seed.signin(client, "ani")
+    page = client.get("/admin/pengguna/sari").get_data(as_text=True)
+    history = page.split("Riwayat", 1)[1]
+    assert "Gagal masuk (nama atau kata sandi salah)" in history and ">Masuk<" in history
+    assert "127.0.0.1" in history
+    assert "signin." not in re.sub(r'data-action="[^"]*"', "", history)

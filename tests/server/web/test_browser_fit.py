@@ -107,3 +107,14 @@ def test_a_not_found_household_shows_the_outcome_not_empty_rows(
     assert not page.locator("#full-compare").is_visible()
     assert "not_found" not in page.locator("main").inner_text()
     assert _overflow(page) <= 0
+
+
+def test_charts_keep_readable_text_on_a_phone(world, live_server, sized_page) -> None:
+    page, base = sized_page, live_server.url
+    _sign_in(page, base, "sari")
+    page.wait_for_url(re.compile(r".*/antrian$"))
+    page.goto(f"{base}/dasbor?wilayah=181101")
+    sizes = page.eval_on_selector_all(
+        "svg.chart text", "els => els.map(e => e.getBoundingClientRect().height)")
+    assert sizes and min(sizes) >= 9  # pixels on screen, whatever the window's width
+    assert _overflow(page) <= 0

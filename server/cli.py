@@ -60,7 +60,7 @@ def _regions(values: tuple[str, ...]) -> list[str]:
         raise click.BadParameter(" ".join(exc.messages), param_hint="--region") from exc
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="verivali")
 def main() -> None:
     """Verivali central server: the registry, surveys, flags and review.

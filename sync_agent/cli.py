@@ -4,6 +4,7 @@ Each command is a few lines over the library. Heavy imports (requests, Flask,
 APScheduler) happen inside the commands that need them, so `record` starts fast.
 Failures a field laptop meets (no signal, revoked token, server trouble, a busy lock)
 end the command with ONE line and a distinct exit code; nothing local is lost.
+Long because it is the one list of the agent's commands, each with its options and help.
 """
 
 from __future__ import annotations
@@ -116,15 +117,20 @@ def main(ctx: click.Context, home: Path | None) -> None:
 def init(ctx: click.Context, server_url: str, token: str, name: str | None) -> None:
     """Set this laptop up (or give it a new token). Keeps visits already recorded."""
     from sync_agent.home import initialise
+    from sync_agent.preflight import check_token
 
     if not server_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--server")
+    accepted, checked = check_token(server_url, token)
+    if not accepted:
+        raise AgentError(checked, 4)  # the token-revoked exit code: the same fault
     store = initialise(_home(ctx), server_url, token, name)
     try:
         device_id = store.get("device_id")
     finally:
         store.close()
     click.echo(f"ready: device {device_id}, data in {_home(ctx)}")
+    click.echo(checked, err=not checked.startswith("token checked"))
     click.echo("next: `verivali-agent pull` to download your assigned households")
 
 
@@ -334,9 +340,12 @@ def capture(ctx: click.Context, port: int, sync_every: float) -> None:
 
     from sync_agent.capture import create_app
     from sync_agent.home import open_initialised
+    from sync_agent.preflight import port_in_use
 
     home = _home(ctx)
     open_initialised(home).close()
+    if busy := port_in_use(port):
+        raise AgentError(busy, EXIT_LOCAL)
     app = create_app(home)
     scheduler = None
     if sync_every > 0:

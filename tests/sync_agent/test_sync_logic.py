@@ -34,6 +34,9 @@ class FakeServer:
         self.pull_calls: list[str | None] = []
         self.fail_pull_call: int | None = None
 
+    def health(self) -> bool:
+        return True
+
     # push ---------------------------------------------------------------------
     def push(self, surveys: list[dict[str, Any]], pending: int) -> list[dict[str, Any]]:
         self.push_calls.append([s["survey_id"] for s in surveys])

@@ -8,40 +8,21 @@ exact and need no time-zone database (which Windows lacks).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime
 
 from babel.dates import get_month_names
 from flask import Flask, g, request, session
 from flask_babel import Babel, get_locale
 
+from schemas.localtime import WIB as WIB
+from schemas.localtime import WIT as WIT
+from schemas.localtime import WITA as WITA
+from schemas.localtime import Zone as Zone
+from schemas.localtime import parse_timestamp as parse_timestamp
+from schemas.localtime import zone_for as zone_for
+
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 DEFAULT_LANGUAGE = "id"
-
-
-@dataclass(frozen=True)
-class Zone:
-    label: str
-    tz: timezone
-
-
-WIB = Zone("WIB", timezone(timedelta(hours=7), "WIB"))
-WITA = Zone("WITA", timezone(timedelta(hours=8), "WITA"))
-WIT = Zone("WIT", timezone(timedelta(hours=9), "WIT"))
-
-# Province codes: WIB Sumatra, Java, West and Central Kalimantan; WITA Bali, Nusa
-# Tenggara, South/East/North Kalimantan, Sulawesi; WIT Maluku and Papua.
-_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
-
-
-def zone_for(region_code: str | None) -> Zone:
-    province = (region_code or "")[:2]
-    if province in _WITA:
-        return WITA
-    if province in _WIT:
-        return WIT
-    return WIB
 
 
 def select_locale() -> str:
@@ -60,16 +41,6 @@ def configure(app: Flask) -> None:
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or DEFAULT_LANGUAGE)
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
-
-
-def parse_timestamp(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _lang() -> str:

@@ -311,6 +311,9 @@ def import_bundle(file: Path, ack_file: Path | None, database: str) -> None:
     if ack_file is not None:
         ack_file.write_bytes(imported.ack)
         click.echo(f"acknowledgement written to {ack_file}", err=True)
+    else:
+        click.echo("warning: no acknowledgement written (use --ack FILE): the laptop keeps "
+                   "these visits as waiting until it syncs or imports one", err=True)
 
 
 @main.command()

@@ -281,16 +281,25 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def households(ctx: click.Context, as_json: bool) -> None:
-    """Assigned households with their verification state (server) and local visit state."""
+    """Assigned households with their verification state and local visit state; with
+    --json each also whole under "household" (a start for `record --observed`)."""
     from sync_agent.home import open_initialised
 
     store = open_initialised(_home(ctx))
     try:
         rows = store.assigned_households()
+        if as_json:  # each household whole: what `record --observed FILE` starts from
+            rows = [{**row, "household": _observable(store.household(row["household_id"]))}
+                    for row in rows]
     finally:
         store.close()
     click.echo(json.dumps(rows, indent=2, ensure_ascii=False) if as_json
                else report.households_text(rows))
+
+
+def _observable(household: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The pulled household as `observed` takes it (the version is the row's own)."""
+    return {k: v for k, v in household.items() if k != "version"} if household else None
 
 
 @main.command()
@@ -374,6 +383,9 @@ def export_bundle(ctx: click.Context, file: Path) -> None:
     home = _home(ctx)
     store = open_initialised(home)
     try:
+        if not store.pending_count():
+            click.echo("nothing waiting to be sent: no bundle written")
+            return
         bundle_id, count = export(home, store, file)
     finally:
         store.close()

@@ -48,7 +48,8 @@ def test_init_pull_record_push_status(field: Field, engine, tmp_path: Path) -> N
     if sys.platform != "win32":
         assert (field.home / "token").stat().st_mode & 0o077 == 0
 
-    changed = household(HOUSEHOLDS[0])
+    changed = listing[0]["household"]  # whole: no need to read agent.db by hand
+    assert changed["members"] == household(HOUSEHOLDS[0])["members"]
     changed["members"][0]["occupation"] = "petani"
     found = field.agent("record", "--household", HOUSEHOLDS[0], "--outcome", "found",
                         "--observed", observed_file(tmp_path, changed), "--notes", "kebun")

@@ -168,7 +168,7 @@ def sync_words(reason: str) -> str:
 
 @bp.post("/sinkronkan")
 def sync_now() -> ResponseReturnValue:
-    """'Sinkronkan sekarang': the same sync as `verivali-agent sync`, under the same lock."""
+    """'Sinkronkan Sekarang': the same sync as `verivali-agent sync`, under the same lock."""
     from sync_agent.scheduler import attempt_sync
 
     _check_csrf()

@@ -78,7 +78,7 @@ def index() -> ResponseReturnValue:
     if prefix is None:
         return render_template("dashboard.html", prefix=None, groups=[], labels=labels,
                                days_error=days_error, silent_days=silent_days,
-                               user_regions=user["regions"])
+                               user_regions=user["regions"], regions=regions)
     if not regions.may_read_prefix(user, prefix):
         abort(403)
     found = dashboard_service.figures(get_engine(), prefix, silent_days)

@@ -86,3 +86,14 @@ def test_dashboard_in_english(client, world):
     client.get("/bahasa/en")
     page = client.get("/dasbor?wilayah=181101").get_data(as_text=True)
     assert "Verification progress" in page and "Sync health" in page
+
+
+def test_region_pickers_offer_names_and_still_take_codes(client, world):
+    """The region boxes list kecamatan and desa by name; a typed code still works."""
+    seed.signin(client, "sari")
+    page = client.get("/dasbor?wilayah=181101").get_data(as_text=True)
+    picker = re.search(r'<datalist id="my-regions">(.*?)</datalist>', page, re.S).group(1)
+    assert '<option value="18.11.01.2001">Wiralaga I · Mesuji</option>' in picker
+    exports = client.get("/ekspor").get_data(as_text=True)
+    assert "Wiralaga I · Mesuji" in exports
+    assert client.get("/dasbor?wilayah=18.11.01.2001").status_code == 200

@@ -8,7 +8,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
 
-.PHONY: demo test test-postgres lint bench bench-postgres clean
+.PHONY: demo demo-reset test test-postgres lint bench bench-postgres clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ $(STAMP): setup.cfg pyproject.toml
 
 demo: $(STAMP)
 	$(BIN)/python -m server.demo.setup --folder $(DEMO_DIR) --host $(HOST) --port $(PORT)
+
+# The demo from scratch: a new database, new tokens and passwords.
+demo-reset: $(STAMP)
+	$(BIN)/python -m server.demo.setup --folder $(DEMO_DIR) --host $(HOST) --port $(PORT) --fresh
 
 test: $(STAMP)
 	$(BIN)/ruff check server sync_agent schemas tests bench

@@ -155,9 +155,14 @@ def main() -> int:
     assert signed.status_code == 302, signed.status_code
     first = client.get("/antrian").get_data(as_text=True)
     cursor = first.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    flat = client.get("/antrian?tampilan=temuan").get_data(as_text=True)
+    keyset = flat.split('rel="next"')[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
     pages = [
-        ("queue, regency, first page", "/antrian"),
-        ("queue, next page (keyset)", cursor),
+        ("queue by family, regency, page 1", "/antrian"),
+        ("queue by family, page 2", cursor),
+        ("queue by family, notes hidden", "/antrian?catatan=sembunyi"),
+        ("queue by finding, regency, page 1", "/antrian?tampilan=temuan"),
+        ("queue by finding, next page (keyset)", keyset),
         ("queue, one village", f"/antrian?desa={places['village']}"),
         ("queue, rule GRADUATION_DUE", "/antrian?aturan=GRADUATION_DUE"),
         ("queue, severity error, >30 days", "/antrian?tingkat=error&umur=30"),

@@ -145,6 +145,17 @@ FLAG_STATUS = {
 RESOLVE_ACTION = {
     "accept": N_("Terima"), "reject": N_("Tolak"), "revisit": N_("Minta Kunjungan Ulang"),
 }
+AUDIT_ACTION = {
+    "signin.ok": N_("Masuk"), "signin.failed": N_("Gagal masuk"),
+    "signin.locked": N_("Masuk ditahan (terlalu banyak percobaan)"),
+    "user.create": N_("Akun dibuat"), "user.password_reset": N_("Kata sandi diganti"),
+    "user.regions": N_("Wilayah diubah"), "user.token_revoke": N_("Token dicabut"),
+    "user.token_rotate": N_("Token baru dibuat"), "assignment.assign": N_("Tugas diberikan"),
+    "assignment.reassign": N_("Tugas dipindahkan"), "flag.accept": N_("Temuan diterima"),
+    "flag.reject": N_("Temuan ditolak"), "flag.revisit": N_("Kunjungan ulang diminta"),
+}
+SIGNIN_FAILURE = {"password": N_("nama atau kata sandi salah"),
+                  "role": N_("peran tanpa akses halaman ini")}
 ROLE = {
     "enumerator": N_("Petugas Verifikasi"), "supervisor": N_("Supervisor"),
     "admin": N_("Admin Dinas Sosial"),

@@ -60,7 +60,7 @@ def _regions(values: tuple[str, ...]) -> list[str]:
         raise click.BadParameter(" ".join(exc.messages), param_hint="--region") from exc
 
 
-@click.group()
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="verivali")
 def main() -> None:
     """Verivali central server: the registry, surveys, flags and review.
@@ -272,7 +272,8 @@ def scan(as_of: str | None, database: str) -> None:
     report = scan_registry(engine_for(database), day)
     click.echo(
         f"scanned {report.households} households: {report.raised} flags raised, "
-        f"{report.kept} already open, {report.closed} closed"
+        f"{report.kept} already open, {report.closed} closed, "
+        f"{report.decided} already decided"
     )
 
 
@@ -314,6 +315,9 @@ def import_bundle(file: Path, ack_file: Path | None, database: str) -> None:
     if ack_file is not None:
         ack_file.write_bytes(imported.ack)
         click.echo(f"acknowledgement written to {ack_file}", err=True)
+    else:
+        click.echo("warning: no acknowledgement written (use --ack FILE): the laptop keeps "
+                   "these visits as waiting until it syncs or imports one", err=True)
 
 
 @main.command()

@@ -4,6 +4,7 @@ Each command is a few lines over the library. Heavy imports (requests, Flask,
 APScheduler) happen inside the commands that need them, so `record` starts fast.
 Failures a field laptop meets (no signal, revoked token, server trouble, a busy lock)
 end the command with ONE line and a distinct exit code; nothing local is lost.
+Long because it is the one list of the agent's commands, each with its options and help.
 """
 
 from __future__ import annotations
@@ -131,15 +132,20 @@ def main(ctx: click.Context, home: Path | None, pin_file: Path | None) -> None:
 def init(ctx: click.Context, server_url: str, token: str, name: str | None) -> None:
     """Set this laptop up (or give it a new token). Keeps visits already recorded."""
     from sync_agent.home import initialise
+    from sync_agent.preflight import check_token
 
     if not server_url.startswith(("http://", "https://")):
         raise click.BadParameter("must start with http:// or https://", param_hint="--server")
+    accepted, checked = check_token(server_url, token)
+    if not accepted:
+        raise AgentError(checked, 4)  # the token-revoked exit code: the same fault
     store = initialise(_home(ctx), server_url, token, name)
     try:
         device_id = store.get("device_id")
     finally:
         store.close()
     click.echo(f"ready: device {device_id}, data in {_home(ctx)}")
+    click.echo(checked, err=not checked.startswith("token checked"))
     click.echo("next: `verivali-agent pull` to download your assigned households")
 
 
@@ -286,16 +292,25 @@ def status(ctx: click.Context, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 @click.pass_context
 def households(ctx: click.Context, as_json: bool) -> None:
-    """Assigned households with their verification state (server) and local visit state."""
+    """Assigned households with their verification state and local visit state; with
+    --json each also whole under "household" (a start for `record --observed`)."""
     from sync_agent.home import open_initialised
 
     store = open_initialised(_home(ctx))
     try:
         rows = store.assigned_households()
+        if as_json:  # each household whole: what `record --observed FILE` starts from
+            rows = [{**row, "household": _observable(store.household(row["household_id"]))}
+                    for row in rows]
     finally:
         store.close()
     click.echo(json.dumps(rows, indent=2, ensure_ascii=False) if as_json
                else report.households_text(rows))
+
+
+def _observable(household: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The pulled household as `observed` takes it (the version is the row's own)."""
+    return {k: v for k, v in household.items() if k != "version"} if household else None
 
 
 @main.command()
@@ -348,9 +363,12 @@ def capture(ctx: click.Context, port: int, sync_every: float, idle_lock: float) 
     from sync_agent import pin
     from sync_agent.capture import create_app
     from sync_agent.home import require_initialised
+    from sync_agent.preflight import port_in_use
 
     home = _home(ctx)
     require_initialised(home)
+    if busy := port_in_use(port):
+        raise AgentError(busy, EXIT_LOCAL)
     pin.never_prompt()  # the form's page asks for the PIN, not this terminal
     app = create_app(home, {"IDLE_LOCK_SECONDS": idle_lock * 60})
     scheduler = None

@@ -18,12 +18,16 @@ def _home(ctx: click.Context) -> Path:
 @click.pass_context
 def export_bundle(ctx: click.Context, file: Path) -> None:
     """Write every visit not yet acknowledged into FILE, for a USB stick."""
+    from sync_agent import photo_outbox
     from sync_agent.bundle import export_bundle as export
     from sync_agent.home import open_initialised
 
     home = _home(ctx)
     store = open_initialised(home)
     try:
+        if not store.pending_count() and not photo_outbox.waiting_ids(store):
+            click.echo("nothing waiting to be sent: no bundle written")
+            return
         bundle_id, count = export(home, store, file)
     finally:
         store.close()

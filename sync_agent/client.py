@@ -157,6 +157,21 @@ class Client:
             return False
         return response.status_code == 200
 
+    def token_accepted(self, timeout: float = 10.0) -> bool | None:
+        """Does the server know this token? None when it cannot be asked right now.
+
+        Asks for a household no one holds: without side effects, a known enumerator's
+        token gets 403 or 404 and only an unknown or revoked one gets 401.
+        """
+        try:
+            response = self.session.get(self.base + API + "/households/NEW-token-check",
+                                        timeout=(timeout, timeout))
+        except requests.RequestException:
+            return None
+        if response.status_code == 401:
+            return False
+        return True if response.status_code in (200, 403, 404) else None
+
     # -- plumbing -----------------------------------------------------------------
 
     def _call(

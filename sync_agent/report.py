@@ -90,5 +90,7 @@ def flags_text(rows: list[dict[str, Any]]) -> str:
     return "\n".join(
         f"{flag.get('household_id')}\t{flag.get('rule')}\t{flag.get('severity')}\t"
         f"{flag.get('status')}\t{flag.get('path') or '-'}\t{flag.get('message') or ''}"
+        + (f"\n\trevisit requested: {flag.get('resolution_note') or '(no note)'}"
+           if flag.get("status") == "revisit" else "")
         for flag in rows
     )

@@ -25,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sync_agent import photo_files, photo_outbox
-from sync_agent.client import Client, CursorExpired, DeviceLost, Offline, ServerError, SyncError
+from sync_agent.client import Client, CursorExpired, DeviceLost, ServerError, SyncError
+from sync_agent.errors import Offline
 from sync_agent.store import Store, now_iso
 from sync_agent.unlock import RECOVERY_KEY
 
@@ -115,6 +116,8 @@ def push(store: Store, client: Client, batch_size: int = DEFAULT_BATCH, report: 
     while True:
         batch = store.next_batch(batch_size, after_seq)
         if not batch:
+            if not report.batches and not report.resent:
+                _check_reachable(client)
             return report
         survey_ids = [row.survey_id for row in batch]
         with store.write():
@@ -131,6 +134,13 @@ def push(store: Store, client: Client, batch_size: int = DEFAULT_BATCH, report: 
         report.batches += 1
         report.tell(client, f"push: {report.pushed} visit(s) sent")
         after_seq = batch[-1].device_seq
+
+
+def _check_reachable(client: Client) -> None:
+    """Nothing to send is a success only when the server is there to say so: otherwise
+    the sync log would record a last success the laptop never had."""
+    if not client.health():
+        raise Offline("offline: the server cannot be reached (nothing was waiting to be sent)")
 
 
 def pull(store: Store, client: Client, page_size: int = DEFAULT_PAGE, report: Report | None = None) -> Report:

@@ -5,18 +5,21 @@
 The first run makes `FOLDER/verivali.db` (embedded SQLite), imports a synthetic
 Kabupaten Mesuji of about 2,000 households (`data`), creates the users `admin`,
 `supervisor` (region 1811, with a web password) and the enumerators `enum1` and
-`enum2`, each assigned every household of one village, and then serves.
+`enum2`, each assigned every household of one village, runs the registry rules (the
+scan) so the review queue has work, and then serves.
 
 Running it again keeps the demo database and whatever was done in it (visits pushed,
-flags decided): that is what someone who stopped the server expects to find. The
-tokens are stored only as hashes, so they are rotated and printed afresh each run,
-and the supervisor gets a new password; laptops set up before run `verivali-agent
-init` again with the new token. `--fresh` (or `make clean`) starts from scratch.
+flags decided), and its tokens and passwords: laptops set up against the demo keep
+working. The server stores tokens and passwords only as hashes, so the demo keeps the
+ones it printed in `FOLDER/credentials.json` (readable by this user only; synthetic
+data). `--fresh` (`make demo-reset`) starts from scratch with new ones.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import secrets
 import shutil
 import sys
@@ -26,8 +29,10 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from server.demo.data import generate_households
+from server.demo.visits import record_demo_visits
 from server.services.registry_import.files import write_jsonl
 from server.services.registry_import.run import import_registry
+from server.services.scan import scan_registry
 from server.store import assignments as assignment_store
 from server.store import households as household_store
 from server.store import users as user_store
@@ -45,6 +50,7 @@ class Credentials:
     tokens: dict[str, str]
     supervisor_password: str
     villages: dict[str, str]
+    admin_password: str = ""
 
 
 def database_url(folder: Path) -> str:
@@ -55,8 +61,8 @@ def prepare(folder: Path, *, fresh: bool = False, count: int = DEMO_HOUSEHOLDS) 
     """Build the demo database in `folder` (or reuse it) and return fresh credentials."""
     folder.mkdir(parents=True, exist_ok=True)
     if fresh:
-        for stale in folder.glob("verivali.db*"):
-            stale.unlink()
+        for stale in [*folder.glob("verivali.db*"), folder / CREDENTIALS]:
+            stale.unlink(missing_ok=True)
     engine = make_engine(database_url(folder))
     try:
         create_all(engine)
@@ -64,9 +70,42 @@ def prepare(folder: Path, *, fresh: bool = False, count: int = DEMO_HOUSEHOLDS) 
             built = user_store.by_name(conn, "admin") is not None
         if not built:
             _build(engine, folder, count)
-        return _credentials(engine)
+        kept = _kept_credentials(engine, folder) if built else None
+        if kept is not None:
+            return kept
+        creds = _credentials(engine)
+        _keep(creds, folder)
+        return creds
     finally:
         engine.dispose()
+
+
+CREDENTIALS = "credentials.json"
+
+
+def _keep(creds: Credentials, folder: Path) -> None:
+    """Write the demo's credentials for the next run, readable by this user only."""
+    path = folder / CREDENTIALS
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        json.dump(creds.__dict__, handle, indent=2)
+
+
+def _kept_credentials(engine: Engine, folder: Path) -> Credentials | None:
+    """The credentials of the last run, if they still open the demo; else None."""
+    try:
+        creds = Credentials(**json.loads((folder / CREDENTIALS).read_text()))
+    except (OSError, ValueError, TypeError):
+        return None
+    with reading(engine) as conn:
+        tokens_work = all(
+            (user := user_store.by_token(conn, token)) is not None and user["name"] == name
+            for name, token in creds.tokens.items())
+        if not (tokens_work and creds.admin_password
+                and user_store.check_password(conn, "admin", creds.admin_password)
+                and user_store.check_password(conn, "supervisor", creds.supervisor_password)):
+            return None
+    return creds
 
 
 def _build(engine: Engine, folder: Path, count: int) -> None:
@@ -74,6 +113,8 @@ def _build(engine: Engine, folder: Path, count: int) -> None:
     write_jsonl(generate_households(count, seed=DEMO_SEED, regency=REGENCY), source)
     report = import_registry(engine, source, actor="demo")
     print(f"demo regency: {report.summary()}")
+    scanned = scan_registry(engine)
+    print(f"registry rules: {scanned.raised} findings for the review queue")
     with transaction(engine) as conn:
         user_store.create(conn, "admin", "admin", [])
         user_store.create(conn, "supervisor", "supervisor", [REGENCY])
@@ -85,21 +126,24 @@ def _build(engine: Engine, folder: Path, count: int) -> None:
             assert user is not None
             ids = assignment_store.households_in_regions(conn, [village])
             assignment_store.assign_households(conn, user["user_id"], ids)
+    print(f"demo visits: {record_demo_visits(engine)} by enum1, with differences to review")
 
 
 def _credentials(engine: Engine) -> Credentials:
     password = "demo-" + secrets.token_urlsafe(9)
+    admin_password = "demo-" + secrets.token_urlsafe(9)
     names = ("admin", "supervisor", *ENUMERATORS)
     with transaction(engine) as conn:
         tokens = {name: user_store.rotate_token(conn, name) for name in names}
         user_store.set_password(conn, "supervisor", password)
+        user_store.set_password(conn, "admin", admin_password)
         villages = {}
         for name in ENUMERATORS:
             user = user_store.by_name(conn, name)
             assert user is not None
             found = assignment_store.assigned_villages(conn, user["user_id"])
             villages[name] = ", ".join(sorted(found)) or "-"
-    return Credentials(tokens, password, villages)
+    return Credentials(tokens, password, villages, admin_password)
 
 
 def banner(creds: Credentials, host: str, port: int, folder: Path) -> str:
@@ -111,8 +155,9 @@ def banner(creds: Credentials, host: str, port: int, folder: Path) -> str:
         f"  API           {base}/api/v1   (try {base}/api/v1/health)",
         f"  web pages     {base}/",
         "",
-        "Users and API tokens (shown again, newly issued, on every run):",
+        "Users and API tokens (kept for the next `make demo`; `make demo-reset` renews them):",
         f"  admin         {creds.tokens['admin']}",
+        f"                web password: {creds.admin_password}",
         f"  supervisor    {creds.tokens['supervisor']}",
         f"                web password: {creds.supervisor_password}",
     ]
@@ -123,8 +168,8 @@ def banner(creds: Credentials, host: str, port: int, folder: Path) -> str:
     for name in ENUMERATORS:
         lines.append(f"  {_agent_command()} --home {folder / ('agent-' + name)} init "
                      f"--server {base} --token {creds.tokens[name]} --name {name}")
-    lines += ["", "Stop the server with Ctrl+C; `make demo` again keeps this database "
-              "(`make clean` starts over).", ""]
+    lines += ["", "Stop the server with Ctrl+C; `make demo` again keeps this database and "
+              "these credentials (`make demo-reset` starts over).", ""]
     return "\n".join(lines)
 
 

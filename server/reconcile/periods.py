@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
+
+from schemas.localtime import zone_for
 
 MIN_CUTOFF_DAY = 1
 MAX_CUTOFF_DAY = 28  # every month has the day, so no period is empty or ambiguous
@@ -25,34 +26,6 @@ DEFAULT_CUTOFF_DAY = 17
 PERIOD_NAME = re.compile(r"\A(\d{4})-(0[1-9]|1[0-2])\Z")
 # What a person may ask for: years 2000-2999 leave the arithmetic room to count back.
 ASKED_PERIOD = re.compile(r"\A(2\d{3})-(0[1-9]|1[0-2])\Z")
-
-
-@dataclass(frozen=True)
-class Zone:
-    """A time zone of Indonesia: its name as people write it and its fixed offset."""
-
-    label: str
-    tz: timezone
-
-
-WIB = Zone("WIB", timezone(timedelta(hours=7), "WIB"))
-WITA = Zone("WITA", timezone(timedelta(hours=8), "WITA"))
-WIT = Zone("WIT", timezone(timedelta(hours=9), "WIT"))
-
-# Province codes: WIB Sumatra, Java, West and Central Kalimantan; WITA Bali, Nusa
-# Tenggara, South/East/North Kalimantan, Sulawesi; WIT Maluku and Papua.
-_WITA = {"51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"}
-_WIT = {"81", "82", "91", "92", "93", "94", "95", "96", "97"}
-
-
-def zone_for(region_code: str | None) -> Zone:
-    """The zone a region's clocks and calendar days are in (WIB when unknown)."""
-    province = (region_code or "")[:2]
-    if province in _WITA:
-        return WITA
-    if province in _WIT:
-        return WIT
-    return WIB
 
 
 def check_cutoff_day(day: int) -> int:

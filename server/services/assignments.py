@@ -107,7 +107,9 @@ def reassign(engine: Engine, admin: dict[str, Any], source_name: str, target_nam
         target = _enumerator(conn, target_name, problems, "to_enumerator")
         if source and target and source["user_id"] == target["user_id"]:
             problems["to_enumerator"] = Problem("same_enumerator")
-        if form_ok and not problems:
+        if form_ok and not problems and household_ids:
+            # Only the listed ids are checked here: a village alone names no household,
+            # and what it holds is read from the source's work just below.
             _households(conn, admin, [], household_ids, problems)
         moving: list[dict[str, Any]] = []
         if form_ok and not problems and source is not None:

@@ -4,6 +4,7 @@ read together so the figures agree with the rows."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -16,18 +17,38 @@ from server.store.pages.queue import QueuePage
 
 
 @dataclass
+class HouseholdQueue:
+    rows: list[dict[str, Any]]  # household_id, region_code, errors, warnings, notes, oldest, head_name
+    total: int  # households under the filter
+    counts: dict[str, int]
+    villages: list[tuple[str, int]]
+
+
+@dataclass
 class Queue:
     page: QueuePage
     counts: dict[str, int]
     villages: list[tuple[str, int]]
+    names: dict[str, dict[str, str]]  # household_id → member_id → name, for the places
 
 
 def queue(engine: Engine, prefixes: list[str] | None, flt: QueueFilter, *,
           after: tuple[str, str] | None, before: tuple[str, str] | None,
           limit: int) -> Queue:
     with reading(engine) as conn:
+        found = queries.page(conn, prefixes, flt, after=after, before=before, limit=limit)
         return Queue(
-            queries.page(conn, prefixes, flt, after=after, before=before, limit=limit),
+            found,
             queries.counts_by_rule(conn, prefixes, flt),
             queries.villages(conn, prefixes, flt.status),
+            queries.member_names(conn, sorted({r["household_id"] for r in found.rows})),
         )
+
+
+def by_household(engine: Engine, prefixes: list[str] | None, flt: QueueFilter, *,
+                 offset: int, limit: int) -> HouseholdQueue:
+    """The queue one row per household, most severe first, with the same counts."""
+    with reading(engine) as conn:
+        rows, total = queries.households_page(conn, prefixes, flt, offset=offset, limit=limit)
+        return HouseholdQueue(rows, total, queries.counts_by_rule(conn, prefixes, flt),
+                              queries.villages(conn, prefixes, flt.status))

@@ -1,8 +1,9 @@
 """The registry-wide scan: data-quality rules over every stored household.
 
 Runs without a survey (nightly under `serve`, or `verivali-server scan`). It raises a
-flag only where no open scan flag already says the same thing (rule and place), and
-closes open scan flags the registry no longer bears out. Reads stream; writes go in
+flag only where no open scan flag already says the same thing (rule and place) and no
+supervisor already decided the same finding on the same values (a decision sticks until
+the data changes), and closes open scan flags the registry no longer bears out. Reads stream; writes go in
 short transactions so field pushes are not held up behind a long scan.
 """
 
@@ -30,6 +31,7 @@ class ScanReport:
     raised: int = 0
     closed: int = 0
     kept: int = 0
+    decided: int = 0
 
 
 def _nik_index(engine: Engine) -> dict[str, list[tuple[str, str]]]:
@@ -49,10 +51,19 @@ def _open_scan_flags(engine: Engine) -> dict[str, dict[tuple[str, str | None], s
     return found
 
 
+def _decided_scan_findings(engine: Engine) -> dict[str, set[tuple[str, str | None, str]]]:
+    found: dict[str, set[tuple[str, str | None, str]]] = defaultdict(set)
+    with reading(engine) as conn:
+        for household_id, rule, path, evidence in flag_store.decided_scan_findings(conn):
+            found[household_id].add((rule, path, evidence))
+    return found
+
+
 def scan_registry(engine: Engine, as_of: date | None = None) -> ScanReport:
     as_of = as_of or date.today()
     nik_index = _nik_index(engine)
     existing = _open_scan_flags(engine)
+    decided = _decided_scan_findings(engine)
     report = ScanReport()
     # One context for the whole scan: NIK_DUPLICATE itself sets aside holders in the
     # household being checked, and the date cut-offs are then worked out once.
@@ -79,6 +90,12 @@ def scan_registry(engine: Engine, as_of: date | None = None) -> ScanReport:
             fresh = [d for d in drafts if (d.rule, d.path) not in seen]
             still = {(d.rule, d.path) for d in drafts}
             report.kept += len(drafts) - len(fresh)
+            settled = decided.get(household_id)
+            if settled and fresh:
+                undecided = [d for d in fresh if (d.rule, d.path, flag_store.evidence_key(
+                    d.registry_value, d.field_value, d.other_value)) not in settled]
+                report.decided += len(fresh) - len(undecided)
+                fresh = undecided
             if fresh:
                 pending_rows.extend(
                     flag_store.new_rows(fresh, household_id=household_id,

@@ -217,6 +217,33 @@ def open_scan_flag_ids(conn: Connection) -> Iterator[tuple[str, str, str | None,
         yield row.household_id, row.rule, row.path, row.flag_id
 
 
+
+DECIDED_STATES = ("accepted", "rejected")
+
+
+def decided_scan_findings(conn: Connection) -> Iterator[tuple[str, str, str | None, str]]:
+    """(household_id, rule, path, evidence) of every scan flag a supervisor decided.
+
+    `evidence` is the canonical JSON of the values the finding was about, so the scan can
+    tell the same finding on unchanged data (stays decided) from new evidence.
+    """
+    rows = conn.execute(
+        select(flags.c.household_id, flags.c.rule, flags.c.path, flags.c.registry_value,
+               flags.c.field_value, flags.c.other_value).where(
+            flags.c.survey_id.is_(None), flags.c.status.in_(DECIDED_STATES)
+        )
+    )
+    for row in rows:
+        yield row.household_id, row.rule, row.path, evidence_key(
+            jsoncol.loads(row.registry_value), jsoncol.loads(row.field_value),
+            jsoncol.loads(row.other_value))
+
+
+def evidence_key(registry_value: Any, field_value: Any, other_value: Any) -> str:
+    """One string for the values a finding was about (equal values, equal strings)."""
+    return jsoncol.dumps([registry_value, field_value, other_value])
+
+
 # --- listing with keyset paging -------------------------------------------------------
 
 

@@ -116,7 +116,9 @@ def _member_sections(
         if whole in changed:
             for item in rows:
                 item.differs = True
-        title = _("Anggota: %(name)s (%(id)s)", name=member.get("name") or "—", id=member_id)
+        title = _("Anggota: %(name)s (%(relationship)s)", name=member.get("name") or "—",
+                  relationship=labels.label(labels.VALUE_LABELS["relationship"],
+                                            member.get("relationship")))
         sections.append(Section(title, rows, state, by_path.get(whole, [])))
     return sections
 
@@ -158,6 +160,7 @@ def observations(
     history: list[dict[str, Any]],
     surveys: list[dict[str, Any]],
     region_code: str | None,
+    names: dict[str, str] | None = None,
 ) -> list[Place]:
     """Who saw what and when, for every place an open observation flag is about.
 
@@ -195,5 +198,5 @@ def observations(
         field_values = {e.value for e in entries if e.source != "registry"}
         disagree = flag["rule"] == "CONFLICT" or len(field_values) > 1
         if disagree:
-            places.append(Place(path, labels.place_label(path), entries, True))
+            places.append(Place(path, labels.place_label(path, names), entries, True))
     return places

@@ -12,6 +12,7 @@ from server.http.engine import get_engine
 from server.http.identity import current_user
 from server.services import dashboard as dashboard_service
 from server.web import charts, labels, regions
+from server.web.i18n import age_days
 from server.web.session import login_required
 
 bp = Blueprint("dashboard", __name__)
@@ -77,7 +78,7 @@ def index() -> ResponseReturnValue:
     if prefix is None:
         return render_template("dashboard.html", prefix=None, groups=[], labels=labels,
                                days_error=days_error, silent_days=silent_days,
-                               user_regions=user["regions"])
+                               user_regions=user["regions"], regions=regions)
     if not regions.may_read_prefix(user, prefix):
         abort(403)
     found = dashboard_service.figures(get_engine(), prefix, silent_days)
@@ -102,10 +103,28 @@ def index() -> ResponseReturnValue:
         graduation=graduation,
         desil=desil,
         health=health,
-        silent_count=sum(1 for e in health if e.silent),
+        silent_count=sum(1 for e in health if _has_synced(e) and e.silent),
+        sync_state=_sync_state,
         silent_days=silent_days,
         days_error=days_error,
         labels=labels,
         regions=regions,
         user_regions=user["regions"],
     )
+
+
+def _has_synced(enumerator: Any) -> bool:
+    return any(d.last_sync for d in enumerator.devices)
+
+
+def _sync_state(device: Any) -> dict[str, str]:
+    """How a laptop's sync reads on the page: a user who never synced is no alarm.
+
+    `device` is None for an enumerator with no laptop yet ("Belum pernah sinkron").
+    """
+    if device is None or not device.last_sync:
+        return {"css": "never", "words": _("Belum pernah sinkron")}
+    if device.silent:
+        return {"css": "silent",
+                "words": _("Diam %(n)s hari", n=age_days(device.last_sync) or 0)}
+    return {"css": "", "words": _("Aktif")}

@@ -117,7 +117,7 @@ def index() -> ResponseReturnValue:
     prefixes = regions.scope(user) or []
     region = prefixes[0] if prefixes else ""
     today = datetime.now(zone_for(region).tz).date()
-    return render_template("exports.html", regions_list=[(p, regions.name(p)) for p in prefixes],
+    return render_template("exports.html", regions_list=regions.choices(prefixes),
                            region=region, start=today.replace(day=1).isoformat(),
                            end=today.isoformat(), errors={})
 
@@ -131,7 +131,7 @@ def corrections_csv() -> ResponseReturnValue:
     start, end, errors = parse_period(request.args, region)
     if errors:
         prefixes = regions.scope(user) or []
-        return render_template("exports.html", regions_list=[(p, regions.name(p)) for p in prefixes],
+        return render_template("exports.html", regions_list=regions.choices(prefixes),
                                region=region, start=request.args.get("dari", ""),
                                end=request.args.get("sampai", ""), errors=errors), 422
     engine = get_engine()

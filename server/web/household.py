@@ -44,7 +44,8 @@ def _check_region(user: dict[str, Any], region: str | None) -> str:
     return region
 
 
-def _version_changes(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _version_changes(history: list[dict[str, Any]],
+                     names: dict[str, str]) -> list[dict[str, Any]]:
     """Each version with the places it changed against the one before, newest first."""
     result = []
     previous = None
@@ -53,7 +54,7 @@ def _version_changes(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
             changes: list[tuple[str, str, str]] = []
         else:
             changes = [
-                (labels.place_label(d.path), labels.show_at(d.path, d.before),
+                (labels.place_label(d.path, names), labels.show_at(d.path, d.before),
                  labels.show_at(d.path, d.after))
                 for d in diff_households(previous, version["household"])
             ]
@@ -72,6 +73,7 @@ def _page_context(household_id: str, region: str, chosen_survey: str | None) -> 
     survey = _choose_survey(surveys, open_flags, chosen_survey)
     observed = (survey["body"] or {}).get("observed") if survey else None
     names = {s["survey_id"]: s["enumerator_name"] for s in surveys}
+    members = labels.member_names(*(v["household"] for v in history), registry, observed)
     open_by_survey: dict[str | None, int] = {}
     for flag in open_flags:
         open_by_survey[flag["survey_id"]] = open_by_survey.get(flag["survey_id"], 0) + 1
@@ -84,11 +86,13 @@ def _page_context(household_id: str, region: str, chosen_survey: str | None) -> 
         "surveys": surveys,
         "open_by_survey": open_by_survey,
         "sections": compare.side_by_side(registry, observed, open_flags),
-        "places": compare.observations(open_flags, registry, history, surveys, region),
+        "places": compare.observations(open_flags, registry, history, surveys, region,
+                                       members),
+        "place_label": lambda path: labels.place_label(path, members),
         "open_flags": open_flags,
         "decided_flags": found.decided_flags,
         "enumerators": names,
-        "versions": _version_changes(history),
+        "versions": _version_changes(history, members),
         "trail": found.trail,
         "photos_received": found.photos_received,
         "labels": labels,
@@ -156,7 +160,7 @@ def decide(flag_id: str) -> ResponseReturnValue:
                                               action, note or None)
     except Conflict:
         flash(_("Temuan ini sudah diputuskan sebelumnya; keputusan Anda tidak disimpan."), "error")
-        return redirect(url_for(".show", household_id=household_id) + f"#flag-{flag_id}")
+        return redirect(url_for(".show", household_id=household_id) + "#open-flags")
     except (ValidationFailed, PathError):
         return _render(household_id, region, 422, {flag_id: _(
             "Temuan ini tidak dapat dikunjungi ulang atau diterapkan lagi; pilih keputusan lain."
@@ -165,7 +169,8 @@ def decide(flag_id: str) -> ResponseReturnValue:
     if action == "accept" and version is not None:
         message += " " + _("Data DTSEN sekarang versi %(v)s.", v=version)
     flash(message, "success")
-    return redirect(url_for(".show", household_id=household_id) + f"#flag-{flag_id}")
+    # The findings' heading, where the page shows the message: the decided card is gone.
+    return redirect(url_for(".show", household_id=household_id) + "#open-flags")
 
 
 @bp.post("/kunjungan/<survey_id>/terima-semua")

@@ -14,14 +14,15 @@ from babel.dates import get_month_names
 from flask import Flask, g, request, session
 from flask_babel import Babel, get_locale
 
-from server.reconcile import periods
+from schemas.localtime import WIB as WIB
+from schemas.localtime import WIT as WIT
+from schemas.localtime import WITA as WITA
+from schemas.localtime import Zone as Zone
+from schemas.localtime import parse_timestamp as parse_timestamp
+from schemas.localtime import zone_for as zone_for
 
 LANGUAGES = {"id": "Bahasa Indonesia", "en": "English"}
 DEFAULT_LANGUAGE = "id"
-
-
-# The zones and which region lies in which: one table, shared with the period arithmetic.
-zone_for = periods.zone_for
 
 
 def select_locale() -> str:
@@ -40,16 +41,6 @@ def configure(app: Flask) -> None:
     app.jinja_env.globals["languages"] = LANGUAGES
     app.jinja_env.globals["current_language"] = lambda: str(get_locale() or DEFAULT_LANGUAGE)
     app.jinja_env.globals["request_path"] = lambda: request.full_path.rstrip("?")
-
-
-def parse_timestamp(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _lang() -> str:

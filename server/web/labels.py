@@ -33,6 +33,8 @@ SOURCE_LABELS = _translated(words.HISTORY_SOURCE)
 PHOTO_KIND_LABELS = _translated(words.PHOTO_KIND)
 PHOTO_MISSING = _l(words.PHOTO_MISSING)
 ROLE_LABELS = _translated(words.ROLE)
+AUDIT_LABELS = _translated(words.AUDIT_ACTION)
+SIGNIN_FAILURE_LABELS = _translated(words.SIGNIN_FAILURE)
 FIELD_LABELS = _translated(words.FIELD)
 LIST_CHANGE_LABELS = _translated(words.LIST_CHANGE)
 PERIOD_STATE_LABELS = _translated(words.PERIOD_STATE)
@@ -60,8 +62,12 @@ def field_name(path: str | None) -> str:
     return place.field or ("member" if place.kind == "member" else path)
 
 
-def place_label(path: str | None) -> str:
-    """`members[m1].occupation` → "Pekerjaan (anggota m1)"; None → the whole household."""
+def place_label(path: str | None, names: dict[str, str] | None = None) -> str:
+    """`members[m1].occupation` → "Pekerjaan (Siti Aminah)"; None → the whole household.
+
+    `names` holds the members' names by member_id (the registry's, and a new member's as
+    the field gave it); a member not in it is "anggota lain", never its id.
+    """
     if not path:
         return _("Seluruh keluarga")
     try:
@@ -70,10 +76,20 @@ def place_label(path: str | None) -> str:
         return path
     if place.kind != "member":
         return label(FIELD_LABELS, place.field)
+    who = (names or {}).get(place.member_id or "") or _("anggota lain")
     if place.field is None:
-        return _("Anggota Keluarga %(id)s", id=place.member_id)
-    return _("%(field)s (anggota %(id)s)", field=label(FIELD_LABELS, place.field),
-             id=place.member_id)
+        return _("Anggota Keluarga: %(name)s", name=who)
+    return _("%(field)s (%(name)s)", field=label(FIELD_LABELS, place.field), name=who)
+
+
+def member_names(*households: dict[str, Any] | None) -> dict[str, str]:
+    """member_id → name over some households' members; later households win."""
+    names: dict[str, str] = {}
+    for household in households:
+        for member in (household or {}).get("members") or ():
+            if isinstance(member, dict) and member.get("member_id") and member.get("name"):
+                names[member["member_id"]] = member["name"]
+    return names
 
 
 def show_value(field: str | None, value: Any) -> str:
@@ -121,6 +137,8 @@ def show_member(member: dict[str, Any]) -> str:
 
 
 def show_at(path: str | None, value: Any) -> str:
+    if not path and isinstance(value, str) and value in OUTCOME_LABELS:
+        return label(OUTCOME_LABELS, value)  # the whole household: a visit's outcome
     return show_value(field_name(path), value)
 
 

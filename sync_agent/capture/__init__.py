@@ -28,6 +28,8 @@ def create_app(home: Path, config: dict[str, Any] | None = None) -> Flask:
     )
     app.config.update(config or {})
 
+    from schemas.localtime import format_local
+    from schemas.validators import region_name
     from sync_agent.capture import labels
     from sync_agent.capture.lock import FormLock
     from sync_agent.capture.views import bp
@@ -37,6 +39,17 @@ def create_app(home: Path, config: dict[str, Any] | None = None) -> Flask:
 
     app.register_blueprint(bp)
     app.jinja_env.globals["L"] = labels
+    app.jinja_env.filters["waktu"] = format_local
+    app.jinja_env.filters["nama_desa"] = lambda code: (region_name(code) if code else "—") or code
+
+    @app.errorhandler(404)
+    def _not_found(error: Any) -> Any:
+        """In Indonesian, styled, with a way back: a mistyped address is no dead end."""
+        from flask import render_template
+        from werkzeug.exceptions import NotFound
+
+        ours = error.description if error.description != NotFound.description else ""
+        return render_template("not_found.html", message=ours), 404
     app.jinja_env.globals["csrf_token"] = lambda: app.config["CSRF_TOKEN"]
 
     @app.before_request

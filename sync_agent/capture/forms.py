@@ -15,7 +15,7 @@ from typing import Any
 from schemas import enums
 from schemas.shape import ASSET_FIELDS, HOUSING_FIELDS, MEMBER_DEFAULTS, TOP_FIELDS
 from schemas.shape import MEMBER_FIELDS as _MEMBER_DATA_FIELDS
-from sync_agent.capture.labels import ASSET_COUNTS, HOUSING
+from sync_agent.capture.labels import ASSET_COUNTS, FIELD, HOUSING
 
 # A member row of the form carries its key beside the schema's member fields.
 MEMBER_FIELDS = ("member_id", *_MEMBER_DATA_FIELDS)
@@ -200,3 +200,44 @@ def map_errors(errors: dict[str, list[str]], placement: Placement) -> dict[str, 
             messages if known else [f"{path}: {m}" for m in messages]
         )
     return out
+
+
+# Fields answered by picking from a list: an empty one is "wajib dipilih", not "diisi".
+_CHOSEN = {"sex", "relationship", "marital_status", "education", "disability", "status",
+           "outcome", "region_code", *HOUSING}
+
+
+def plain_errors(errors: dict[str, list[str]], values: FormValues) -> dict[str, list[str]]:
+    """Each message beside a field names that field in plain Indonesian.
+
+    An empty field says it is needed ("Jenis Kelamin wajib dipilih."), never the schema's
+    "Harus salah satu dari: M, F." or a date format; other messages get the field's name
+    in front ("Tanggal Lahir: Tanggal harus berformat ...").
+    """
+    out: dict[str, list[str]] = {}
+    for name, messages in errors.items():
+        field_name = name.rsplit(".", 1)[-1]
+        word = FIELD.get(field_name)
+        if word is None or name == "_form":
+            out[name] = messages
+            continue
+        if _form_value(values, name) == "":
+            verb = "dipilih" if field_name in _CHOSEN else "diisi"
+            out[name] = [f"{word} wajib {verb}."]
+        else:
+            out[name] = [m if m.startswith(word) else f"{word}: {_plain(m)}" for m in messages]
+    return out
+
+
+def _plain(message: str) -> str:
+    if message.startswith("Harus salah satu dari"):
+        return "pilih salah satu dari daftar."
+    return message[:1].lower() + message[1:]
+
+
+def _form_value(values: FormValues, name: str) -> str:
+    parts = name.split(".")
+    if parts[0] == "members" and len(parts) == 3 and parts[1].isdigit():
+        index = int(parts[1])
+        return values.members[index].get(parts[2], "") if index < len(values.members) else ""
+    return values.get(name)

@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import hmac
+import re
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask.typing import ResponseReturnValue
 
 from schemas.enums import PHOTO_KIND
@@ -79,6 +90,8 @@ def index() -> ResponseReturnValue:
         ]
     limit = current_app.config["LIST_LIMIT"]
     last = s.last_sync()
+    if last and not last["ok"]:
+        last = {**last, "reason": sync_words(last.get("reason") or "")}
     return render_template(
         "index.html",
         households=rows[:limit],
@@ -91,6 +104,8 @@ def index() -> ResponseReturnValue:
         last_sync=last,
         saved=request.args.get("saved"),
         open_flags=len(s.open_flags()),
+        # The zone the laptop's times read in: that of its (first) assigned village.
+        home_region=next(iter(s.assigned_villages()), None),
     )
 
 
@@ -104,6 +119,7 @@ def visit(household_id: str) -> ResponseReturnValue:
         "mode": "visit",
         "household_id": household_id,
         "registry": household,
+        "revisit_notes": _revisit_notes(household_id),
         "unsent": store().unsent_survey_of(household_id),
         "action_url": url_for(".visit", household_id=household_id),
     }
@@ -156,8 +172,56 @@ def correct(survey_id: str) -> ResponseReturnValue:
     if request.method == "GET":
         values = forms.values_from_survey(body, household)
         placement = forms.household_from_values(values, body["household_id"])[1]
-        return _render(values, forms.map_errors(rejected["errors"] or {}, placement), context)
+        errors = forms.map_errors(rejected["errors"] or {}, placement)
+        return _render(values, forms.plain_errors(errors, values), context)
     return _save(context, base_version=body.get("base_version"), replaces=survey_id)
+
+
+def _revisit_notes(household_id: str) -> list[str]:
+    """What the supervisor wrote when sending this household back (flags as last pulled)."""
+    return [f.get("resolution_note") or "" for f in store().open_flags()
+            if f.get("household_id") == household_id and f.get("status") == "revisit"]
+
+
+# What a sync's failure means for the enumerator, by the first word of its one-line reason.
+_SYNC_WORDS = {
+    "offline": "Tidak tersambung ke server (tidak ada sinyal atau server mati). "
+               "Data aman di laptop; coba lagi saat ada sinyal.",
+    "token revoked": "Token ditolak server: minta token baru ke admin, lalu jalankan "
+                     "verivali-agent init.",
+    "server error": "Server sedang bermasalah; data aman di laptop, coba lagi nanti.",
+    "busy": "Sinkronisasi lain sedang berjalan; tunggu sebentar.",
+}
+
+
+def sync_words(reason: str) -> str:
+    for start, words in _SYNC_WORDS.items():
+        if reason.startswith(start):
+            return words
+    return "Sinkronisasi gagal; data aman di laptop, coba lagi nanti."
+
+
+@bp.post("/sinkronkan")
+def sync_now() -> ResponseReturnValue:
+    """'Sinkronkan Sekarang': the same sync as `verivali-agent sync`, under the same lock."""
+    from sync_agent.scheduler import attempt_sync
+
+    _check_csrf()
+    # One retry: someone is waiting at the button; the outbox keeps everything anyway.
+    attempt = attempt_sync(current_app.config["AGENT_HOME"], client_options={"retries": 1})
+    if attempt.outcome == "ok":
+        flash("Sinkronisasi berhasil: " + _report_words(attempt.message), "ok")
+    else:
+        flash(sync_words(attempt.message), "error")
+    return redirect(url_for(".index"))
+
+
+def _report_words(summary: str) -> str:
+    """The sync summary's figures in Indonesian ("pushed 3 (acknowledged 3, ...)")."""
+    numbers = dict(re.findall(r"(pushed|acknowledged|rejected|pulled) (\d+)", summary))
+    return (f"{numbers.get('pushed', '0')} kunjungan terkirim "
+            f"({numbers.get('rejected', '0')} ditolak), "
+            f"{numbers.get('pulled', '0')} keluarga diperbarui.")
 
 
 def _save(context: dict[str, Any], base_version: int | None, replaces: str | None) -> ResponseReturnValue:
@@ -183,7 +247,8 @@ def _save(context: dict[str, Any], base_version: int | None, replaces: str | Non
             photos=_photos_sent(),
         )
     except SurveyInvalid as exc:
-        return _render(values, forms.map_errors(exc.errors, placement), context), 422
+        errors = forms.map_errors(exc.errors, placement)
+        return _render(values, forms.plain_errors(errors, values), context), 422
     return redirect(url_for(".index", saved=survey["survey_id"]))
 
 

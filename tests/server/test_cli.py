@@ -57,6 +57,7 @@ def test_every_command_explains_itself(command: tuple[str, ...]) -> None:
 )
 def test_help_as_a_subprocess(database_url: str, args: tuple[str, ...], expected: str) -> None:
     assert expected in ok(*args, "--help", database_url=database_url)
+    assert expected in ok(*args, "-h", database_url=database_url)
 
 
 # --- init and import -------------------------------------------------------------------

@@ -40,7 +40,8 @@ def test_init_pull_record_push_status(field: Field, engine, tmp_path: Path) -> N
     if sys.platform != "win32":
         assert (field.home / "token").stat().st_mode & 0o077 == 0
 
-    changed = household(HOUSEHOLDS[0])
+    changed = listing[0]["household"]  # whole: no need to read agent.db by hand
+    assert changed["members"] == household(HOUSEHOLDS[0])["members"]
     changed["members"][0]["occupation"] = "petani"
     found = field.agent("record", "--household", HOUSEHOLDS[0], "--outcome", "found",
                         "--observed", observed_file(tmp_path, changed), "--notes", "kebun")
@@ -230,3 +231,48 @@ def test_a_refusing_server_is_a_server_error(command: str, field: Field, engine)
         assert server_survey_ids(engine) == []
     finally:
         proxy.close()
+
+
+def test_init_checks_the_token_with_the_server(live_server, tmp_path: Path) -> None:
+    """A mistyped token is refused at once and nothing is written; offline init still works."""
+    from tests.conftest import free_port
+
+    home = tmp_path / "typo"
+    result = run_agent(home, "init", "--server", live_server.url, "--token", "abc")
+    assert result.returncode == 4
+    assert "does not know this token" in one_line(result.stderr) and "abc" not in result.stderr
+    assert run_agent(home, "status").returncode == 6  # not set up
+    offline = run_agent(tmp_path / "offline", "init", "--server",
+                        f"http://127.0.0.1:{free_port()}", "--token", "vv_later")
+    assert offline.returncode == 0, offline.stderr
+    assert "could not reach the server to check the token" in offline.stderr
+
+
+def test_init_with_a_good_token_says_it_was_checked(field: Field) -> None:
+    again = field.agent("init", "--server", field.url, "--token", field.token)
+    assert again.returncode == 0 and "token checked with the server: accepted" in again.stdout
+
+
+def test_push_with_nothing_to_send_and_the_server_down_is_no_success(
+        field: Field, live_server) -> None:
+    assert field.agent("pull").returncode == 0
+    assert field.agent("push").returncode == 0  # nothing to send, the server is there
+    live_server.stop()
+    result = field.agent("push", "--retries", "0")
+    assert result.returncode == 3, result.stdout
+    assert one_line(result.stderr).startswith("Error: offline")
+    assert status(field.home)["last_sync"]["ok"] is False
+
+
+def test_capture_on_a_busy_port_suggests_another(field: Field) -> None:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        result = field.agent("capture", "--port", str(port), timeout=30)
+    assert result.returncode == 6
+    assert f"port {port} is already in use" in one_line(result.stderr)
+    assert "--port" in result.stderr
+    assert field.agent("-h").returncode == 0

@@ -35,9 +35,11 @@ def test_round_trip_with_push_semantics(field: Field, engine, tmp_path: Path) ->
     assert sorted(line.split("\t")[0] for line in lines) == sorted(ids)
     assert all(line.split("\t")[1] == "accepted" for line in lines)
     assert "3 accepted" in imported.stderr and "budi" in imported.stderr
+    assert "no acknowledgement written" not in imported.stderr
 
     again = run_cli("import-bundle", str(bundle), database_url=field.database_url)
     assert again.returncode == 0
+    assert "warning: no acknowledgement written (use --ack FILE)" in again.stderr
     assert all(line.split("\t")[1] == "duplicate" for line in again.stdout.strip().splitlines())
     assert sorted(server_survey_ids(engine)) == sorted(ids)
 
@@ -47,6 +49,10 @@ def test_round_trip_with_push_semantics(field: Field, engine, tmp_path: Path) ->
     assert status(field.home)["acknowledged"] == 3
     pushed = field.agent("push")
     assert "pushed 0" in pushed.stdout
+    empty = tmp_path / "empty.vvb"
+    nothing = field.agent("export-bundle", str(empty))
+    assert nothing.returncode == 0 and "nothing waiting to be sent" in nothing.stdout
+    assert not empty.exists()
 
 
 def test_a_survey_carried_and_pushed_counts_once(field: Field, engine, tmp_path: Path) -> None:

@@ -44,6 +44,9 @@ class FakeServer:
     def pause(self, attempt: int, retry_after: float | None) -> None:
         pass
 
+    def health(self) -> bool:
+        return True
+
     # push ---------------------------------------------------------------------
     def push(self, surveys: list[dict[str, Any]], pending: int) -> list[dict[str, Any]]:
         self.push_calls.append([s["survey_id"] for s in surveys])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from schemas.labels import PROGRAM
 from server.reconcile.draft import FlagDraft, make_draft
 from server.reconcile.rules.context import RuleContext
 
@@ -24,7 +25,7 @@ def check(household: dict[str, Any], ctx: RuleContext) -> list[FlagDraft]:
     if desil is None or desil <= _LOWEST_CUTOFF or not household.get("programs"):
         return []
     over = [
-        f"{program} (desil 1–{DESIL_CUTOFF[program]})"
+        f"{PROGRAM.get(program, program)} (desil 1–{DESIL_CUTOFF[program]})"
         for program in _programs(household)
         if program in DESIL_CUTOFF and desil > DESIL_CUTOFF[program]
     ]

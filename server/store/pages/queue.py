@@ -10,11 +10,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, RowMapping, and_, func, or_, select
+from sqlalchemy import ColumnElement, Connection, RowMapping, and_, case, func, or_, select
 
 from server.store import flags as flag_store
+from server.store import jsoncol
 from server.store.regions import in_prefix, in_scope, in_scope_by_value
-from server.store.tables import flags
+from server.store.tables import flags, households
 
 QUEUE_STATUSES = ("open", "revisit")
 
@@ -26,6 +27,7 @@ class QueueFilter:
     severity: str | None = None
     min_age_days: int | None = None
     status: str = "open"
+    hide_notes: bool = False  # leave out the low-priority notes (severity info)
 
 
 @dataclass
@@ -71,6 +73,8 @@ def _conditions(prefixes: list[str] | None, flt: QueueFilter, *, with_rule: bool
         conditions.append(flags.c.severity == flt.severity)
     if flt.min_age_days:
         conditions.append(flags.c.created_at <= _cutoff(flt.min_age_days))
+    if flt.hide_notes:
+        conditions.append(flags.c.severity != "info")
     return conditions
 
 
@@ -136,3 +140,63 @@ def villages(conn: Connection, prefixes: list[str] | None, status: str = "open")
         .order_by(flags.c.region_code)
     )
     return [(r[0], r[1]) for r in rows]
+
+
+def _severity_count(severity: str) -> ColumnElement[Any]:
+    return func.sum(case((flags.c.severity == severity, 1), else_=0))
+
+
+def households_page(conn: Connection, prefixes: list[str] | None, flt: QueueFilter, *,
+                    offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """One page of the households with flags under the filter, and how many there are.
+
+    Most severe first (any error, then any warning), then the oldest finding first: the
+    household a supervisor should open next is on top. Paged by offset, since a regency
+    has a few thousand such households and the page number is what a supervisor reads.
+    """
+    conditions = _conditions(prefixes, flt)
+    errors, warnings, notes = (_severity_count(s) for s in ("error", "warning", "info"))
+    oldest = func.min(flags.c.created_at)
+    rank = case((errors > 0, 0), (warnings > 0, 1), else_=2)
+    # One pass over the flags: the window count gives the number of households with the
+    # page (a separate COUNT would group every open flag of the regency a second time).
+    rows = conn.execute(
+        select(flags.c.household_id, func.min(flags.c.region_code).label("region_code"),
+               errors.label("errors"), warnings.label("warnings"), notes.label("notes"),
+               oldest.label("oldest"), func.count().over().label("total"))
+        .where(*conditions).group_by(flags.c.household_id)
+        .order_by(rank, oldest, flags.c.household_id).offset(offset).limit(limit)
+    ).mappings().all()
+    if rows:
+        total = rows[0]["total"]
+    else:  # past the last page: count on its own
+        counted = select(flags.c.household_id).where(*conditions).group_by(flags.c.household_id)
+        total = conn.execute(select(func.count()).select_from(counted.subquery())).scalar() or 0
+    heads = head_names(conn, [r["household_id"] for r in rows])
+    return [{**{k: v for k, v in r.items() if k != "total"},
+             "head_name": heads.get(r["household_id"])} for r in rows], total
+
+
+def head_names(conn: Connection, household_ids: list[str]) -> dict[str, str]:
+    """The name of each household's head in the registry (a proposal has none yet)."""
+    return {household_id: people[""] for household_id, people in
+            member_names(conn, household_ids).items() if "" in people}
+
+
+def member_names(conn: Connection, household_ids: list[str]) -> dict[str, dict[str, str]]:
+    """household_id → member_id → name in the registry, the head also under ""."""
+    if not household_ids:
+        return {}
+    rows = conn.execute(
+        select(households.c.household_id, households.c.body)
+        .where(households.c.household_id.in_(household_ids))
+    )
+    names: dict[str, dict[str, str]] = {}
+    for household_id, body in rows:
+        people = names.setdefault(household_id, {})
+        for member in jsoncol.loads(body).get("members") or []:
+            if member.get("name"):
+                people[member["member_id"]] = member["name"]
+                if member.get("relationship") == "head":
+                    people.setdefault("", member["name"])
+    return names

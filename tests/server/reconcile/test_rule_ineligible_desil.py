@@ -36,4 +36,4 @@ def test_message_names_each_program_over_its_cut_off() -> None:
     assert draft.severity == "warning"
     assert draft.message == "Desil di atas batas program: PKH (desil 1–4)."
     [draft] = check(7, "PKH", "PBI_JK")
-    assert draft.message == "Desil di atas batas program: PBI_JK (desil 1–5), PKH (desil 1–4)."
+    assert draft.message == "Desil di atas batas program: PBI-JK (desil 1–5), PKH (desil 1–4)."

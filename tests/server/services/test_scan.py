@@ -119,3 +119,37 @@ def nik_of(flag: dict[str, Any], regency: list[tuple[dict[str, Any], str | None]
             return {m["nik"] for m in household["members"]
                     if flag["path"] == f"members[{m['member_id']}].nik"}
     return set()
+
+
+ADMIN = {"name": "admin", "role": "admin", "regions": []}
+
+
+def test_scan_does_not_raise_again_what_a_supervisor_rejected(database_url, engine, regency):
+    """A decision sticks: the same finding on unchanged data stays decided; new data raises it."""
+    from server.services.review import resolve_flag
+
+    scan(database_url)
+    before = scan_flags(engine)
+    kinds = {kind: household for household, kind in regency if kind}
+    high_desil = kinds["pkh_high_desil"]
+    (rejected_id,) = [flag_id for flag_id, f in before.items()
+                      if (f["household_id"], f["rule"]) == (high_desil["household_id"],
+                                                             "INELIGIBLE_DESIL")]
+    with transaction(engine) as conn:
+        resolve_flag(conn, ADMIN, rejected_id, "reject", "sudah dicek, benar")
+    assert scan(database_url) == (COUNT, 0, len(before) - 1, 0)
+    assert {f["status"] for f in scan_flags(engine).values() if
+            (f["household_id"], f["rule"]) == (high_desil["household_id"],
+                                               "INELIGIBLE_DESIL")} == {"rejected"}
+
+    # New evidence: the registry's desil changes but is still too high, so it is raised again.
+    with transaction(engine) as conn:
+        household_store.save_version(conn, {**high_desil, "desil": high_desil["desil"] + 1
+                                            if high_desil["desil"] < 10 else 9},
+                                     source="import")
+    scanned, raised, kept, closed = scan(database_url)
+    assert raised == 1
+    statuses = sorted(f["status"] for f in scan_flags(engine).values() if
+                      (f["household_id"], f["rule"]) == (high_desil["household_id"],
+                                                         "INELIGIBLE_DESIL"))
+    assert statuses == ["open", "rejected"]

@@ -154,3 +154,33 @@ def test_marking_a_laptop_lost_on_the_user_page(client, engine, world):
             == [("user.token_lost", "ani")]
         assert conn.execute(select(lost_tokens.c.token_hash)).scalar() == token_hash
     assert 'id="mark-lost"' not in client.get("/admin/pengguna/budi").get_data(as_text=True)
+
+
+def test_reassign_a_village_without_listing_households(client, engine, world):
+    """Moving a whole village's work needs only the village, not the household ids."""
+    seed.make_web_user(engine, "rina", "enumerator")
+    seed.signin(client, "ani")
+    assert seed.post(client, "/admin/penugasan/tugaskan",
+                     {"enumerator": "rina", "regions": seed.VILLAGE_A}).status_code == 302
+    response = seed.post(client, "/admin/penugasan/pindahkan",
+                         {"from_enumerator": "rina", "to_enumerator": "budi",
+                          "regions": seed.VILLAGE_A})
+    assert response.status_code == 302, response.get_data(as_text=True)
+    with reading(engine) as conn:
+        rina = user_store.by_name(conn, "rina")
+        held = conn.execute(assignments.select().where(
+            assignments.c.enumerator_id == rina["user_id"])).all()
+    assert {r.status for r in held} == {"cancelled"} and len(held) == 2
+
+
+def test_a_users_history_in_words_with_the_address(client, app, world):
+    """Sign-ins read 'Masuk' / 'Gagal masuk' with where they came from, not audit codes."""
+    other = app.test_client()
+    assert seed.signin(other, "sari", "salah-sandi-1234").status_code == 401
+    seed.signin(other, "sari")
+    seed.signin(client, "ani")
+    page = client.get("/admin/pengguna/sari").get_data(as_text=True)
+    history = page.split("Riwayat", 1)[1]
+    assert "Gagal masuk (nama atau kata sandi salah)" in history and ">Masuk<" in history
+    assert "127.0.0.1" in history
+    assert "signin." not in re.sub(r'data-action="[^"]*"', "", history)

@@ -59,18 +59,23 @@ def test_supervisor_reviews_a_household(world, live_server, browser_page) -> Non
     page.select_option("#f-aturan", "FIELD_CHANGED")
     page.click("#queue-filter button.primary")
     page.wait_for_url(re.compile(r".*aturan=FIELD_CHANGED.*"))
-    rows = page.locator("#queue-table tbody tr[data-flag]")
-    assert rows.count() == 3
+    rows = page.locator("#household-queue tbody tr[data-household]")
+    assert rows.count() == 1  # the queue is by household: one family, three findings
     assert page.locator("#queue-total").inner_text() == "3"
 
     # Open the household from the queue.
     rows.first.locator("a").click()
     page.wait_for_url(re.compile(rf".*/keluarga/{household_id}.*"))
     assert page.locator("#registry-version").inner_text() == "1"
-    assert page.locator('#side-by-side tr.differs').count() == 3
+    # The differences first; the whole record only on request.
+    assert page.locator('#differences tr.differs').count() == 3
+    assert not page.locator("#full-compare").is_visible()
+    page.click("#all-data summary")
+    assert page.locator("#full-compare").is_visible()
+    assert page.locator('#full-compare tr[data-path]').count() > 20
 
     # Accept the occupation, reject the floor with a reason.
-    occupation = page.locator("article.flag-card", has_text="Pekerjaan (anggota m1)")
+    occupation = page.locator("article.flag-card", has_text="Pekerjaan (")
     occupation.locator("button[value=accept]").click()
     page.wait_for_selector(".flash-success")
     assert "versi 2" in page.locator(".flash-success").inner_text()

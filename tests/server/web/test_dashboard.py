@@ -68,6 +68,17 @@ def test_sync_health_shows_silent_enumerators(client, engine, world):
     assert "0 petugas diam" in relaxed
     bad = client.get("/dasbor?wilayah=181101&diam=abc").get_data(as_text=True)
     assert "Jumlah hari harus" in bad
+    assert "Diam 5 hari" in table
+
+
+def test_an_enumerator_who_never_synced_is_no_alarm(client, engine, world):
+    """Created a minute ago, no laptop yet: 'Belum pernah sinkron', not red, not counted."""
+    seed.signin(client, "sari")
+    page = client.get("/dasbor?wilayah=181101").get_data(as_text=True)
+    table = re.search(r'id="sync-table">(.*?)</table>', page, re.S).group(1)
+    assert 'data-enumerator="budi" data-sync="never"' in table
+    assert "Belum pernah sinkron" in table and 'class="silent"' not in table
+    assert "0 petugas diam" in page
 
 
 def test_dashboard_in_english(client, world):
@@ -75,3 +86,14 @@ def test_dashboard_in_english(client, world):
     client.get("/bahasa/en")
     page = client.get("/dasbor?wilayah=181101").get_data(as_text=True)
     assert "Verification progress" in page and "Sync health" in page
+
+
+def test_region_pickers_offer_names_and_still_take_codes(client, world):
+    """The region boxes list kecamatan and desa by name; a typed code still works."""
+    seed.signin(client, "sari")
+    page = client.get("/dasbor?wilayah=181101").get_data(as_text=True)
+    picker = re.search(r'<datalist id="my-regions">(.*?)</datalist>', page, re.S).group(1)
+    assert '<option value="18.11.01.2001">Wiralaga I · Mesuji</option>' in picker
+    exports = client.get("/ekspor").get_data(as_text=True)
+    assert "Wiralaga I · Mesuji" in exports
+    assert client.get("/dasbor?wilayah=18.11.01.2001").status_code == 200

@@ -40,9 +40,10 @@ def capture_url(field: Field) -> Iterator[str]:
     while True:
         assert process.poll() is None, process.stderr.read() if process.stderr else ""
         try:
-            if requests.get(url + "/", timeout=1).status_code == 200:
+            # The first page loads the region names: allow it a few seconds on a busy machine.
+            if requests.get(url + "/", timeout=10).status_code == 200:
                 break
-        except requests.ConnectionError:
+        except requests.RequestException:
             pass
         assert time.monotonic() < deadline, "capture form did not start"
         time.sleep(0.1)
@@ -142,3 +143,31 @@ def test_add_and_remove_photos_before_saving(field: Field, capture_url: str,
     with Image.open(photo_bytes(field.home, photos[0]["photo_id"])) as front:
         assert front.size == (800, 1600)  # the tall one, shrunk: the wide one was removed
     assert status(field.home)["photos_waiting"] == 2
+
+
+@pytest.mark.parametrize("size", [(1366, 768), (400, 800)])
+def test_sync_now_from_the_form_and_no_sideways_scroll(
+        field: Field, engine, capture_url: str, size: tuple[int, int]) -> None:
+    """Record a visit from the CLI, press 'Sinkronkan Sekarang': it reaches the server."""
+    from playwright.sync_api import sync_playwright
+
+    assert field.agent("record", "--household", HOUSEHOLDS[1], "--outcome",
+                       "refused").returncode == 0
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        try:
+            page = browser.new_page(viewport={"width": size[0], "height": size[1]})
+            page.goto(capture_url + "/")
+            assert page.inner_text("#count-pending") == "1"
+            page.click("#sync-now")
+            page.wait_for_selector("#sync-result")
+            assert "Sinkronisasi berhasil: 1 kunjungan terkirim" in page.inner_text("#sync-result")
+            assert page.inner_text("#count-pending") == "0"
+            assert "WIB" in page.inner_text("#last-sync")
+            for path in ("/", f"/keluarga/{HOUSEHOLDS[0]}", "/usulan-baru", "/tidak-ada"):
+                page.goto(capture_url + path)
+                wide = page.evaluate("document.documentElement.scrollWidth - innerWidth")
+                assert wide <= 0, (path, wide)
+        finally:
+            browser.close()
+    assert len(server_survey_ids(engine)) == 1

@@ -109,7 +109,22 @@ def test_errors_show_next_to_the_field_and_nothing_is_saved(client: Any, home: P
     assert response.status_code == 422
     errors = errors_of(response.get_data(as_text=True))
     assert errors["members.0.nik"] == "NIK harus tepat 16 angka."
-    assert errors["desil"] == "Harus berupa bilangan bulat."
+    assert errors["desil"] == "Desil: harus berupa bilangan bulat."
+    assert outbox(home) == []
+
+
+def test_a_new_members_empty_fields_are_named_in_plain_words(client: Any, home: Path) -> None:
+    """Not "Harus salah satu dari: M, F." nor a date format for an empty date."""
+    fields = form_of(client.get(f"/keluarga/{H1}").get_data(as_text=True))
+    page = client.post(f"/keluarga/{H1}", data={**fields, "action": "add_member"})
+    fields = form_of(page.get_data(as_text=True))
+    fields.update({"members.2.name": "Bayi Aminah", "action": "save"})
+    response = client.post(f"/keluarga/{H1}", data=fields)
+    assert response.status_code == 422
+    errors = errors_of(response.get_data(as_text=True))
+    assert errors["members.2.sex"] == "Jenis Kelamin wajib dipilih."
+    assert errors["members.2.birth_date"] == "Tanggal Lahir wajib diisi."
+    assert errors["members.2.relationship"] == "Hubungan dengan Kepala Keluarga wajib dipilih."
     assert outbox(home) == []
 
 
@@ -195,3 +210,58 @@ def test_the_form_needs_nothing_from_the_internet(client: Any) -> None:
         html = client.get(path).get_data(as_text=True)
         assert not re.search(r'(src|href)="(https?:)?//', html), path
     assert client.get("/static/style.css").status_code == 200
+
+
+def test_the_supervisors_revisit_note_heads_the_form(client: Any, home: Path) -> None:
+    store = open_store(home)
+    try:
+        with store.write():
+            store.apply_pull_page([{"seq": 9, "kind": "flag", "flag": {
+                "flag_id": "f-1", "household_id": H1, "survey_id": "s-1", "rule": "FIELD_CHANGED",
+                "severity": "warning", "path": "housing.floor", "status": "revisit",
+                "message": "Data lapangan berbeda", "resolution_note": "Mohon cek ulang lantai"}}], 1)
+    finally:
+        store.close()
+    page = client.get(f"/keluarga/{H1}").get_data(as_text=True)
+    assert 'id="revisit-note"' in page and "Mohon cek ulang lantai" in page
+    assert page.index("Mohon cek ulang lantai") < page.index('enctype="multipart/form-data"')
+
+
+def test_the_list_reads_village_names_and_local_times(client: Any) -> None:
+    index = client.get("/").get_data(as_text=True)
+    households = index.split('class="households"', 1)[1]
+    assert f"<td>{VILLAGE}</td>" not in households  # a name, not the bare code
+    assert re.search(r"<td>[A-Z][a-z]+", households.split("Kepala Keluarga", 1)[1])
+
+
+def test_sync_now_runs_the_sync_and_says_how_it_went(client: Any, home: Path) -> None:
+    """No server at the address: the button answers in Indonesian, and the visit stays."""
+    index = client.get("/").get_data(as_text=True)
+    token = form_of(index)["csrf_token"]
+    response = client.post("/sinkronkan", data={"csrf_token": token}, follow_redirects=True)
+    page = response.get_data(as_text=True)
+    assert 'id="sync-result"' in page and "Tidak tersambung ke server" in page
+    assert "gagal: Tidak tersambung" in page  # the last sync, in words too
+    assert client.post("/sinkronkan", data={"csrf_token": "x"}).status_code == 400
+
+
+def test_an_unknown_household_gets_a_styled_page_with_a_way_back(client: Any) -> None:
+    response = client.get("/keluarga/tidak-ada")
+    assert response.status_code == 404
+    page = response.get_data(as_text=True)
+    assert 'id="not-found"' in page and "Kembali ke Daftar Keluarga" in page
+    assert "Keluarga tidak ada di salinan lokal." in page
+    assert "Not Found" not in page
+    assert "Not Found" not in client.get("/tidak-ada").get_data(as_text=True)
+
+
+def test_flags_text_shows_the_revisit_note() -> None:
+    from sync_agent.report import flags_text
+
+    text = flags_text([{"household_id": H1, "rule": "FIELD_CHANGED", "severity": "warning",
+                        "status": "revisit", "path": "housing.floor", "message": "Beda",
+                        "resolution_note": "Mohon cek ulang lantai"},
+                       {"household_id": H1, "rule": "NIK_INVALID", "severity": "error",
+                        "status": "open", "path": None, "message": "NIK"}])
+    assert "revisit requested: Mohon cek ulang lantai" in text
+    assert text.count("revisit requested") == 1

@@ -74,14 +74,15 @@ class Server:
 
 
 @contextmanager
-def live_server(database_url: str, threads: int = 8) -> Iterator[Server]:
+def live_server(database_url: str, threads: int = 8,
+                extra_args: list[str] | None = None) -> Iterator[Server]:
     """A real `verivali-server serve` subprocess on a loopback port."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "VERIVALI_DATABASE_URL": database_url, "VERIVALI_SECRET_KEY": "bench"}
     process = subprocess.Popen(
         [str(BIN / "verivali-server"), "serve", "--port", str(port), "--threads", str(threads),
-         "--no-nightly-scan"],
+         "--no-nightly-scan", *(extra_args or [])],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:

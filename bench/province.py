@@ -45,7 +45,7 @@ from scan_registry import run_scan
 
 from server.demo.data import generate_households
 from server.services.registry_import.files import write_jsonl
-from server.store import feed
+from server.store import feed, progress
 from server.store import users as user_store
 from server.store.db import make_engine, reading, transaction
 from server.store.schema import create_all
@@ -191,6 +191,7 @@ def assign(engine: Any, plan: dict[str, list[str]], region: str) -> dict[str, st
                                        user["user_id"]) for r in rows]
                                + [("household", h, h, None) for h in plan[name]])
     with transaction(engine) as conn:
+        progress.mark_all(conn)  # assignments written around the store's writers
         user_store.create(conn, "pengawas", "supervisor", [region])
         user_store.set_password(conn, "pengawas", PASSWORD)
     return tokens

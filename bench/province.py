@@ -280,13 +280,16 @@ def pages(session: requests.Session, server_url: str, team: dict[str, Any], runs
         ("household page", f"/keluarga/{household}"),
     ):
         times = []
-        for _ in range(runs + 1):  # the first run warms caches and is left out
+        # The first view warms caches (and recounts the villages the push marked): shown
+        # beside the median, left out of it.
+        for _ in range(runs + 1):
             started = time.perf_counter()
             answer = session.get(server_url + path)
             times.append(time.perf_counter() - started)
             assert answer.status_code == 200, (path, answer.status_code)
         median = statistics.median(times[1:]) * 1000
-        table.add(label, f"{median:.0f} ms median", "<= 300 ms", median <= 300)
+        table.add(label, f"{median:.0f} ms median, first {times[0] * 1000:.0f} ms",
+                  "<= 300 ms", median <= 300)
 
 
 def server_memory(pid: int) -> tuple[float, float]:

@@ -320,7 +320,7 @@ def exports(session: requests.Session, server: Any, team: dict[str, Any], table:
         print(f"    server peak RSS before {before:.0f} MB, after {after:.0f} MB")
 
 
-def database_size(url: str, count: int, table: Table) -> None:
+def database_bytes(url: str) -> int:
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         size = sum(p.stat().st_size for p in path.parent.glob(path.name + "*"))
@@ -331,7 +331,7 @@ def database_size(url: str, count: int, table: Table) -> None:
         with engine.connect() as conn:
             size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
         engine.dispose()
-    table.add("database size", f"{size / 1e9:.2f} GB, {size / count / 1e3:.1f} KB/hh")
+    return int(size)
 
 
 def main() -> None:
@@ -358,13 +358,18 @@ def main() -> None:
             print(f"  team of {len(team['plan'])} enumerators assigned in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
             extra = ["--workers", str(args.workers)] if args.workers else []
+            before_push = database_bytes(url)
+            table.add("database size", f"{before_push / 1e9:.2f} GB, "
+                      f"{before_push / args.households / 1e3:.1f} KB/hh")
             with live_server(url, extra_args=extra) as server:
                 pulls(server.url, team, table)
                 push(server.url, url, team, table)
+                grown = database_bytes(url) - before_push
+                table.add("database growth per pushed survey",
+                          f"{grown / PUSHERS / PUSHED / 1e3:.1f} KB")
                 session = signed_in(server.url)
                 pages(session, server.url, team, args.runs, table)
                 exports(session, server, team, table)
-            database_size(url, args.households, table)
     print(f"load average at the end {os.getloadavg()[0]:.1f}")
     table.print()
 

@@ -24,16 +24,7 @@ from server.store import feed
 from server.store import households as household_store
 from server.store import users as user_store
 from server.store.db import reading, transaction
-from tests.factories import household, survey
-
-VILLAGE = "1811012001"
-
-
-def family(number: int) -> dict[str, Any]:
-    body = household(f"{VILLAGE}-{number:06d}")
-    for index, member in enumerate(body["members"]):
-        member["nik"] = member["nik"][:12] + f"{number % 1000:03d}{index}"
-    return body
+from tests.factories import family, survey
 
 
 def user(conn: Any, name: str, role: str = "enumerator") -> dict[str, Any]:

@@ -4,8 +4,6 @@ flight while the dashboard recounts is counted by the next view, never lost."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from sqlalchemy import Engine, func, select
 
@@ -17,14 +15,7 @@ from server.store import progress
 from server.store import users as user_store
 from server.store.db import reading, transaction
 from server.store.tables import assignments, households
-from tests.factories import OTHER_VILLAGE, VILLAGE, household, survey
-
-
-def family(number: int, village: str = VILLAGE) -> dict[str, Any]:
-    body = household(f"{village}-{number:06d}", region=village)
-    for index, member in enumerate(body["members"]):
-        member["nik"] = member["nik"][:12] + f"{number % 1000:03d}{index}"
-    return body
+from tests.factories import OTHER_VILLAGE, VILLAGE, family, survey
 
 
 def kept(engine: Engine) -> tuple[dict[str, dict[str, int]], set[tuple[str, int, int]]]:

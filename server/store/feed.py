@@ -65,13 +65,17 @@ _LATER = select(changes.c.seq, changes.c.entity_id, changes.c.enumerator_id).whe
 # and assignment and flag changes addressed to them (the log by enumerator). Two indexed
 # reads whose cost follows what the caller holds, not the length of the log.
 _RANGE = (changes.c.seq > bindparam("after"), changes.c.seq <= bindparam("high"))
+# Grouped by household_id (a household change names its household twice): grouped by
+# (kind, entity_id), SQLite walked every household change in the log through the kind
+# index to get that order for free, instead of starting from the caller's assignments.
 _ASSIGNED_HOUSEHOLD_CHANGES = (
-    select(func.max(changes.c.seq).label("seq"), changes.c.kind, changes.c.entity_id)
+    select(func.max(changes.c.seq).label("seq"), changes.c.kind,
+           changes.c.household_id.label("entity_id"))
     .select_from(assignments)
     .join(changes, changes.c.household_id == assignments.c.household_id)
     .where(assignments.c.enumerator_id == bindparam("user_id"),
            assignments.c.status != "cancelled", changes.c.kind == "household", *_RANGE)
-    .group_by(changes.c.kind, changes.c.entity_id)
+    .group_by(changes.c.household_id, changes.c.kind)
 )
 _ADDRESSED_CHANGES = (
     select(func.max(changes.c.seq).label("seq"), changes.c.kind, changes.c.entity_id)

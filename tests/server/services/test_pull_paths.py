@@ -183,3 +183,18 @@ def test_writers_at_once_never_make_a_pull_skip_a_change(
     fresh, _ = held(engine, ani["user_id"], None, 1000, WALKED, monkeypatch)
     assert len([k for k in fresh if k[0] == "household"]) == len(ids)
     assert {k: v for k, v in state.items() if k in fresh} == fresh
+
+
+def test_sqlite_reads_the_callers_share_from_their_assignments(engine: Engine) -> None:
+    """Without table statistics SQLite picks the plan from the indexes alone: it must start
+    from the caller's assignments, not walk the log's household changes."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("the plan checked is SQLite's")
+    compiled = feed._CALLER_PAGE.compile(dialect=engine.dialect)
+    params = compiled.construct_params({"user_id": 1, "after": 0, "high": 10, "size": 5})
+    with reading(engine) as conn:
+        plan = " | ".join(row[3] for row in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN " + str(compiled),
+            tuple(params[key] for key in compiled.positiontup or [])))
+    assert "ix_assignments_enumerator" in plan and "ix_changes_household" in plan, plan
+    assert "ix_changes_kind_entity" not in plan, plan

@@ -298,10 +298,16 @@ def pages(session: requests.Session, server_url: str, team: dict[str, Any], runs
 
 
 def server_memory(pid: int) -> tuple[float, float]:
-    """(RSS now, peak RSS) of the server process in MB, from /proc."""
-    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text()
-                  .splitlines() if ":" in line)
-    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+    """(RSS now, peak RSS) in MB of the server process, or of its largest worker process
+    (gunicorn), from /proc."""
+    peaks = []
+    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    for process in [str(pid), *children]:
+        fields = dict(line.split(":", 1) for line in Path(f"/proc/{process}/status")
+                      .read_text().splitlines() if ":" in line)
+        peaks.append((int(fields["VmRSS"].split()[0]) / 1024,
+                      int(fields["VmHWM"].split()[0]) / 1024))
+    return max(now for now, _ in peaks), max(peak for _, peak in peaks)
 
 
 def exports(session: requests.Session, server: Any, team: dict[str, Any], table: Table) -> None:

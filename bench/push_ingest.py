@@ -74,28 +74,29 @@ class Server:
 
 
 @contextmanager
-def live_server(database_url: str, threads: int = 8) -> Iterator[Server]:
+def live_server(database_url: str, threads: int = 8,
+                extra_args: list[str] | None = None) -> Iterator[Server]:
     """A real `verivali-server serve` subprocess on a loopback port."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "VERIVALI_DATABASE_URL": database_url, "VERIVALI_SECRET_KEY": "bench"}
     process = subprocess.Popen(
         [str(BIN / "verivali-server"), "serve", "--port", str(port), "--threads", str(threads),
-         "--no-nightly-scan"],
+         "--no-nightly-scan", *(extra_args or [])],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120
         while True:
             if process.poll() is not None:
                 raise RuntimeError("server exited: " + process.stderr.read().decode()[-2000:])
             try:
-                if requests.get(url + "/api/v1/health", timeout=1).ok:
+                if requests.get(url + "/api/v1/health", timeout=5).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not up yet, or slow on a busy machine
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("server did not start in 30 s")
+                raise RuntimeError("server did not start in 120 s")
             time.sleep(0.1)
         yield Server(url, process.pid)
     finally:

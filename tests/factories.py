@@ -41,6 +41,14 @@ def household(household_id: str = "1811012001-000001", region: str = VILLAGE, **
     return body
 
 
+def family(number: int, village: str = VILLAGE) -> dict[str, Any]:
+    """`household` number `number` of `village`, its members' NIKs held by no other family."""
+    body = household(f"{village}-{number:06d}", region=village)
+    for index, member in enumerate(body["members"]):
+        member["nik"] = member["nik"][:12] + f"{number % 1000:03d}{index}"
+    return body
+
+
 def survey(
     base: dict[str, Any],
     *,

@@ -1,8 +1,8 @@
 """The dashboard's figures for one region prefix, read side by side.
 
-The two passes over the households of a regency (progress, sync health) are
-independent: each runs on its own read connection in a thread while the small flag
-queries run on a third, so the page costs the longer pass, not the sum.
+The villages whose counts changed since the last view are recounted first (one short
+write transaction, `store.progress`); then the reads (progress, sync health, the flag
+queries) run side by side on read connections of their own.
 """
 
 from __future__ import annotations
@@ -15,10 +15,11 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from server.services.scope import scope
-from server.store.db import reading
+from server.store.db import reading, transaction
 from server.store.pages import dashboard as queries
 from server.store.pages.dashboard import EnumeratorHealth
 from server.store.pages.dashboard import Progress as Progress
+from server.store.progress import refresh as refresh_progress
 
 T = TypeVar("T")
 
@@ -48,6 +49,10 @@ def _read(engine: Engine, query: Callable[..., T], *args: Any) -> T:
 
 
 def figures(engine: Engine, prefix: str, silent_days: int) -> Figures:
+    # Recount first the villages whose counts changed since the last view (a few at a
+    # time while the field works; every village once after an import or an upgrade).
+    with transaction(engine) as conn:
+        refresh_progress(conn, prefix)
     with ThreadPoolExecutor(max_workers=2) as pool:
         progress_job = pool.submit(_read, engine, queries.village_progress, prefix)
         health_job = pool.submit(_read, engine, queries.sync_health, prefix, silent_days)

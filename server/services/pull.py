@@ -10,6 +10,13 @@ an older backup of the same database: the instance id is the same, and once new 
 have pushed the seq past the agent's cursor the number alone looks valid, but the rows
 behind it are other rows, so the fingerprint differs and the agent starts over instead of
 silently skipping what was written after the restore.
+
+Finding the caller's changes: close to the high-water mark (the usual incremental pull)
+the log is walked from the cursor; far from it (a first pull, a pull after
+`cursor_expired`, a cursor behind a big import) the caller's share is read through the
+indexes, so the cost follows what the enumerator receives, not the log's length. Both
+answer alike (tests/server/services/test_pull_paths.py); the cursor is computed the same
+way for both, so the in-flight-writer guarantee of `feed.visible_high_water` holds.
 """
 
 from __future__ import annotations
@@ -27,6 +34,9 @@ from server.store import households as household_store
 from server.store.schema import instance_id
 
 MIN_WINDOW = 500  # change rows read per step, however small the page
+# Above this many change rows between the cursor and the high-water mark, a pull reads the
+# caller's share through the indexes instead of walking the log (the two answer alike).
+WALK_LIMIT = 5000
 
 
 def parse_cursor(conn: Connection, cursor: str | None) -> int:
@@ -58,18 +68,14 @@ def pull(conn: Connection, user_id: int, cursor: str | None, limit: int) -> dict
     after = parse_cursor(conn, cursor)
     first = after == 0
     high = feed.visible_high_water(conn)
-    rows = _page_rows(conn, user_id, after, high, limit)
+    walked = high - after <= WALK_LIMIT
+    rows = (_walked_rows if walked else _indexed_rows)(conn, user_id, after, high, limit)
     has_more = len(rows) > limit
     rows = rows[:limit]
     # Past the page's last row when more remain; else everything up to `high` was seen.
     end = rows[-1].seq if has_more else max(high, after)
-    # Answer each entity once, at the position of its last change: in this page, or in a
-    # later page when it changes again before `high` (so a first pull carries a household
-    # once, not once for its import and again for its assignment).
-    last_seq = {(r.kind, r.entity_id): r.seq for r in rows}
-    if has_more:
-        last_seq.update(_changed_later(conn, user_id, rows, end, high))
-    rows = [r for r in rows if last_seq[(r.kind, r.entity_id)] == r.seq]
+    if walked:
+        rows = _last_changes(conn, user_id, rows, end, high, has_more)
     current = _current(conn, rows)
     out: list[dict[str, Any]] = []
     for row in rows:
@@ -79,14 +85,33 @@ def pull(conn: Connection, user_id: int, cursor: str | None, limit: int) -> dict
     return {"changes": out, "cursor": make_cursor(conn, end), "has_more": has_more}
 
 
-def _page_rows(conn: Connection, user_id: int, after: int, high: int, limit: int) -> list[Any]:
+def _last_changes(
+    conn: Connection, user_id: int, rows: list[Any], end: int, high: int, has_more: bool
+) -> list[Any]:
+    """Each entity of a walked page once, at the position of its last change: in this page,
+    or in a later page when it changes again before `high` (so a first pull carries a
+    household once, not once for its import and again for its assignment)."""
+    last_seq = {(r.kind, r.entity_id): r.seq for r in rows}
+    if has_more:
+        last_seq.update(_changed_later(conn, user_id, rows, end, high))
+    return [r for r in rows if last_seq[(r.kind, r.entity_id)] == r.seq]
+
+
+def _indexed_rows(conn: Connection, user_id: int, after: int, high: int, limit: int) -> list[Any]:
+    """The first `limit + 1` of the caller's changes in (after, high], each entity at its
+    last change, read through the indexes: the cost follows what the caller holds (a first
+    pull, or a cursor far behind a big import), not the length of the log."""
+    return list(feed.caller_changes(conn, user_id, after, high, limit + 1))
+
+
+def _walked_rows(conn: Connection, user_id: int, after: int, high: int, limit: int) -> list[Any]:
     """The first `limit + 1` changes in (after, high] for this enumerator, in seq order.
 
     The change log is walked by its primary key a window at a time and the caller's rows
     picked out here: households assigned to them, and assignments and flags addressed to
-    them. Asked as one OR in SQL, SQLite fetched every household change in the log through
-    the kind index and sorted them, on every page, so a first pull of 10,000 households
-    spent most of its time there and an empty pull still read the whole log.
+    them. Cheap when the cursor is close to `high` (the usual incremental pull); asked as
+    one OR in SQL, SQLite fetched every household change in the log through the kind index
+    and sorted them, on every page.
     """
     picked: list[Any] = []
     while len(picked) <= limit and after < high:

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select
 
-from server.store import feed
+from server.store import feed, progress
 from server.store.tables import assignments, households
 from server.timeutil import now_iso
 
@@ -38,6 +38,7 @@ def assign_households(
     """Open an assignment for each household not already open for this enumerator."""
     at = now_iso()
     created = 0
+    touched: list[str] = []
     for household_id in household_ids:
         existing = conn.execute(
             select(assignments.c.assignment_id, assignments.c.status).where(
@@ -70,7 +71,9 @@ def assign_households(
             )
         feed.emit(conn, "assignment", assignment_id, household_id, enumerator_id)
         feed.emit(conn, "household", household_id, household_id)
+        touched.append(household_id)
         created += 1
+    progress.mark_villages_of(conn, touched)
     return created
 
 
@@ -99,6 +102,7 @@ def cancel(conn: Connection, assignment_id: str) -> None:
         .values(status="cancelled", updated_at=now_iso())
     )
     feed.emit(conn, "assignment", assignment_id, row["household_id"], row["enumerator_id"])
+    progress.mark_villages_of(conn, [row["household_id"]])
 
 
 def is_assigned(conn: Connection, enumerator_id: int, household_id: str, *, ever: bool) -> bool:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import BindParameter, Connection, bindparam, func, select, tuple_
 
-from server.store import bulk, feed, jsoncol
+from server.store import bulk, feed, jsoncol, progress
 from server.store.tables import household_versions, households, members
 from server.timeutil import now_iso
 
@@ -209,6 +209,8 @@ def write_versions(
         [(f.household_id, f.region_code, 1, f.text, f.digest, "unverified", at) for f in new],
     )
     if changed:
+        # The villages they lie in before the update: a moved household leaves one.
+        progress.mark_villages_of(conn, [f.household_id for f, _ in changed])
         bulk.update_rows(
             conn, households, ("region_code", "version", "body", "content_hash", "updated_at"),
             "household_id",
@@ -231,6 +233,7 @@ def write_versions(
         [(f.household_id, *member) for f, _ in stored for member in f.members],
     )
     feed.emit_households(conn, [f.household_id for f, _ in stored], at)
+    progress.mark_villages(conn, (f.region_code for f, _ in stored))
 
 
 def set_verification(
@@ -240,6 +243,7 @@ def set_verification(
         _SET_VERIFICATION,
         {"id_": household_id, "state_": state, "survey_id_": survey_id, "at_": at},
     )
+    progress.mark_villages_of(conn, [household_id])
 
 
 def set_verification_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -249,6 +253,7 @@ def set_verification_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
         "household_id",
         [(r["state"], r["survey_id"], r["at"], r["household_id"]) for r in rows],
     )
+    progress.mark_villages_of(conn, [r["household_id"] for r in rows])
 
 
 def history(conn: Connection, household_id: str) -> list[dict[str, Any]]:

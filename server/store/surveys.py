@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, select, update
 
-from server.store import bulk, jsoncol
+from server.store import bulk, jsoncol, progress
 from server.store.tables import devices, surveys
 
 # Built once: a push runs these for every survey, and building a statement per call
@@ -66,6 +66,7 @@ def new_row(
 def insert(conn: Connection, row: dict[str, Any]) -> None:
     """Store one `new_row`."""
     conn.execute(_INSERT, row)
+    progress.mark_villages_of(conn, [row["household_id"]])
 
 
 def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
@@ -73,6 +74,7 @@ def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
         columns = list(rows[0])
         bulk.insert_rows(conn, surveys, columns, [tuple(r[c] for c in columns) for r in rows])
+        progress.mark_villages_of(conn, [r["household_id"] for r in rows])
 
 
 def child_of(conn: Connection, survey_id: str) -> str | None:

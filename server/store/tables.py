@@ -204,6 +204,39 @@ changes = Table(
     Index("ix_changes_enumerator", "enumerator_id", "seq"),
 )
 
+# The dashboard's counts per village, kept so a regency's page reads a row per village
+# instead of counting its households (server.store.progress). A write that changes a
+# village's counts adds a mark; the dashboard recounts the marked villages before reading.
+village_progress = Table(
+    "village_progress",
+    metadata,
+    Column("region_code", String(10), primary_key=True),
+    Column("households", Integer, nullable=False),
+    Column("assigned", Integer, nullable=False),
+    Column("visited", Integer, nullable=False),
+    Column("verified", Integer, nullable=False),
+    Column("flagged", Integer, nullable=False),
+    Column("not_found", Integer, nullable=False),
+)
+
+# Open assignments per village and enumerator (the dashboard's sync health).
+village_enumerators = Table(
+    "village_enumerators",
+    metadata,
+    Column("region_code", String(10), primary_key=True),
+    Column("enumerator_id", Integer, primary_key=True),
+    Column("assigned", Integer, nullable=False),
+)
+
+# Villages whose counts changed since they were last counted; append-only for the
+# writers (no row is ever updated, so writers of one village never wait on each other).
+progress_marks = Table(
+    "progress_marks",
+    metadata,
+    Column("mark_id", BigId, primary_key=True, autoincrement=True),
+    Column("region_code", String(10), nullable=False, index=True),
+)
+
 devices = Table(
     "devices",
     metadata,

@@ -1,7 +1,8 @@
 """The dashboard's reads for one region prefix: progress per village, flags, sync health.
 
-Each figure is one grouped query over an index (no household body is read), so a
-regency of 100,000 households answers in tens of milliseconds on embedded SQLite.
+Progress and open work per village are read from the counts kept per village
+(`server.store.progress`); the flag figures are grouped queries over their indexes. No
+household is read, so a page costs the number of villages, not of households.
 """
 
 from __future__ import annotations
@@ -10,13 +11,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, case, distinct, func, literal, select
+from sqlalchemy import Connection, distinct, func, select
 
 from server.store import flags as flag_store
+from server.store import progress
 from server.store.pages.queue import region_conditions, walks_in_order
 from server.store.regions import in_prefix
 from server.store.tables import (
-    assignments,
     devices,
     flags,
     households,
@@ -55,38 +56,16 @@ def first_region_code(conn: Connection) -> str | None:
 
 
 def village_progress(conn: Connection, prefix: str) -> dict[str, Progress]:
-    """Households, assigned, visited, verified, flagged, not found and open flags per village."""
-    result: dict[str, Progress] = {}
-
-    def at(code: str) -> Progress:
-        return result.setdefault(code, Progress())
-
-    # One pass over the (region, state, id) index, probing assignments and surveys by id.
-    assigned = select(literal(1)).where(assignments.c.household_id == households.c.household_id,
-                                        assignments.c.status != "cancelled").exists()
-    visited = select(literal(1)).where(surveys.c.household_id == households.c.household_id).exists()
-    for code, state, n, n_assigned, n_visited in conn.execute(
-        select(households.c.region_code, households.c.verification_state, func.count(),
-               func.sum(case((assigned, 1), else_=0)),
-               # A verification state other than `unverified` is set by a received visit:
-               # only unverified households need the probe into surveys (a refusal).
-               func.sum(case((households.c.verification_state != "unverified", 1),
-                             (visited, 1), else_=0)))
-        .where(in_prefix(households.c.region_code, prefix))
-        .group_by(households.c.region_code, households.c.verification_state)
-    ):
-        progress = at(code)
-        progress.households += n
-        progress.assigned += int(n_assigned or 0)
-        progress.visited += int(n_visited or 0)
-        if state in ("verified", "flagged", "not_found"):
-            setattr(progress, state, getattr(progress, state) + n)
+    """Households, assigned, visited, verified, flagged, not found and open flags per village:
+    the kept counts (`store.progress`, recounted by `progress.refresh` before a view) and
+    the open flags counted over their index."""
+    result = {code: Progress(**counts) for code, counts in progress.villages(conn, prefix).items()}
     for code, n in conn.execute(
         select(flags.c.region_code, func.count())
         .where(flags.c.status == "open", in_prefix(flags.c.region_code, prefix))
         .group_by(flags.c.region_code)
     ):
-        at(code).open_flags = n
+        result.setdefault(code, Progress()).open_flags = n
     for code, n in conn.execute(
         select(households.c.region_code, func.count(distinct(survey_photos.c.survey_id)))
         .select_from(survey_photos
@@ -96,7 +75,7 @@ def village_progress(conn: Connection, prefix: str) -> dict[str, Progress]:
                in_prefix(households.c.region_code, prefix))
         .group_by(households.c.region_code)
     ):
-        at(code).photos_missing = n
+        result.setdefault(code, Progress()).photos_missing = n
     return dict(sorted(result.items()))
 
 
@@ -157,13 +136,7 @@ def sync_health(conn: Connection, prefix: str, silent_days: int,
     """
     cutoff = ((now or datetime.now(UTC)) - timedelta(days=silent_days)).isoformat()
     per_enumerator: dict[int, dict[str, int]] = {}
-    for enumerator_id, code, n in conn.execute(
-        select(assignments.c.enumerator_id, households.c.region_code, func.count())
-        .select_from(households.join(assignments,
-                                     assignments.c.household_id == households.c.household_id))
-        .where(in_prefix(households.c.region_code, prefix), assignments.c.status != "cancelled")
-        .group_by(assignments.c.enumerator_id, households.c.region_code)
-    ):
+    for enumerator_id, code, n in progress.enumerators(conn, prefix):
         per_enumerator.setdefault(enumerator_id, {})[code] = n
     if not per_enumerator:
         return []

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, func, select
 
 from server.errors import Conflict
+from server.services import pull as pull_module
 from server.services.ingest.single import ingest_survey
 from server.services.pull import pull
 from server.services.review import resolve_flag
@@ -64,8 +65,13 @@ def full_user(engine: Engine, token: str) -> dict[str, Any]:
     return user
 
 
-def test_pull_never_passes_a_change_still_in_flight(engine: Engine) -> None:
-    """seq 1 taken by a slow writer, seq 2 committed by a fast one: the cursor must wait."""
+@pytest.mark.parametrize("walk_limit", [10**9, -1], ids=["walked", "indexed"])
+def test_pull_never_passes_a_change_still_in_flight(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch, walk_limit: int
+) -> None:
+    """seq 1 taken by a slow writer, seq 2 committed by a fast one: the cursor must wait,
+    whether the pull walks the log or reads the caller's share by index."""
+    monkeypatch.setattr(pull_module, "WALK_LIMIT", walk_limit)
     base = household()
     seed(engine, base)
     user_id, _token = enumerator(engine, "ani", [base["household_id"]])

@@ -168,6 +168,12 @@ def banner(creds: Credentials, host: str, port: int, folder: Path) -> str:
     for name in ENUMERATORS:
         lines.append(f"  {_agent_command()} --home {folder / ('agent-' + name)} init "
                      f"--server {base} --token {creds.tokens[name]} --name {name}")
+    lines.append("  (`init` asks twice for the laptop's PIN, at least 6 characters; scripts set "
+                 "VERIVALI_AGENT_PIN)")
+    lines += ["", "Set up a phone (ODK Collect or KoboCollect; docs/phones.md): server URL"]
+    for name in ENUMERATORS:
+        lines.append(f"  {name:<13} {base}/key/{creds.tokens[name]}")
+    lines.append("  or scan the QR code an admin sees on the user's page after *Token baru*")
     lines += ["", "Stop the server with Ctrl+C; `make demo` again keeps this database and "
               "these credentials (`make demo-reset` starts over).", ""]
     return "\n".join(lines)

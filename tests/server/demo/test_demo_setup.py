@@ -42,6 +42,8 @@ def test_banner_prints_urls_tokens_password_and_agent_lines(tmp_path: Path) -> N
         assert token in text
         if name.startswith("enum"):
             assert f"init --server http://127.0.0.1:5000 --token {token} --name {name}" in text
+            assert f"http://127.0.0.1:5000/key/{token}" in text  # the phone's server URL
+    assert "PIN" in text
 
 
 def test_fresh_starts_over(tmp_path: Path) -> None:

@@ -141,6 +141,7 @@ class LiveServer:
         env = {**os.environ, "VERIVALI_DATABASE_URL": database_url, "VERIVALI_SECRET_KEY": "t"}
         if not database_url.startswith("sqlite:///"):  # SQLite keeps them beside its file
             env["VERIVALI_BLOB_DIR"] = tempfile.mkdtemp(prefix="verivali-blobs-")
+        self.blob_dir = env.get("VERIVALI_BLOB_DIR", "")  # empty: beside the SQLite file
         self.process = subprocess.Popen(
             [str(BIN / "verivali-server"), "serve", "--port", str(port), *(extra_args or [])],
             env=env,

@@ -58,7 +58,7 @@ def test_photos_in_split_posts_land_in_the_blob_store(setup, engine, live_server
         kept = phone_store.attachments_of(conn, instance)
     assert {n: a["field"] for n, a in kept.items()} == {
         "front.jpg": "house_front", "inside.jpg": "house_inside", "kk.jpg": "kk"}
-    blobs = BlobStore(blob_folder("", live_server.database_url))
+    blobs = BlobStore(blob_folder(live_server.blob_dir, live_server.database_url))
     for name, data in photos.items():
         assert kept[name]["sha256"] == hashlib.sha256(data).hexdigest()
         assert blobs.has(kept[name]["sha256"])

@@ -4,7 +4,7 @@ New tables only (`phone_submissions`, `phone_attachments`, `phone_digest`,
 `phone_nonces`); existing data is untouched. A user's Digest secret exists once their
 password is set again after the upgrade.
 
-Revision ID: 0008
+Revision ID: 0004
 Revises: 0003
 Create Date: 2026-12-02 03:23:56.547725
 """
@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0008'
+revision: str = '0004'
 down_revision: str | None = '0003'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

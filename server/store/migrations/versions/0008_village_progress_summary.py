@@ -5,8 +5,8 @@ enumerator); `progress_marks` names the villages whose counts changed since. Eve
 village of an upgraded database is marked here, so the first dashboard view after the
 upgrade counts each once.
 
-Revision ID: 0006
-Revises: 0003
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-02 03:30:00
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0006'
+revision: str = '0008'
 down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

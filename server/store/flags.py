@@ -143,6 +143,31 @@ def open_for_households(
     return found
 
 
+DECIDED_STATES = ("accepted", "rejected")
+
+
+def decided_for_households(
+    conn: Connection, household_ids: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """The accepted and rejected flags of each household, by household_id: what a later
+    visit must not raise again (`server.reconcile.decided`)."""
+    found: dict[str, list[dict[str, Any]]] = {}
+    if not household_ids:
+        return found
+    rows = conn.execute(
+        select(flags).where(flags.c.household_id.in_(household_ids),
+                            flags.c.status.in_(DECIDED_STATES))
+        .order_by(flags.c.household_id, flags.c.created_at, flags.c.flag_id)
+    ).mappings()
+    for row in rows:
+        found.setdefault(row["household_id"], []).append(to_dict(row))
+    return found
+
+
+def decided_for_household(conn: Connection, household_id: str) -> list[dict[str, Any]]:
+    return decided_for_households(conn, [household_id]).get(household_id, [])
+
+
 def for_survey(conn: Connection, survey_id: str) -> list[dict[str, Any]]:
     rows = conn.execute(
         select(flags).where(flags.c.survey_id == survey_id).order_by(flags.c.created_at)
@@ -215,10 +240,6 @@ def open_scan_flag_ids(conn: Connection) -> Iterator[tuple[str, str, str | None,
     )
     for row in rows:
         yield row.household_id, row.rule, row.path, row.flag_id
-
-
-
-DECIDED_STATES = ("accepted", "rejected")
 
 
 def decided_scan_findings(conn: Connection) -> Iterator[tuple[str, str, str | None, str]]:

@@ -129,6 +129,7 @@ def _ingest_alone(
     bases = _base_versions(conn, [i.survey for i in alone], current)
     children = survey_store.children_of(conn, [i.survey["survey_id"] for i in alone])
     open_flags = flag_store.open_for_households(conn, list(current))
+    decided = flag_store.decided_for_households(conn, list(current))
     nik_holders = nik_lookup(conn, [i.survey for i in alone if i.survey["survey_id"]
                                      not in children])
     writes = _Writes(user["user_id"], device_id)
@@ -151,7 +152,8 @@ def _ingest_alone(
             state, drafts = "superseded", []
         else:
             state, drafts = decide(survey, device_id, base, body,
-                                   open_flags.get(household_id, []), nik_holders(household_id))
+                                   open_flags.get(household_id, []), nik_holders(household_id),
+                                   decided.get(household_id, []))
         answers.append(writes.add(item, state, drafts, body["region_code"], child))
     writes.flush(conn)
     return answers

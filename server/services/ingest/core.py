@@ -6,7 +6,7 @@ them), so the pieces that decide an answer live here once.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from schemas import SurveySchema, known_village
 from schemas.fastload import FastLoader
+from server.reconcile.decided import without_decided
 from server.reconcile.engine import RuleContext, reconcile_survey, survey_state
 from server.reconcile.rules import OBSERVATION_RULES
 from server.store import households as household_store
@@ -58,11 +59,15 @@ def decide(
     current: dict[str, Any] | None,
     open_flags: list[dict[str, Any]],
     nik_holders: Callable[[str], list[tuple[str, str]]],
+    decided: Sequence[Mapping[str, Any]] = (),
 ) -> tuple[str, list[Any]]:
     """(state, flag drafts) of a survey that is not superseded: reconciliation, no I/O.
 
     `open_flags` are the household's open flags with the `device_id` of their survey;
-    those from this device are no independent evidence, so never a conflict.
+    those from this device are no independent evidence, so never a conflict. `decided`
+    are its accepted and rejected flags: a finding one of them already settled on the
+    same values is not raised again, and the state is worked out without it (a visit
+    that found only settled differences is `verified`: the earlier decision stands).
     """
     others = [f for f in open_flags if f["device_id"] != device_id]
     ctx = RuleContext(
@@ -71,7 +76,8 @@ def decide(
         known_village=known_village,
         outcome=survey["outcome"],
     )
-    drafts = reconcile_survey(survey, base, current, others, ctx)
+    drafts, _settled = without_decided(reconcile_survey(survey, base, current, others, ctx),
+                                       decided)
     return survey_state(drafts), _without_repeats(drafts, open_flags)
 
 

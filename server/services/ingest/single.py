@@ -99,6 +99,7 @@ def _store(
         state, drafts = decide(
             survey, device_id, base, current, flag_store.open_for_household(conn, household_id),
             nik_lookup(conn, [survey])(survey["household_id"]),
+            flag_store.decided_for_household(conn, household_id),
         )
     if parent is not None:
         flag_store.supersede_survey_flags(conn, parent["survey_id"])

@@ -118,6 +118,21 @@ def region_of(conn: Connection, flag_id: str) -> str | None:
     return conn.execute(select(flags.c.region_code).where(flags.c.flag_id == flag_id)).scalar()
 
 
+def summaries(conn: Connection, flag_ids: list[str]) -> list[dict[str, Any]]:
+    """flag_id, household_id, region_code, rule, status of each of `flag_ids` that
+    exists, by household then age: what a bulk decision checks before deciding."""
+    if not flag_ids:
+        return []
+    rows = conn.execute(
+        select(flags.c.flag_id, flags.c.household_id, flags.c.region_code, flags.c.rule,
+               flags.c.status, flags.c.survey_id)
+        .where(flags.c.flag_id.in_(bindparam("ids_", expanding=True)))
+        .order_by(flags.c.household_id, flags.c.created_at, flags.c.flag_id),
+        {"ids_": flag_ids},
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
 def open_for_household(conn: Connection, household_id: str) -> list[dict[str, Any]]:
     rows = conn.execute(_OPEN_FOR_HOUSEHOLD, {"household_id_": household_id}).mappings()
     found = [{**to_dict(r), "device_id": r["device_id"]} for r in rows]

@@ -25,6 +25,7 @@ def register(app: Flask, unavailable: type[Exception] | None = None) -> None:
         musdes,
         photos,
         queue,
+        queue_bulk,
     )
 
     session.configure(app)
@@ -44,6 +45,7 @@ def register(app: Flask, unavailable: type[Exception] | None = None) -> None:
     for child in (
         auth.bp,
         queue.bp,
+        queue_bulk.bp,
         household.bp,
         photos.bp,
         dashboard.bp,

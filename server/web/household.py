@@ -131,7 +131,7 @@ def show(household_id: str) -> ResponseReturnValue:
     return _render(household_id, region)
 
 
-def _validate(action: str, note: str) -> str | None:
+def check_decision(action: str, note: str) -> str | None:
     if action not in ACTIONS:
         return _("Pilih Terima, Tolak atau Minta Kunjungan Ulang.")
     if len(note) > NOTE_MAX:
@@ -152,7 +152,7 @@ def decide(flag_id: str) -> ResponseReturnValue:
     household_id = flag["household_id"]
     action = request.form.get("action", "")
     note = request.form.get("note", "").strip()
-    error = _validate(action, note)
+    error = check_decision(action, note)
     if error:
         return _render(household_id, region, 422, {flag_id: error}, {flag_id: note})
     try:

@@ -16,6 +16,7 @@ from schemas.enums import RULES, SEVERITY
 from server.http.engine import get_engine
 from server.http.identity import current_user
 from server.services import review_queue
+from server.services.bulk_review import BULK_LIMIT
 from server.web import labels, regions
 from server.web.i18n import age_days
 from server.web.session import login_required
@@ -78,7 +79,7 @@ def _whole_number(raw: str | None, default: int) -> int:
     return int(raw) if raw and raw.isdigit() and 0 < int(raw) < 1_000_000 else default
 
 
-def _filter_args(flt: review_queue.QueueFilter) -> dict[str, Any]:
+def filter_args(flt: review_queue.QueueFilter) -> dict[str, Any]:
     """The filter as query-string arguments, for every link that keeps it."""
     args: dict[str, Any] = {
         "desa": flt.village or None, "aturan": flt.rule, "tingkat": flt.severity,
@@ -94,7 +95,7 @@ def index() -> ResponseReturnValue:
     """Filter by village, rule, severity and age; counts per rule; by household or flag."""
     user = current_user()
     flt, errors = parse_filter(request.args, user)
-    base_args = _filter_args(flt)
+    base_args = filter_args(flt)
     if request.args.get("tampilan") == "temuan":
         page = _by_flag(user, flt, base_args)
     else:
@@ -122,6 +123,9 @@ def index() -> ResponseReturnValue:
         rule_names={r: str(labels.RULE_LABELS.get(r, r)) for r in RULES},
         severity_names={s: str(labels.SEVERITY_LABELS.get(s, s)) for s in SEVERITY},
         statuses=review_queue.QUEUE_STATUSES,
+        filter_fields=base_args,
+        bulk_limit=BULK_LIMIT,
+        bulk_open=request.args.get("massal") == "1",
         **page,
     )
 

@@ -200,3 +200,20 @@ def member_names(conn: Connection, household_ids: list[str]) -> dict[str, dict[s
                 if member.get("relationship") == "head":
                     people.setdefault("", member["name"])
     return names
+
+
+def matching_flags(conn: Connection, prefixes: list[str] | None, flt: QueueFilter, *,
+                   household_ids: list[str] | None = None,
+                   limit: int) -> tuple[list[str], int]:
+    """(up to `limit` ids, how many in all) of the flags under the filter: a bulk
+    decision's selection, optionally only those of some households. Ordered by
+    household, so a decision takes each household's lock once and in one order."""
+    conditions = _conditions(prefixes, flt)
+    if household_ids is not None:
+        conditions.append(flags.c.household_id.in_(household_ids))
+    total = conn.execute(select(func.count()).select_from(flags).where(*conditions)).scalar()
+    ids = conn.execute(
+        select(flags.c.flag_id).where(*conditions)
+        .order_by(flags.c.household_id, flags.c.created_at, flags.c.flag_id).limit(limit)
+    ).scalars().all()
+    return list(ids), total or 0

@@ -12,3 +12,19 @@ document.querySelectorAll("table.list, table.compare").forEach(function (table) 
     });
   });
 });
+
+// The queue: a box in the "Pilih" heading ticks or clears every row of this page.
+document.querySelectorAll("table.list th.pick").forEach(function (th) {
+  var table = th.closest("table");
+  var boxes = table.querySelectorAll("td.pick input[type=checkbox]");
+  if (!boxes.length) { return; }
+  var all = document.createElement("input");
+  all.type = "checkbox";
+  all.id = "pick-page";
+  all.setAttribute("aria-label", th.getAttribute("data-page-label") || th.textContent.trim());
+  all.addEventListener("change", function () {
+    boxes.forEach(function (box) { box.checked = all.checked; });
+  });
+  th.textContent = "";
+  th.appendChild(all);
+});

@@ -24,11 +24,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from marshmallow import RAISE, Schema, ValidationError, fields, missing, validate
 from marshmallow.decorators import VALIDATES_SCHEMA
 
+from schemas.fields import DATE_SHAPE, Bool, DateString
 from schemas.validators import PlainText
 
 Converter = Callable[[Any], Any]
@@ -151,6 +153,14 @@ def _inline(field: fields.Field, name: str, index: int, scope: dict[str, Any]) -
         lines = ["if type(value) is not str:", f"    raise _Doubt({name + ': not text'!r})"]
     elif _plain_int(field):
         lines = ["if type(value) is not int:", f"    raise _Doubt({name + ': not an integer'!r})"]
+    elif type(field)._deserialize is DateString._deserialize:
+        # DateString's own test, inline: text of the shape YYYY-MM-DD that is a real day.
+        scope["date_shape"], scope["is_date"] = DATE_SHAPE.fullmatch, date.fromisoformat
+        doubt = f"raise _Doubt({name + ': date'!r})"
+        lines = ["if type(value) is not str or not date_shape(value):", f"    {doubt}",
+                 "try:", "    is_date(value)", "except ValueError:", f"    {doubt}"]
+    elif type(field)._deserialize is Bool._deserialize:
+        lines = ["if type(value) is not bool:", f"    raise _Doubt({name + ': not true/false'!r})"]
     else:
         simple = False
         scope[f"convert{index}"] = _converter(field, name)

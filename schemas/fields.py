@@ -19,7 +19,7 @@ REQUIRED = "Wajib diisi."
 NULL = "Tidak boleh kosong (null)."
 
 _BASE: ErrorMessages = {"required": REQUIRED, "null": NULL, "validator_failed": "Nilai tidak sah."}
-_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+DATE_SHAPE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIMESTAMP = re.compile(
     r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:\.[0-9]{1,6})?)?"
     r"(?:Z|[+-][0-9]{2}:?[0-9]{2})"
@@ -78,7 +78,7 @@ class DateString(Str):
 
     def _deserialize(self, value: Any, attr: Any, data: Any, **kwargs: Any) -> str:
         text = super()._deserialize(value, attr, data, **kwargs)
-        if not _DATE.fullmatch(text):
+        if not DATE_SHAPE.fullmatch(text):
             raise self.make_error("invalid")
         try:
             date.fromisoformat(text)

@@ -258,8 +258,10 @@ def assign(
 
 @main.command()
 @click.option("--as-of", "as_of", default=None, help="Date the rules are judged at (YYYY-MM-DD).")
+@click.option("--workers", default=None, type=click.IntRange(min=0),
+              help="Processes running the rules (0: none; default: 2 for a large registry).")
 @database_option
-def scan(as_of: str | None, database: str) -> None:
+def scan(as_of: str | None, workers: int | None, database: str) -> None:
     """Run the data-quality rules over every household; raise flags not already open."""
     from datetime import date
 
@@ -269,7 +271,7 @@ def scan(as_of: str | None, database: str) -> None:
         day = date.fromisoformat(as_of) if as_of else None
     except ValueError as exc:
         raise click.BadParameter("use YYYY-MM-DD", param_hint="--as-of") from exc
-    report = scan_registry(engine_for(database), day)
+    report = scan_registry(engine_for(database), day, workers=workers)
     click.echo(
         f"scanned {report.households} households: {report.raised} flags raised, "
         f"{report.kept} already open, {report.closed} closed, "

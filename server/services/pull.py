@@ -40,15 +40,30 @@ WALK_LIMIT = 5000
 
 
 def parse_cursor(conn: Connection, cursor: str | None) -> int:
+    """The seq of a valid cursor (0 for none); `cursor_expired` for any other."""
+    seq = _cursor_seq(conn, cursor)
+    _check(cursor, seq, feed.position(conn, seq))
+    return seq
+
+
+def _cursor_seq(conn: Connection, cursor: str | None) -> int:
+    """The seq the cursor names, from its text alone (checked against the log by `_check`)."""
     if not cursor:
         return 0
     parts = cursor.split(".")
-    if len(parts) != 3 or parts[0] != instance_id(conn) or not parts[1].isdigit():
+    if len(parts) != 3 or not parts[1].isdigit():
         raise CursorExpired()
-    seq = int(parts[1])
-    if seq > feed.latest_seq(conn) or parts[2] != _anchor(conn, seq):
+    return int(parts[1])
+
+
+def _check(cursor: str | None, seq: int, where: feed.Position) -> None:
+    if where.instance_id is None:
+        raise RuntimeError("database not initialised: run `verivali-server init`")
+    if not cursor:
+        return
+    instance, _seq, anchor = cursor.split(".")
+    if instance != where.instance_id or seq > where.latest or anchor != _fingerprint(where.anchor):
         raise CursorExpired()
-    return seq
 
 
 def make_cursor(conn: Connection, seq: int) -> str:
@@ -57,7 +72,10 @@ def make_cursor(conn: Connection, seq: int) -> str:
 
 def _anchor(conn: Connection, seq: int) -> str:
     """A short fingerprint of the newest change row at or below `seq` ("0": none)."""
-    row = feed.newest_at_or_below(conn, seq)
+    return _fingerprint(feed.newest_at_or_below(conn, seq))
+
+
+def _fingerprint(row: Any | None) -> str:
     if row is None:
         return "0"
     text = f"{row.seq}|{row.at}|{row.kind}|{row.entity_id}"
@@ -65,9 +83,16 @@ def _anchor(conn: Connection, seq: int) -> str:
 
 
 def pull(conn: Connection, user_id: int, cursor: str | None, limit: int) -> dict[str, Any]:
-    after = parse_cursor(conn, cursor)
+    after = _cursor_seq(conn, cursor)
+    # The cursor's checks and the high-water mark in one statement (feed.position).
+    where = feed.position(conn, after)
+    _check(cursor, after, where)
+    high = where.high
+    if cursor and high <= after:
+        # Nothing visible after the cursor (the usual pull of a laptop that is up to
+        # date): the same answer the walk gives, without walking; the cursor stays.
+        return {"changes": [], "cursor": cursor, "has_more": False}
     first = after == 0
-    high = feed.visible_high_water(conn)
     walked = high - after <= WALK_LIMIT
     rows = (_walked_rows if walked else _indexed_rows)(conn, user_id, after, high, limit)
     has_more = len(rows) > limit
@@ -82,7 +107,13 @@ def pull(conn: Connection, user_id: int, cursor: str | None, limit: int) -> dict
         change = _render(current[row.kind].get(row.entity_id), row.kind, first)
         if change is not None:
             out.append({"seq": row.seq, "kind": row.kind, row.kind: change})
-    return {"changes": out, "cursor": make_cursor(conn, end), "has_more": has_more}
+    return {"changes": out, "cursor": _cursor(conn, where, after, end), "has_more": has_more}
+
+
+def _cursor(conn: Connection, where: feed.Position, after: int, seq: int) -> str:
+    """`make_cursor(conn, seq)`, reusing what `where` read when `seq` is still `after`."""
+    anchor = _fingerprint(where.anchor) if seq == after else _anchor(conn, seq)
+    return f"{where.instance_id}.{seq}.{anchor}"
 
 
 def _last_changes(

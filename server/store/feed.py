@@ -15,11 +15,24 @@ passes no key still held (`visible_high_water`): it waits, it never skips.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select, text, union_all
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    bindparam,
+    func,
+    literal,
+    literal_column,
+    null,
+    select,
+    text,
+    true,
+    union_all,
+)
 
-from server.store.tables import assignments, changes
+from server.store.tables import assignments, changes, meta
 from server.timeutil import now_iso
 
 # The sequence behind the BIGSERIAL `changes.seq` (PostgreSQL names it table_column_seq).
@@ -161,6 +174,52 @@ def visible_high_water(conn: Connection) -> int:
 
 
 # --- reading the log, for the pull ----------------------------------------------------
+
+# Where the log stands, in one round trip (a pull with nothing new is all this): the
+# database's instance id, the committed maximum, on PostgreSQL the oldest key still held,
+# and the newest change at or below the caller's seq (the cursor's anchor). One statement
+# reads one snapshot, and `pg_locks` is read live while it runs, after the snapshot was
+# taken: the order `visible_high_water` needs (committed maximum first, held keys after,
+# rows in a later statement).
+_ANCHOR = _NEWEST_AT_OR_BELOW.subquery("anchor")
+_ONE = select(literal(1).label("one")).subquery("one")
+
+
+def _position(held: bool) -> Any:
+    instance = select(meta.c.value).where(meta.c.key == "instance_id").scalar_subquery()
+    oldest = (literal_column(f"({_OLDEST_HELD.text})", BigInteger()) if held
+              else null()).label("oldest_held")
+    return (
+        select(instance.label("instance_id"), _LATEST.scalar_subquery().label("latest"),
+               oldest, _ANCHOR.c.seq, _ANCHOR.c.at, _ANCHOR.c.kind, _ANCHOR.c.entity_id)
+        .select_from(_ONE.outerjoin(_ANCHOR, true()))
+    )
+
+
+_POSITION = {True: _position(True), False: _position(False)}
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where the log stands for one pull: see `position`."""
+
+    instance_id: str | None
+    latest: int  # the highest seq committed, held or not
+    high: int  # the highest seq a pull may pass (`visible_high_water`)
+    anchor: Any | None  # (seq, at, kind, entity_id) of the newest change at or below `seq`
+
+
+def position(conn: Connection, seq: int) -> Position:
+    """The instance id, the committed maximum, the visible high-water mark and the anchor
+    row of `seq`, in one statement; the same answers as `instance_id`, `latest_seq`,
+    `visible_high_water` and `newest_at_or_below(seq)` asked one after another."""
+    postgres = conn.dialect.name == "postgresql"
+    row = conn.execute(_POSITION[postgres], {"seq": seq}).one()
+    latest = row.latest or 0
+    high = latest if row.oldest_held is None else min(latest, row.oldest_held)
+    anchor = None if row.seq is None else row
+    return Position(row.instance_id, latest, high, anchor)
+
 
 
 def latest_seq(conn: Connection) -> int:

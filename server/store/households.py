@@ -323,6 +323,26 @@ def stream(conn: Connection, chunk: int) -> Iterator[tuple[str, str, dict[str, A
         yield household_id, region_code, jsoncol.loads(body)
 
 
+def stream_stored(conn: Connection, chunk: int) -> Iterator[tuple[str, str, str]]:
+    """`stream`, with each body as stored (JSON text), for a caller that decodes it
+    elsewhere (the scan's worker processes)."""
+    result = conn.execution_options(yield_per=chunk).execute(
+        select(households.c.household_id, households.c.region_code, households.c.body)
+    )
+    yield from ((household_id, region, body) for household_id, region, body in result)
+
+
+def decode_body(text: str) -> dict[str, Any]:
+    """A body of `stream_stored` as `stream` gives it."""
+    body: dict[str, Any] = jsoncol.loads(text)
+    return body
+
+
+def count(conn: Connection) -> int:
+    """How many households the registry holds."""
+    return int(conn.execute(select(func.count()).select_from(households)).scalar_one())
+
+
 def busiest_regions(conn: Connection, count: int) -> list[str]:
     """The `count` region codes holding the most households (ties by code)."""
     rows = conn.execute(

@@ -12,7 +12,7 @@ import hashlib
 import secrets
 from typing import Any
 
-from sqlalchemy import Connection, RowMapping, select
+from sqlalchemy import Connection, RowMapping, bindparam, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from server.store import phones
@@ -58,11 +58,22 @@ def set_regions(conn: Connection, user_id: int, regions: list[str]) -> None:
         conn.execute(user_regions.insert().values(user_id=user_id, region_prefix=prefix))
 
 
+# The token's user and their regions in one round trip: every API call asks this first.
+_BY_TOKEN = (
+    select(users, user_regions.c.region_prefix)
+    .select_from(users.outerjoin(user_regions, user_regions.c.user_id == users.c.user_id))
+    .where(users.c.token_hash == bindparam("token_hash"), users.c.active == 1)
+    .order_by(user_regions.c.region_prefix)
+)
+
+
 def by_token(conn: Connection, token: str) -> dict[str, Any] | None:
-    row = conn.execute(
-        select(users).where(users.c.token_hash == hash_token(token), users.c.active == 1)
-    ).mappings().first()
-    return _with_regions(conn, row) if row else None
+    rows = conn.execute(_BY_TOKEN, {"token_hash": hash_token(token)}).mappings().all()
+    if not rows:
+        return None
+    user = {key: value for key, value in rows[0].items() if key != "region_prefix"}
+    user["regions"] = [r["region_prefix"] for r in rows if r["region_prefix"] is not None]
+    return user
 
 
 def by_name(conn: Connection, name: str) -> dict[str, Any] | None:

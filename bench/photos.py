@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import random
 import subprocess
 import sys
@@ -41,9 +42,9 @@ from agent_sync import _high_water_kib  # noqa: E402
 from push_ingest import BIN, add_enumerators, fresh_database, live_server, seed_households  # noqa: E402
 
 from server.demo.data import generate_households  # noqa: E402
-from sync_agent import sync  # noqa: E402
+from sync_agent import photo_files, sync  # noqa: E402
 from sync_agent.client import Client  # noqa: E402
-from sync_agent.home import initialise  # noqa: E402
+from sync_agent.home import initialise, read_token  # noqa: E402
 from sync_agent.photo_encode import reencode  # noqa: E402
 from sync_agent.photo_upload import PhotoUploader  # noqa: E402
 from sync_agent.record import record_survey  # noqa: E402
@@ -85,7 +86,7 @@ def _agent(home: Path, server_url: str, token: str) -> Any:
 
 
 def _client(store: Any, url: str, **options: Any) -> Client:
-    token = (Path(store.path).parent / "token").read_text().strip()
+    token = read_token(Path(store.path).parent, store.key)
     return Client(url, token, store.get("device_id") or "", **options)
 
 
@@ -195,7 +196,7 @@ def loopback(folder: Path, rss_photos: int) -> None:
         total = 0
         started = time.perf_counter()
         for photo in named:
-            data = (folder / "loop-agent" / "photos" / f"{photo['photo_id']}.jpg").read_bytes()
+            data = photo_files.read(folder / "loop-agent", store.key, photo["photo_id"])
             uploader.upload(photo["photo_id"], data)
             total += len(data)
         rate = total / (time.perf_counter() - started) / 2**20
@@ -243,6 +244,7 @@ def _small_photo(seed: int) -> bytes:
 
 
 def main() -> None:
+    os.environ.setdefault("VERIVALI_AGENT_PIN", "bench-246810")  # the store is encrypted
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--surveys", type=int, default=50)
     parser.add_argument("--village", type=int, default=200)

@@ -358,7 +358,9 @@ def serve(
     scheduler = start_nightly_scan(app.extensions["verivali_engine"]) if nightly_scan else None
     click.echo(f"Verivali server on http://{host}:{port}/ (Ctrl+C to stop)", err=True)
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, ident="verivali")
+        # 256 KB reads: a photo chunk arrives in a few reads, not dozens of 8 KB ones.
+        waitress_serve(app, host=host, port=port, threads=threads, ident="verivali",
+                       recv_bytes=256 * 1024)
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)

@@ -22,6 +22,7 @@ class Waiting(NamedTuple):
     photo_id: str
     bytes: int
     survey_id: str
+    attempts: int = 0  # syncs that tried it and stopped: it may stand part-way there
 
 
 def add(store: Store, survey: dict[str, Any]) -> None:
@@ -37,7 +38,8 @@ def add(store: Store, survey: dict[str, Any]) -> None:
 
 def ready(store: Store, limit: int | None = None) -> list[Waiting]:
     """Photos to upload now: waiting, their visit acknowledged, oldest visit first."""
-    sql = ("SELECT p.photo_id, p.bytes, min(p.survey_id) AS survey_id, min(p.device_seq) AS seq "
+    sql = ("SELECT p.photo_id, p.bytes, min(p.survey_id) AS survey_id, min(p.device_seq) AS seq, "
+           "max(p.attempts) "
            "FROM photo_outbox p JOIN outbox o ON o.survey_id = p.survey_id "
            "WHERE p.state = 'waiting' AND o.state = 'acknowledged' "
            "GROUP BY p.photo_id, p.bytes ORDER BY seq, min(p.position)")
@@ -45,7 +47,7 @@ def ready(store: Store, limit: int | None = None) -> list[Waiting]:
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
-    return [Waiting(r[0], r[1], r[2]) for r in store.conn.execute(sql, params)]
+    return [Waiting(r[0], r[1], r[2], r[4]) for r in store.conn.execute(sql, params)]
 
 
 def waiting_ids(store: Store) -> list[str]:

@@ -234,7 +234,7 @@ def _pull_pages(store: Store, client: Client, page_size: int, report: Report) ->
 def upload_photos(store: Store, client: Client, report: Report | None = None) -> Report:
     """Upload the photos of acknowledged visits, oldest visit first; delete each local copy
     only once the server has confirmed the whole photo (its hash checked)."""
-    from sync_agent.photo_upload import PhotoRefused, PhotoUploader
+    from sync_agent.photo_upload import PhotoRefused, PhotoUploader, ServerFull
 
     report = report or Report()
     home = store.path.parent
@@ -249,7 +249,8 @@ def upload_photos(store: Store, client: Client, report: Report | None = None) ->
             report.photos_refused += 1
             continue
         try:
-            sent = uploader.upload(item.photo_id, data, _photo_progress(report, client, len(ready)))
+            sent = uploader.upload(item.photo_id, data, _photo_progress(report, client, len(ready)),
+                                   resume=item.attempts > 0)
         except PhotoRefused as exc:
             with store.write():
                 photo_outbox.mark_refused(store, item.photo_id, str(exc))
@@ -258,6 +259,12 @@ def upload_photos(store: Store, client: Client, report: Report | None = None) ->
         except SyncError as exc:
             with store.write():
                 photo_outbox.note_attempt(store, item.photo_id, str(exc))
+            if isinstance(exc, ServerFull):  # say plainly what is safe and what waits
+                waiting = photo_outbox.counts(store)["waiting"]
+                raise ServerFull(
+                    f"server full: visits sent ({report.acknowledged} acknowledged this sync), but "
+                    f"the server's disk is full: {waiting} photo(s) stay sealed on this "
+                    "laptop and go on a later sync") from exc
             raise
         with store.write():
             photo_outbox.mark_uploaded(store, item.photo_id)

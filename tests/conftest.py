@@ -12,7 +12,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -134,12 +134,15 @@ def auth(token: str) -> dict[str, str]:
 class LiveServer:
     """A real `verivali-server serve` subprocess on a loopback port."""
 
-    def __init__(self, database_url: str, port: int, extra_args: list[str] | None = None):
+    def __init__(self, database_url: str, port: int, extra_args: list[str] | None = None,
+                 preexec_fn: Callable[[], None] | None = None, blob_dir: str | None = None):
         self.database_url = database_url
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
         env = {**os.environ, "VERIVALI_DATABASE_URL": database_url, "VERIVALI_SECRET_KEY": "t"}
-        if not database_url.startswith("sqlite:///"):  # SQLite keeps them beside its file
+        if blob_dir is not None:
+            env["VERIVALI_BLOB_DIR"] = blob_dir
+        elif not database_url.startswith("sqlite:///"):  # SQLite keeps them beside its file
             env["VERIVALI_BLOB_DIR"] = tempfile.mkdtemp(prefix="verivali-blobs-")
         self.blob_dir = env.get("VERIVALI_BLOB_DIR", "")  # empty: beside the SQLite file
         self.process = subprocess.Popen(
@@ -147,6 +150,7 @@ class LiveServer:
             env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
+            preexec_fn=preexec_fn,  # e.g. a file-size limit (the full-disk tests)
         )
         self._wait_ready()
 

@@ -1,8 +1,9 @@
 """tus 1.0 resumable uploads of photo bytes: core, creation, checksum (docs/protocol.md §5).
 
 `POST /uploads` (Upload-Length, Upload-Metadata `photo_id`) names the upload
-`/uploads/<photo_id>`; `HEAD` says its offset; `PATCH` appends one chunk
-(`application/offset+octet-stream`, Upload-Offset, optionally Upload-Checksum `sha256`).
+`/uploads/<photo_id>`, and may carry its first chunk (creation-with-upload); `HEAD` says
+its offset; `PATCH` appends one chunk (`application/offset+octet-stream`, Upload-Offset,
+optionally Upload-Checksum `sha256`).
 This module only reads and writes tus headers; the rules are in `services/uploads.py`.
 """
 
@@ -94,7 +95,7 @@ def options() -> ResponseReturnValue:
     """What this server speaks of tus (no token needed, as tus clients expect)."""
     response = Response(status=204)
     response.headers.update({
-        "Tus-Version": TUS_VERSION, "Tus-Extension": "creation,checksum",
+        "Tus-Version": TUS_VERSION, "Tus-Extension": "creation,creation-with-upload,checksum",
         "Tus-Checksum-Algorithm": "sha256", "Tus-Max-Size": str(MAX_UPLOAD)})
     return response
 
@@ -102,13 +103,22 @@ def options() -> ResponseReturnValue:
 @bp.post("/uploads")
 @require("enumerator")
 def create() -> ResponseReturnValue:
-    """Start (or find) the upload of a photo one of the caller's surveys names."""
+    """Start (or find) the upload of a photo one of the caller's surveys names.
+
+    A body is its first chunk (creation-with-upload): a small photo in one request.
+    """
     _require_tus()
     length = _int_header("Upload-Length")
     photo_id = _metadata().get("photo_id")
     if not photo_id:
         raise BadHeader("Upload-Metadata", "photo_id wajib ada")
-    upload = begin_upload(get_engine(), get_blobs(), current_user(), photo_id, length)
+    chunk = None
+    if request.content_length or request.headers.get("Transfer-Encoding"):
+        if request.mimetype != CHUNK_TYPE:
+            raise UnsupportedMediaType(f"Content-Type harus {CHUNK_TYPE}.")
+        chunk = _chunk()
+    upload = begin_upload(get_engine(), get_blobs(), current_user(), photo_id, length, chunk,
+                          _checksum() if chunk else None)
     response = _answer(upload, 201)
     response.headers["Location"] = url_for("uploads.head", photo_id=photo_id)
     return response
@@ -131,11 +141,16 @@ def patch(photo_id: str) -> ResponseReturnValue:
         raise UnsupportedMediaType(f"Content-Type harus {CHUNK_TYPE}.")
     offset = _int_header("Upload-Offset")
     checksum = _checksum()
+    upload = append_chunk(get_engine(), get_blobs(), current_user(), photo_id, offset, _chunk(),
+                          checksum)
+    return _answer(upload, 204)
+
+
+def _chunk() -> bytes:
+    """The request body: one chunk of at most `MAX_CHUNK` bytes."""
     if request.content_length is not None and request.content_length > MAX_CHUNK:
         raise PayloadTooLarge(f"Satu potongan paling banyak {MAX_CHUNK} bita.")
     chunk = request.stream.read(MAX_CHUNK + 1)
     if len(chunk) > MAX_CHUNK:
         raise PayloadTooLarge(f"Satu potongan paling banyak {MAX_CHUNK} bita.")
-    upload = append_chunk(get_engine(), get_blobs(), current_user(), photo_id, offset, chunk,
-                          checksum)
-    return _answer(upload, 204)
+    return chunk

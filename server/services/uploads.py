@@ -28,7 +28,7 @@ from server.errors import (
 )
 from server.services.images import BadImage, check_jpeg
 from server.store import photos as photo_store
-from server.store.blobs import BlobMismatch, BlobStore, is_blob_name
+from server.store.blobs import BlobStore, is_blob_name
 from server.store.db import StorageUnavailable, reading, transaction
 from server.store.uploads import OffsetMismatch, UploadArea, UploadBusy
 from server.timeutil import now_iso
@@ -54,14 +54,13 @@ class Upload:
 
 def _declared(engine: Engine, user: dict[str, Any], photo_id: str) -> tuple[int, bool]:
     """(declared bytes, already received) of a photo one of the caller's surveys names."""
-    namers = []
+    claim = None
     if is_blob_name(photo_id):
         with reading(engine) as conn:
-            namers = photo_store.namers(conn, photo_id)
-    mine = [n for n in namers if n["enumerator_id"] == user["user_id"]]
-    if not mine:
+            claim = photo_store.claim(conn, photo_id, user["user_id"])
+    if claim is None:
         raise Forbidden(NOT_YOURS)
-    return mine[0]["bytes"], any(n["received_at"] for n in namers)
+    return claim
 
 
 def upload_state(engine: Engine, blobs: BlobStore, user: dict[str, Any], photo_id: str) -> Upload:
@@ -76,14 +75,22 @@ def upload_state(engine: Engine, blobs: BlobStore, user: dict[str, Any], photo_i
 
 
 def begin_upload(engine: Engine, blobs: BlobStore, user: dict[str, Any], photo_id: str,
-                 length: int) -> Upload:
-    """Creation (POST): the upload of `photo_id`, resumed where it stands, or complete."""
+                 length: int, first_chunk: bytes | None = None,
+                 checksum: bytes | None = None) -> Upload:
+    """Creation (POST): the upload of `photo_id`, resumed where it stands, or complete.
+
+    With `first_chunk` (tus creation-with-upload) a new upload takes it at offset 0 in
+    the same request, so a photo that fits one chunk costs one request. An upload that
+    already stands past 0 ignores it (the client goes on from the offset answered).
+    """
     if length > MAX_UPLOAD:
         raise PayloadTooLarge(f"Foto lebih dari {MAX_UPLOAD} bita.")
     upload = upload_state(engine, blobs, user, photo_id)
     if length != upload.length:
         raise ValidationFailed(details={"Upload-Length": [WRONG_LENGTH.format(upload.length)]})
-    return upload
+    if not first_chunk or upload.offset != 0:
+        return upload
+    return _append(engine, blobs, upload, 0, first_chunk, checksum)
 
 
 def append_chunk(engine: Engine, blobs: BlobStore, user: dict[str, Any], photo_id: str,
@@ -92,44 +99,62 @@ def append_chunk(engine: Engine, blobs: BlobStore, user: dict[str, Any], photo_i
     upload = upload_state(engine, blobs, user, photo_id)
     if upload.complete:
         return upload  # already here: nothing more to take
-    if checksum is not None and hashlib.sha256(chunk).digest() != checksum:
+    return _append(engine, blobs, upload, offset, chunk, checksum)
+
+
+def _append(engine: Engine, blobs: BlobStore, upload: Upload, offset: int, chunk: bytes,
+            checksum: bytes | None) -> Upload:
+    """One chunk, whole or not at all; the last one is checked before it is even written."""
+    chunk_digest = hashlib.sha256(chunk)
+    if checksum is not None and chunk_digest.digest() != checksum:
         raise ChecksumMismatch()
     if offset + len(chunk) > upload.length:
         raise PayloadTooLarge(PAST_LENGTH)
     area = UploadArea.beside(blobs)
+    last = offset + len(chunk) == upload.length
+    if last:
+        _check_whole(area, upload.photo_id, offset, chunk, chunk_digest)
     try:
-        end = area.append(photo_id, offset, chunk)
+        end = area.append(upload.photo_id, offset, chunk)
     except OffsetMismatch as mismatch:
         raise OffsetConflict(mismatch.offset) from None
     except UploadBusy:
-        raise OffsetConflict(area.offset(photo_id), BUSY) from None
+        raise OffsetConflict(area.offset(upload.photo_id), BUSY) from None
     except StorageUnavailable:
         raise InsufficientStorage() from None
-    if end == upload.length:
-        _keep(engine, blobs, area, photo_id, offset)
-    return Upload(photo_id, upload.length, end)
+    if last:
+        _keep(engine, blobs, area, upload.photo_id, offset)
+    return Upload(upload.photo_id, upload.length, end)
 
 
-def _keep(engine: Engine, blobs: BlobStore, area: UploadArea, photo_id: str,
-          chunk_start: int) -> None:
-    """The whole photo: hash, then image check, then the blob store; else nothing kept."""
-    digest = hashlib.sha256()
-    for piece in area.read_chunks(photo_id):
-        digest.update(piece)
+def _check_whole(area: UploadArea, photo_id: str, offset: int, chunk: bytes,
+                 chunk_digest: Any) -> None:
+    """The whole photo, in memory: its SHA-256 against its name, then as a JPEG.
+
+    A photo sent in one chunk is hashed once (the chunk's own checksum is the photo's);
+    otherwise the bytes already received are read back once, beside the last chunk.
+    On failure the upload is thrown away, so it starts again from 0.
+    """
+    before = area.read(photo_id) if offset else b""
+    if len(before) != offset:  # another request moved it meanwhile: say where it is
+        raise OffsetConflict(len(before))
+    whole = before + chunk if offset else chunk
+    digest = hashlib.sha256(whole) if offset else chunk_digest
     if digest.hexdigest() != photo_id:
         area.discard(photo_id)
         raise ChecksumMismatch(HASH_MISMATCH, {"photo_id": [HASH_MISMATCH]})
     try:
-        with area.open(photo_id) as whole:
-            check_jpeg(whole)
+        check_jpeg(io.BytesIO(whole))
     except BadImage as bad:
         area.discard(photo_id)
         raise ValidationFailed(f"Foto ditolak: {bad}.", {"photo": [str(bad)]}) from None
+
+
+def _keep(engine: Engine, blobs: BlobStore, area: UploadArea, photo_id: str,
+          chunk_start: int) -> None:
+    """The checked, fsync'd upload into the blob store (a rename), then marked received."""
     try:
-        blobs.put(area.read_chunks(photo_id), expected_sha256=photo_id)
-    except BlobMismatch:  # changed on disk since it was hashed: start again
-        area.discard(photo_id)
-        raise ChecksumMismatch(HASH_MISMATCH, {"photo_id": [HASH_MISMATCH]}) from None
+        area.keep(photo_id, blobs, photo_id)
     except StorageUnavailable:
         area.truncate(photo_id, chunk_start)  # the last chunk is asked again later
         raise InsufficientStorage() from None

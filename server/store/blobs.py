@@ -9,7 +9,10 @@ delete — so an object store can stand behind it later.
 Durability: bytes go to a temporary file in the store's own `tmp/` folder (same disk),
 are fsync'd, checked against the expected hash, then renamed into place and the folder
 fsync'd. A crash leaves either the whole blob or a stray temporary file, never a torn one
-under a real name. `ENOSPC` becomes `StorageUnavailable("full")` with nothing kept.
+under a real name. A file already written and fsync'd on the same disk (a finished
+upload) is `adopt`ed by that rename alone, without copying its bytes again. `ENOSPC` (and
+`EFBIG`, a file-size limit such as `ulimit -f`) becomes `StorageUnavailable("full")` with
+nothing kept.
 """
 
 from __future__ import annotations
@@ -28,6 +31,9 @@ from server.store.db import StorageUnavailable
 
 SHA256_HEX = re.compile(r"\A[0-9a-f]{64}\Z")
 READ_CHUNK = 256 * 1024
+# What the operating system answers when there is no room for the bytes: the disk or a
+# quota is full, or a file-size limit is reached.
+NO_ROOM = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
 class BlobMismatch(ValueError):
@@ -107,11 +113,34 @@ class BlobStore:
                 _fsync_folder(final.parent)
             return StoredBlob(digest, size)
         except OSError as error:
-            if error.errno in (errno.ENOSPC, errno.EDQUOT):
+            if error.errno in NO_ROOM:
                 raise StorageUnavailable("full") from None
             raise
         finally:
             tmp.unlink(missing_ok=True)
+
+    def adopt(self, path: Path, sha256: str) -> StoredBlob:
+        """Keep the finished file at `path` as blob `sha256`, by renaming it (no copy).
+
+        The caller has fsync'd the file and checked that its bytes hash to `sha256`; it
+        must be on this store's disk. Once kept the file is no longer at `path` (a blob
+        already here is not replaced); a full disk leaves it there. An object store would
+        upload it instead.
+        """
+        final = self.path_of(sha256)
+        size = path.stat().st_size
+        try:
+            if final.is_file():
+                path.unlink()
+                return StoredBlob(sha256, size)
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(path, final)
+            _fsync_folder(final.parent)
+        except OSError as error:
+            if error.errno in NO_ROOM:
+                raise StorageUnavailable("full") from None
+            raise
+        return StoredBlob(sha256, size)
 
     def delete(self, sha256: str) -> bool:
         """Remove a blob; whether it was here. Callers decide that nothing names it any more."""

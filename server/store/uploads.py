@@ -4,13 +4,12 @@ One partial file per photo, `uploads/<photo_id>.part` beside the blobs (same dis
 size the upload's offset, so the state survives a restart without a table. Each chunk
 is appended whole or not at all: under an exclusive lock the offset is checked, the
 bytes written and fsync'd; a failed write (the disk full) is cut back to where the
-chunk began. A finished upload leaves this area for the blob store, which checks the
-hash again as it keeps it.
+chunk began. A finished upload, its hash checked by the caller, leaves this area for
+the blob store by a rename (`BlobStore.adopt`): its bytes are written once.
 """
 
 from __future__ import annotations
 
-import errno
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,7 +18,7 @@ from typing import BinaryIO
 
 from filelock import FileLock, Timeout
 
-from server.store.blobs import READ_CHUNK, BlobStore, is_blob_name
+from server.store.blobs import NO_ROOM, READ_CHUNK, BlobStore, StoredBlob, is_blob_name
 from server.store.db import StorageUnavailable
 
 
@@ -59,7 +58,7 @@ class UploadArea:
     def append(self, photo_id: str, offset: int, chunk: bytes) -> int:
         """Append `chunk` at `offset` (which must be the current end); the new offset."""
         self.root.mkdir(parents=True, exist_ok=True)
-        with self._locked(photo_id) as part:
+        with self._locked(photo_id, create=offset == 0) as part:
             size = os.fstat(part.fileno()).st_size
             if size != offset:
                 raise OffsetMismatch(size)
@@ -69,10 +68,21 @@ class UploadArea:
                 os.fsync(part.fileno())
             except OSError as error:
                 part.truncate(size)  # nothing of this chunk is kept
-                if error.errno in (errno.ENOSPC, errno.EDQUOT):
+                if error.errno in NO_ROOM:
                     raise StorageUnavailable("full") from None
                 raise
             return size + len(chunk)
+
+    def read(self, photo_id: str) -> bytes:
+        """The bytes received so far (to check a photo whose last chunk is in hand)."""
+        try:
+            return self._path(photo_id).read_bytes()
+        except FileNotFoundError:
+            return b""
+
+    def keep(self, photo_id: str, blobs: BlobStore, sha256: str) -> StoredBlob:
+        """Hand the finished upload, its hash checked, to the blob store (a rename)."""
+        return blobs.adopt(self._path(photo_id), sha256)
 
     def truncate(self, photo_id: str, offset: int) -> None:
         """Cut the upload back to `offset` (a finished chunk whose blob could not be kept)."""
@@ -95,8 +105,12 @@ class UploadArea:
         path.with_suffix(".lock").unlink(missing_ok=True)
 
     @contextmanager
-    def _locked(self, photo_id: str) -> Iterator[BinaryIO]:
-        """The partial file opened for appending, held by this request alone (any worker)."""
+    def _locked(self, photo_id: str, create: bool = True) -> Iterator[BinaryIO]:
+        """The partial file opened for appending, held by this request alone (any worker).
+
+        Only a chunk at offset 0 creates it: a chunk that lost the race to a finished
+        upload (renamed into the blob store meanwhile) finds no file and offset 0.
+        """
         path = self._path(photo_id)
         lock = FileLock(path.with_suffix(".lock"), timeout=0)
         try:
@@ -104,7 +118,12 @@ class UploadArea:
         except Timeout:
             raise UploadBusy(photo_id) from None
         try:
-            with path.open("ab") as part:
+            try:
+                part = path.open("ab" if create else "r+b")
+            except FileNotFoundError:
+                raise OffsetMismatch(0) from None
+            with part:
+                part.seek(0, os.SEEK_END)
                 yield part
         finally:
             lock.release()

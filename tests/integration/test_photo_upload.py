@@ -67,7 +67,8 @@ def test_options_say_what_the_server_speaks(field):
     answer = requests.options(field["api"] + "/uploads", timeout=10)
     assert answer.status_code == 204
     assert answer.headers["Tus-Version"] == "1.0.0"
-    assert set(answer.headers["Tus-Extension"].split(",")) == {"creation", "checksum"}
+    assert set(answer.headers["Tus-Extension"].split(",")) == {
+        "creation", "creation-with-upload", "checksum"}
     assert answer.headers["Tus-Checksum-Algorithm"] == "sha256"
 
 

@@ -55,10 +55,10 @@ def _received(named: dict[str, Any]) -> bytes | None:
     return got.content if got.status_code == 200 else None
 
 
-# Waitress closes the connection after each 204, so each chunk has a connection of its own
-# (the first also carries the creation): chunks of 32, 64 and the last ~6 KB.
-@pytest.mark.parametrize("cuts", [[20_000], [None, 30_000], [None, None, 2_000],
-                                  [3_000, 3_000, 3_000]])
+# The first 32 KB travel in the creation (201, the connection kept); on loopback the chunk
+# then grows past the rest, which follows on the same connection as one PATCH: cuts in
+# the creation, in the middle and near the end of the ~100 KB, and three in a row.
+@pytest.mark.parametrize("cuts", [[20_000], [60_000], [100_000], [3_000, 3_000, 3_000]])
 def test_cut_uploads_resume_where_the_server_stands(named, cuts):
     data = named["data"]
     assert len(data) > 60_000
@@ -76,10 +76,27 @@ def test_cut_uploads_resume_where_the_server_stands(named, cuts):
 def test_an_upload_of_a_photo_the_server_has_sends_nothing(named):
     client = _client(named["server"].url, named["token"])
     first = PhotoUploader(client).upload(named["photo_id"], named["data"])
-    second = PhotoUploader(client).upload(named["photo_id"], named["data"])
-    client.close()
+    second = PhotoUploader(client).upload(named["photo_id"], named["data"], resume=True)
     assert first.bytes_sent == len(named["data"]) and not first.already_there
     assert second.bytes_sent == 0 and second.already_there
+    # Not known to have been begun: the first chunk rides in the creation, and the
+    # server answers complete without keeping anything twice.
+    uploader = PhotoUploader(client)
+    third = uploader.upload(named["photo_id"], named["data"])
+    client.close()
+    assert third.bytes_sent <= 32 * 1024 and third.already_there
+    assert _received(named) == named["data"]
+
+
+def test_a_photo_in_one_chunk_is_one_request(named):
+    client = _client(named["server"].url, named["token"])
+    methods: list[str] = []
+    client.session.hooks["response"].append(lambda r, *_a, **_k: methods.append(r.request.method))
+    sent = PhotoUploader(client, start_chunk=1024 * 1024).upload(named["photo_id"], named["data"])
+    client.close()
+    assert methods == ["POST"] and sent.chunks == 1
+    assert sent.bytes_sent == len(named["data"]) and not sent.already_there
+    assert _received(named) == named["data"]
 
 
 def test_a_silent_link_is_offline_and_says_timed_out(named):

@@ -11,6 +11,7 @@ from flask import Blueprint, Flask, redirect, url_for
 from flask.typing import ResponseReturnValue
 
 from server.web import errors, i18n, regions, session
+from server.web.finding_words import finding_message
 
 
 def register(app: Flask, unavailable: type[Exception] | None = None) -> None:
@@ -30,6 +31,7 @@ def register(app: Flask, unavailable: type[Exception] | None = None) -> None:
     session.configure(app)
     i18n.configure(app)
     app.add_template_filter(regions.name, "nama_wilayah")
+    app.jinja_env.globals["finding_message"] = finding_message  # in the page's language
     web = Blueprint("web", __name__)
     web.before_request(session.load_user)
     web.before_request(session.check_csrf)

@@ -128,6 +128,14 @@ def count_villages(conn: Connection, codes: list[str]) -> dict[str, list[int]]:
     return result
 
 
+def known_villages(conn: Connection) -> list[str]:
+    """Every village the server keeps counts for or has marked since: where it holds
+    households, without reading the households themselves (the region pickers' scope)."""
+    kept = select(village_progress.c.region_code).where(village_progress.c.households > 0)
+    marked = select(progress_marks.c.region_code)
+    return sorted({r[0] for r in conn.execute(kept.union(marked))})
+
+
 def villages(conn: Connection, prefix: str) -> dict[str, dict[str, int]]:
     """The kept counts of every village under `prefix` (as of the last `refresh`)."""
     rows = conn.execute(select(village_progress)

@@ -10,7 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, Flask, redirect, url_for
 from flask.typing import ResponseReturnValue
 
-from server.web import errors, i18n, regions, session
+from server.web import errors, i18n, region_picker, regions, session
+from server.web.finding_words import finding_message
 
 
 def register(app: Flask, unavailable: type[Exception] | None = None) -> None:
@@ -31,6 +32,9 @@ def register(app: Flask, unavailable: type[Exception] | None = None) -> None:
     session.configure(app)
     i18n.configure(app)
     app.add_template_filter(regions.name, "nama_wilayah")
+    app.jinja_env.globals["finding_message"] = finding_message  # in the page's language
+    app.jinja_env.globals["region_options"] = region_picker.page_options
+    app.jinja_env.globals["region_text"] = region_picker.text_of
     web = Blueprint("web", __name__)
     web.before_request(session.load_user)
     web.before_request(session.check_csrf)

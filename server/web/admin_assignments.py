@@ -63,10 +63,11 @@ def assign() -> ResponseReturnValue:
     admin = current_user()
     values = {k: request.form.get(k, "").strip() for k in ("enumerator", "regions", "households")}
     errors: dict[str, str] = {}
-    codes = forms.region_list(values["regions"], admin, errors, "regions")
+    codes = forms.region_list(values["regions"], admin, errors, "regions", _("Desa/Kelurahan"),
+                              request.form.get("regions_pick"))
     ids = forms.household_list(values["households"], errors, "households")
     if not errors and not codes and not ids:
-        errors["regions"] = _("Isi kode wilayah atau ID keluarga.")
+        errors["regions"] = _("Isi wilayah (nama atau kode) atau ID keluarga.")
     done = assignment_service.assign(get_engine(), admin, values["enumerator"], codes, ids,
                                      form_ok=not errors)
     errors.update(_say(done.problems))
@@ -85,10 +86,11 @@ def reassign() -> ResponseReturnValue:
     values = {k: request.form.get(k, "").strip()
               for k in ("from_enumerator", "to_enumerator", "regions", "households")}
     errors: dict[str, str] = {}
-    codes = forms.region_list(values["regions"], admin, errors, "regions")
+    codes = forms.region_list(values["regions"], admin, errors, "regions", _("Desa/Kelurahan"),
+                              request.form.get("regions_pick"))
     ids = forms.household_list(values["households"], errors, "households")
     if not errors and not codes and not ids:
-        errors["regions"] = _("Isi kode wilayah atau ID keluarga.")
+        errors["regions"] = _("Isi wilayah (nama atau kode) atau ID keluarga.")
     done = assignment_service.reassign(get_engine(), admin, values["from_enumerator"],
                                        values["to_enumerator"], codes, ids,
                                        form_ok=not errors)

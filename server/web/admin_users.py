@@ -61,7 +61,8 @@ def create() -> ResponseReturnValue:
         errors["name"] = _("Nama pengguna 2–64 karakter: huruf, angka, titik, '-' atau '_'.")
     if values["role"] not in user_service.ROLES:
         errors["role"] = _("Pilih peran.")
-    region_codes = forms.region_list(values["regions"], admin, errors, "regions")
+    region_codes = forms.region_list(values["regions"], admin, errors, "regions", _("Wilayah"),
+                                     request.form.get("regions_pick"))
     if values["role"] == "supervisor" and not region_codes and "regions" not in errors:
         errors["regions"] = _("Supervisor memerlukan paling sedikit satu wilayah.")
     if regions.scope(admin) is not None and not region_codes and "regions" not in errors:
@@ -104,7 +105,8 @@ def set_regions(name: str) -> ResponseReturnValue:
     user = _target(name)
     admin = current_user()
     errors: dict[str, str] = {}
-    codes = forms.region_list(request.form.get("regions"), admin, errors, "regions")
+    codes = forms.region_list(request.form.get("regions"), admin, errors, "regions",
+                              _("Wilayah"), request.form.get("regions_pick"))
     if user["role"] == "supervisor" and not codes and "regions" not in errors:
         errors["regions"] = _("Supervisor memerlukan paling sedikit satu wilayah.")
     if regions.scope(admin) is not None and not codes and "regions" not in errors:

@@ -13,6 +13,7 @@ from server.http.identity import current_user
 from server.services import dashboard as dashboard_service
 from server.web import charts, labels, regions
 from server.web.i18n import age_days
+from server.web.region_picker import EntryError, Picker
 from server.web.session import login_required
 
 bp = Blueprint("dashboard", __name__)
@@ -69,16 +70,21 @@ def index() -> ResponseReturnValue:
     user = current_user()
     silent_days, days_error = _silent_days(request.args.get("diam", "").strip() or None)
     raw = request.args.get("wilayah", "").strip()
+    region_error = None
+    prefix = None
     if raw:
-        prefix = regions.clean_prefix(raw)
-        if prefix is None:
-            abort(400)
-    else:
-        prefix = dashboard_service.default_prefix(get_engine(), user)
+        try:
+            prefix = Picker(user).resolve(raw, _("Wilayah"), refuse_outside=False)
+        except EntryError as problem:
+            region_error = problem.message
     if prefix is None:
+        prefix = dashboard_service.default_prefix(get_engine(), user)
+    if prefix is None or region_error:
         return render_template("dashboard.html", prefix=None, groups=[], labels=labels,
                                days_error=days_error, silent_days=silent_days,
-                               user_regions=user["regions"], regions=regions)
+                               region_error=region_error, typed=raw,
+                               user_regions=user["regions"], regions=regions), \
+            422 if region_error else 200
     if not regions.may_read_prefix(user, prefix):
         abort(403)
     found = dashboard_service.figures(get_engine(), prefix, silent_days)

@@ -99,6 +99,8 @@ def install(bp: Blueprint, unavailable: type[Exception] | None = None) -> None:
 
     @bp.errorhandler(HTTPException)
     def _http_error(error: HTTPException) -> ResponseReturnValue:
+        if error.response is not None:  # abort(response): a page already made (a form again)
+            return error.response
         status = error.code or 500
         if status == 400 and error.description == "csrf":
             return error_page(400, _CSRF_MESSAGE)

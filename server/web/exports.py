@@ -16,7 +16,15 @@ from contextlib import closing
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from flask import Blueprint, Response, abort, render_template, request, stream_with_context
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    make_response,
+    render_template,
+    request,
+    stream_with_context,
+)
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -25,6 +33,8 @@ from server.http.identity import current_user
 from server.services import exports as export_service
 from server.web import regions
 from server.web.i18n import local_iso, zone_for
+from server.web.region_picker import EntryError, Picker
+from server.web.region_picker import text_of as region_text
 from server.web.session import login_required
 
 bp = Blueprint("exports", __name__)
@@ -41,9 +51,13 @@ def _region(user: dict[str, Any]) -> str:
         if not prefixes:
             abort(400)
         return prefixes[0]
-    prefix = regions.clean_prefix(raw)
-    if prefix is None:
-        abort(400)
+    try:
+        prefix = Picker(user).resolve(raw, _("Wilayah"), refuse_outside=False)
+    except EntryError as problem:
+        today = datetime.now(zone_for(None).tz).date().isoformat()
+        abort(make_response(_form({"wilayah": problem.message}, raw,
+                                  request.args.get("dari", today[:8] + "01"),
+                                  request.args.get("sampai", today)), 422))
     if not regions.may_read_prefix(user, prefix):
         abort(403)
     return prefix
@@ -115,11 +129,14 @@ def index() -> ResponseReturnValue:
     """The export form: a region and a period."""
     user = current_user()
     prefixes = regions.scope(user) or []
-    region = prefixes[0] if prefixes else ""
-    today = datetime.now(zone_for(region).tz).date()
-    return render_template("exports.html", regions_list=regions.choices(prefixes),
-                           region=region, start=today.replace(day=1).isoformat(),
-                           end=today.isoformat(), errors={})
+    region = region_text(prefixes[0]) if prefixes else ""
+    today = datetime.now(zone_for(prefixes[0] if prefixes else None).tz).date()
+    return _form({}, region, today.replace(day=1).isoformat(), today.isoformat())
+
+
+def _form(errors: dict[str, str], region: str, start: str, end: str) -> str:
+    """The export form again, with what was typed and why it was refused."""
+    return render_template("exports.html", region=region, start=start, end=end, errors=errors)
 
 
 @bp.get("/ekspor/koreksi.csv")
@@ -130,10 +147,8 @@ def corrections_csv() -> ResponseReturnValue:
     region = _region(user)
     start, end, errors = parse_period(request.args, region)
     if errors:
-        prefixes = regions.scope(user) or []
-        return render_template("exports.html", regions_list=regions.choices(prefixes),
-                               region=region, start=request.args.get("dari", ""),
-                               end=request.args.get("sampai", ""), errors=errors), 422
+        return _form(errors, region_text(region), request.args.get("dari", ""),
+                     request.args.get("sampai", "")), 422
     engine = get_engine()
     export_service.record(engine, user, "export.corrections",
                           {"region": region, "from": start, "to": end})
@@ -197,7 +212,9 @@ def photos_zip() -> ResponseReturnValue:
     user = current_user()
     region = _region(user)
     if len(region) != 10:
-        abort(400, _("Foto diekspor per desa/kelurahan: isi kode desa 10 angka."))
+        abort(make_response(_form({"wilayah": _(
+            "Desa/Kelurahan: foto diekspor per desa/kelurahan; pilih satu desa dari daftar.")},
+            region_text(region), "", ""), 422))
     engine = get_engine()
     export_service.record(engine, user, "export.photos", {"region": region})
     chunks = export_service.photos_zip(engine, get_blobs(), region)

@@ -8,7 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from schemas.validators import IDENTIFIER
-from server.web import regions
+from server.web import region_picker
 
 USER_NAME = re.compile(r"[A-Za-z0-9._-]{2,64}")
 PASSWORD_MIN = 10
@@ -20,20 +20,16 @@ def split_list(text: str | None) -> list[str]:
 
 
 def region_list(text: str | None, user: dict[str, Any], errors: dict[str, str],
-                key: str) -> list[str]:
-    """Region codes typed one per line or comma-separated, each inside the admin's scope."""
-    codes = []
-    for raw in split_list(text):
-        code = regions.clean_prefix(raw)
-        if code is None:
-            errors[key] = _("%(code)s bukan kode wilayah: pakai 2, 4, 6 atau 10 angka.",
-                            code=raw[:20])
-            return []
-        if not regions.may_read_prefix(user, code):
-            errors[key] = _("Wilayah %(code)s di luar cakupan Anda.", code=code)
-            return []
-        codes.append(code)
-    return sorted(set(codes))
+                key: str, field: str, picked: str | None = None) -> list[str]:
+    """Regions typed one per line or comma-separated, by name or code, plus the one chosen
+    in the picker (`picked`), each inside the user's scope; `field` names the form field
+    in an error."""
+    picker = region_picker.Picker(user)
+    try:
+        return picker.resolve_all(region_picker.entries(text, picked), field)
+    except region_picker.EntryError as problem:
+        errors[key] = problem.message
+        return []
 
 
 def household_list(text: str | None, errors: dict[str, str], key: str) -> list[str]:

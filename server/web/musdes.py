@@ -37,6 +37,7 @@ from server.services import exports as export_service
 from server.services import musdes, submission
 from server.web import labels, regions
 from server.web.exports import csv_cell
+from server.web.region_picker import EntryError, Picker
 from server.web.session import login_required
 
 bp = Blueprint("musdes", __name__)
@@ -85,14 +86,24 @@ def index() -> ResponseReturnValue:
     scope = regions.scope(user) or []
     first = scope[0] if scope else "1811"
     current = periods.period_of(datetime.now(UTC), cutoff_day(), first)
-    village = regions.clean_prefix(request.args.get("desa", ""))
+    typed = request.args.get("desa", "").strip()
     period = request.args.get("periode", "").strip() or current
-    if village and len(village) == 10:
-        return redirect(url_for(".village", period=period, village=village))
-    if village and len(village) == 4:
-        return redirect(url_for(".regency", period=period, regency=village))
+    error = None
+    if typed:
+        try:
+            village = Picker(user).resolve(typed, _("Desa/Kelurahan"), refuse_outside=False)
+        except EntryError as problem:
+            village, error = None, problem.message
+        if village and len(village) == 10:
+            return redirect(url_for(".village", period=period, village=village))
+        if village and len(village) == 4:
+            return redirect(url_for(".regency", period=period, regency=village))
+        if village:
+            error = _("Desa/Kelurahan: pilih satu desa/kelurahan, atau ketik kode kabupaten/kota "
+                      "(4 angka) untuk semua desanya.")
     return render_template("musdes/index.html", period=current, scope=scope,
-                           clock=_clock(current, first))
+                           clock=_clock(current, first), error=error, typed=typed), \
+        422 if error else 200
 
 
 def _rows(listing: dict[str, Any]) -> list[dict[str, Any]]:

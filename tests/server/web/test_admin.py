@@ -106,9 +106,10 @@ def test_assignment_forms_validate(client, world):
     seed.signin(client, "ani")
     cases = [
         ({"enumerator": "sari", "regions": seed.VILLAGE_A}, "Pilih petugas verifikasi"),
-        ({"enumerator": "budi"}, "Isi kode wilayah atau ID keluarga"),
+        ({"enumerator": "budi"}, "Isi wilayah (nama atau kode) atau ID keluarga"),
         ({"enumerator": "budi", "households": "tidak-ada-1"}, "tidak dikenal"),
-        ({"enumerator": "budi", "regions": "9999"}, "Tidak ada keluarga"),
+        ({"enumerator": "budi", "regions": "9999"}, "tidak ada dalam daftar wilayah"),
+        ({"enumerator": "budi", "regions": "1812"}, "Tidak ada keluarga"),
     ]
     for form, message in cases:
         response = seed.post(client, "/admin/penugasan/tugaskan", form)

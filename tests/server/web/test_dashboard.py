@@ -35,7 +35,9 @@ def test_wider_or_other_region_is_refused(client, world):
     seed.signin(client, "sari")
     assert client.get("/dasbor?wilayah=181102").status_code == 403
     assert client.get("/dasbor?wilayah=1811").status_code == 403
-    assert client.get("/dasbor?wilayah=xyz").status_code == 400
+    unknown = client.get("/dasbor?wilayah=xyz")
+    assert unknown.status_code == 422
+    assert "Wilayah: tidak ada wilayah bernama “xyz”" in unknown.get_data(as_text=True)
     assert client.get("/dasbor").status_code == 200  # defaults to the user's own region
 
 
@@ -93,7 +95,7 @@ def test_region_pickers_offer_names_and_still_take_codes(client, world):
     seed.signin(client, "sari")
     page = client.get("/dasbor?wilayah=181101").get_data(as_text=True)
     picker = re.search(r'<datalist id="my-regions">(.*?)</datalist>', page, re.S).group(1)
-    assert '<option value="18.11.01.2001">Wiralaga I · Mesuji</option>' in picker
+    assert '<option value="Wiralaga I — Mesuji (18.11.01.2001)"></option>' in picker
     exports = client.get("/ekspor").get_data(as_text=True)
-    assert "Wiralaga I · Mesuji" in exports
+    assert "Wiralaga I — Mesuji (18.11.01.2001)" in exports
     assert client.get("/dasbor?wilayah=18.11.01.2001").status_code == 200

@@ -97,7 +97,9 @@ def test_admin_exports_a_villages_photos_as_zip(client, world, photographed):
     assert client.get(f"/ekspor/foto.zip?wilayah={seed.VILLAGE_A}").status_code == 403
     client.get("/keluar")
     seed.signin(client, "ani")
-    assert client.get("/ekspor/foto.zip?wilayah=181101").status_code == 400  # a village only
+    kecamatan = client.get("/ekspor/foto.zip?wilayah=181101")  # a village only
+    assert kecamatan.status_code == 422
+    assert "foto diekspor per desa/kelurahan" in kecamatan.get_data(as_text=True)
     response = client.get(f"/ekspor/foto.zip?wilayah={seed.VILLAGE_A}")
     assert response.status_code == 200 and response.mimetype == "application/zip"
     archive = zipfile.ZipFile(io.BytesIO(response.data))

@@ -3,13 +3,20 @@
 A submission becomes a Survey (`server.forms.submission`) and goes through the very
 ingest of `POST /sync/push`, in one transaction with the row that remembers its XML and
 attachments: a resend of the same XML is answered as the first time, nothing stored
-twice; other XML under a used instanceID is a conflict. Attachment bytes go to the blob
-store before the transaction ends; a blob no row names is never shown.
+twice; other XML under a used instanceID is a conflict.
+
+Its photos are the survey's `photos` (§5), as a laptop's are: each attachment passes the
+laptop upload's image check before anything is written, and its bytes go to the blob
+store before the transaction ends (a blob no row names is never shown). A photo the form
+names but this POST did not bring (Collect splits a large submission over several POSTs)
+has an awaited row in `survey_photos`, so it counts as pending until a later POST of the
+same submission brings it.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,9 +29,11 @@ from sqlalchemy.exc import IntegrityError
 from server.forms import entity_list, settings_qr
 from server.forms.submission import NotTheForm, Submission, read_submission
 from server.forms.xform import FORM_ID, PHOTO_KINDS, BuiltForm, build_form
+from server.services.images import BadImage, check_jpeg, is_png, png_as_jpeg
 from server.services.ingest.batch import ingest_batch
 from server.services.ingest.core import ID_REUSED, NEW_OUTSIDE, NOT_ASSIGNED
 from server.store import phones as phone_store
+from server.store import photos as photo_store
 from server.store import surveys as survey_store
 from server.store.blobs import BlobStore
 from server.store.db import reading, run_transaction
@@ -144,22 +153,68 @@ def _refusal(errors: dict[str, list[str]]) -> Refused:
     return Refused(400, f"Isian tidak sah ({where}).")
 
 
-def _attachment_rows(sub: Submission, files: list[tuple[str, str, bytes]],
-                     blobs: BlobStore, known: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for file_name, content_type, data in files:
-        kind = sub.photos.get(file_name)
-        if kind not in PHOTO_KINDS:
+@dataclass(frozen=True)
+class _Photo:
+    """An attachment of this POST, checked: the JPEG bytes the server keeps."""
+
+    kind: str
+    data: bytes
+    sha256: str
+
+
+def _checked_photos(sub: Submission, files: list[tuple[str, str, bytes]]) -> list[_Photo]:
+    """The POST's attachments as the photos kept, each through the laptop upload's image
+    check (a PNG kept as JPEG); `Refused` before anything is written otherwise."""
+    for file_name, content_type, _ in files:
+        if sub.photos.get(file_name) not in PHOTO_KINDS:
             raise Refused(400, f"Lampiran {file_name!r} tidak disebut formulir.")
         if content_type not in PHOTO_TYPES:
             raise Refused(415, f"Lampiran {file_name!r} harus foto JPEG atau PNG.")
-        if file_name in known:
-            continue
-        stored = blobs.put(data)
-        rows.append({"instance_id": sub.instance_id, "file_name": file_name, "field": kind,
-                     "sha256": stored.sha256, "size": stored.size,
-                     "content_type": content_type, "received_at": now_iso()})
-    return rows
+    photos: dict[str, _Photo] = {}
+    for file_name, _, data in files:
+        kind = sub.photos[file_name]
+        try:
+            if is_png(data):
+                data = png_as_jpeg(data)
+            else:
+                check_jpeg(io.BytesIO(data))
+        except BadImage as bad:
+            raise Refused(400, f"Lampiran {file_name!r} ditolak: {bad}.") from None
+        photos[kind] = _Photo(kind, data, hashlib.sha256(data).hexdigest())
+    if len({p.sha256 for p in photos.values()}) < len(photos):
+        raise Refused(400, "Foto yang sama dilampirkan untuk dua isian.")
+    return [photos[kind] for kind in PHOTO_KINDS if kind in photos]
+
+
+def _photo_entry(photo: dict[str, Any]) -> dict[str, Any]:
+    """A photo as a survey names it (§5), from its row."""
+    return {"photo_id": photo["photo_id"], "kind": photo["kind"],
+            "taken_at": photo["taken_at"], "bytes": photo["bytes"],
+            "content_type": "image/jpeg"}
+
+
+def _keep(blobs: BlobStore, photos: list[_Photo]) -> None:
+    for photo in photos:
+        blobs.put(photo.data, expected_sha256=photo.sha256)
+
+
+def _arrivals(conn: Connection, blobs: BlobStore, survey_id: str,
+              photos: list[_Photo]) -> None:
+    """A later POST of a known submission: the photos it awaited now kept and named by
+    its survey; one already here is not kept twice."""
+    rows = photo_store.rows_of_survey(conn, survey_id)
+    awaited = {r["kind"] for r in rows if r["received_at"] is None
+               and r["photo_id"] == photo_store.awaited_id(survey_id, r["kind"])}
+    coming = [p for p in photos if p.kind in awaited]
+    if not coming:
+        return
+    _keep(blobs, coming)
+    at = now_iso()
+    for photo in coming:
+        photo_store.arrive(conn, survey_id, photo.kind, photo.sha256, len(photo.data), at)
+        photo_store.mark_received(conn, photo.sha256, at)
+    kept = [r for r in photo_store.rows_of_survey(conn, survey_id) if r["received_at"]]
+    survey_store.set_photos(conn, survey_id, [_photo_entry(r) for r in kept])
 
 
 def receive_submission(engine: Engine, blobs: BlobStore, user: dict[str, Any], xml: bytes,
@@ -170,6 +225,7 @@ def receive_submission(engine: Engine, blobs: BlobStore, user: dict[str, Any], x
     except NotTheForm as error:
         raise Refused(400, f"{error.field}: {error.reason}") from None
     xml_sha = hashlib.sha256(xml).hexdigest()
+    photos = _checked_photos(sub, files)
 
     def store(conn: Connection) -> Receipt:
         known = phone_store.submission(conn, sub.instance_id)
@@ -178,10 +234,9 @@ def receive_submission(engine: Engine, blobs: BlobStore, user: dict[str, Any], x
             raise Refused(409, "instanceID ini sudah dipakai untuk isi kunjungan yang lain.")
         state = None
         if known is None:
-            state = _ingest(conn, user, sub, xml_sha)
-        if files:
-            known_files = phone_store.attachments_of(conn, sub.instance_id)
-            phone_store.add_attachments(conn, _attachment_rows(sub, files, blobs, known_files))
+            state = _ingest(conn, blobs, user, sub, xml_sha, photos)
+        else:
+            _arrivals(conn, blobs, sub.instance_id, photos)
         old = sub.form_version != current_form().version
         return Receipt(STORED_OLD_FORM if old else STORED, state)
 
@@ -193,15 +248,28 @@ def receive_submission(engine: Engine, blobs: BlobStore, user: dict[str, Any], x
         return run_transaction(engine, store)
 
 
-def _ingest(conn: Connection, user: dict[str, Any], sub: Submission, xml_sha: str) -> str:
+def _ingest(conn: Connection, blobs: BlobStore, user: dict[str, Any], sub: Submission,
+            xml_sha: str, photos: list[_Photo]) -> str:
+    """The submission's survey, naming the photos this POST brought; rows await the rest."""
     device_id = _device_id(user, sub)
     seq = phone_store.next_device_seq(conn, device_id)
     survey = {**sub.survey, "device_seq": seq, "parent_survey_id": _parent(conn, user, sub)}
     if sub.base_version and sub.trunk_version and sub.base_version > sub.trunk_version:
         survey["base_version"] = sub.trunk_version
+    if photos:
+        survey["photos"] = [_photo_entry({
+            "photo_id": p.sha256, "kind": p.kind, "taken_at": survey["completed_at"],
+            "bytes": len(p.data)}) for p in photos]
     [result] = ingest_batch(conn, user, device_id, [survey])
     if result["status"] == "rejected":
         raise _refusal(result["errors"])
+    _keep(blobs, photos)  # inside the transaction: refused or rolled back, no row names them
+    at = now_iso()
+    for photo in photos:
+        photo_store.mark_received(conn, photo.sha256, at)
+    brought = {p.kind for p in photos}
+    photo_store.add_awaited(conn, survey, [k for k in PHOTO_KINDS if k in sub.photos.values()
+                                           and k not in brought], len(photos))
     phone_store.add_submission(conn, {
         "instance_id": sub.instance_id, "user_id": user["user_id"], "device_id": device_id,
         "device_seq": seq, "xml_sha256": xml_sha, "form_version": sub.form_version[:32],

@@ -1,14 +1,13 @@
-"""What the phones' front end keeps: submissions, their attachments, Digest secrets and nonces.
+"""What the phones' front end keeps: submissions, Digest secrets and nonces.
 
-A submission's survey is stored by the ingest like any other (`surveys.py`); this module
-keeps what only OpenRosa has: the XML's hash (a resend is recognised), the entity branch
-(a phone's second visit), which attachment belongs to which submission.
+A submission's survey is stored by the ingest like any other (`surveys.py`), its photos
+as any survey's (`photos.py`); this module keeps what only OpenRosa has: the XML's hash
+(a resend is recognised) and the entity branch (a phone's second visit).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
@@ -17,7 +16,6 @@ from server.store import jsoncol
 from server.store.tables import (
     assignments,
     households,
-    phone_attachments,
     phone_digest,
     phone_nonces,
     phone_submissions,
@@ -61,18 +59,6 @@ def branch_parent(conn: Connection, user_id: int, branch_id: str,
 
 def add_submission(conn: Connection, row: dict[str, Any]) -> None:
     conn.execute(insert(phone_submissions), [row])
-
-
-def attachments_of(conn: Connection, instance_id: str) -> dict[str, dict[str, Any]]:
-    """The attachments already received for a submission, by file name."""
-    rows = conn.execute(select(phone_attachments)
-                        .where(phone_attachments.c.instance_id == instance_id)).mappings()
-    return {r["file_name"]: dict(r) for r in rows}
-
-
-def add_attachments(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
-    if rows:
-        conn.execute(insert(phone_attachments), list(rows))
 
 
 def set_digest(conn: Connection, user_id: int, ha1: str) -> None:

@@ -38,11 +38,24 @@ def submission(conn: Connection, instance_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def next_device_seq(conn: Connection, device_id: str) -> int:
-    """The next capture number of a phone (surveys' `device_seq`)."""
-    last = conn.execute(select(func.max(phone_submissions.c.device_seq))
-                        .where(phone_submissions.c.device_id == device_id)).scalar()
-    return int(last or 0) + 1
+def submissions(conn: Connection, instance_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """`submission` of many instances at once, by instance id (those stored)."""
+    if not instance_ids:
+        return {}
+    rows = conn.execute(select(phone_submissions)
+                        .where(phone_submissions.c.instance_id.in_(instance_ids))).mappings()
+    return {r["instance_id"]: dict(r) for r in rows}
+
+
+def next_device_seqs(conn: Connection, device_ids: list[str]) -> dict[str, int]:
+    """The next capture number (surveys' `device_seq`) of each phone, in one statement."""
+    last: dict[str, int] = {}
+    if device_ids:
+        last = dict(conn.execute(
+            select(phone_submissions.c.device_id, func.max(phone_submissions.c.device_seq))
+            .where(phone_submissions.c.device_id.in_(sorted(set(device_ids))))
+            .group_by(phone_submissions.c.device_id)).tuples().all())
+    return {device_id: int(last.get(device_id) or 0) + 1 for device_id in device_ids}
 
 
 def branch_parent(conn: Connection, user_id: int, branch_id: str,
@@ -57,8 +70,9 @@ def branch_parent(conn: Connection, user_id: int, branch_id: str,
     ).scalar()
 
 
-def add_submission(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(phone_submissions), [row])
+def add_submissions(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    if rows:
+        conn.execute(insert(phone_submissions), rows)
 
 
 def set_digest(conn: Connection, user_id: int, ha1: str) -> None:

@@ -86,6 +86,34 @@ def test_a_resend_racing_its_original_is_stored_once(setup, engine):
         assert phone_store.submission(conn, instance) is not None
 
 
+def test_a_refused_submission_among_concurrent_ones_fails_none_of_them(setup, engine):
+    collect, version, base, other = setup
+    good = [str(uuid.uuid4()) for _ in range(5)]
+    bad = str(uuid.uuid4())
+    posts = [(i, submission_xml(base, i, version, base_version=1)) for i in good]
+    posts.append((bad, submission_xml(other, bad, version, base_version=1)))
+    answers: dict[str, int] = {}
+    gate = threading.Barrier(len(posts))
+
+    def send(instance: str, xml: bytes) -> None:
+        phone = Collect(collect.server_url)
+        phone.accepted_length()
+        gate.wait()
+        answers[instance] = phone.send(xml)[0].status_code
+
+    threads = [threading.Thread(target=send, args=post) for post in posts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == {**{i: 201 for i in good}, bad: 403}
+    assert all(stored(engine, i) for i in good) and not stored(engine, bad)
+    with reading(engine) as conn:
+        assert phone_store.submission(conn, bad) is None
+        seqs = sorted(phone_store.submission(conn, i)["device_seq"] for i in good)
+    assert seqs == [1, 2, 3, 4, 5]  # one phone's visits numbered once each
+
+
 def test_a_second_visit_on_the_same_phone_replaces_the_first(setup, engine):
     collect, version, base, _ = setup
     branch = str(uuid.uuid4())

@@ -107,6 +107,19 @@ def jpeg(width: int = 64, height: int = 48, seed: int = 0, quality: int = 70) ->
     return out.getvalue()
 
 
+def noisy_jpeg(edge: int, seed: int = 0) -> bytes:
+    """A real JPEG that barely compresses: about 1.2 bytes a pixel (edge 2200 ≈ 5.7 MB)."""
+    import io
+    import random
+
+    from PIL import Image
+
+    noise = random.Random(seed).randbytes(edge * edge * 3)
+    out = io.BytesIO()
+    Image.frombytes("RGB", (edge, edge), noise).save(out, "JPEG", quality=95)
+    return out.getvalue()
+
+
 def photo_entry(data: bytes, kind: str = "house_front") -> dict[str, Any]:
     """The Survey's `photos[]` item naming `data`."""
     import hashlib

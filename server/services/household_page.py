@@ -51,10 +51,23 @@ def survey_region(engine: Engine, survey_id: str) -> tuple[str, str | None] | No
         return queries.survey_region(conn, survey_id)
 
 
+def _with_awaited(conn: Connection, household_id: str,
+                  surveys: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each visit's photos, a phone's not yet sent among them (shown as not received)."""
+    awaited = photo_store.awaited_for_household(conn, household_id)
+    for survey in surveys:
+        kinds = awaited.get(survey["survey_id"])
+        if kinds and survey["body"] is not None:
+            survey["body"]["photos"] = [*(survey["body"].get("photos") or ()), *(
+                {"photo_id": photo_store.awaited_id(survey["survey_id"], kind), "kind": kind}
+                for kind in kinds)]
+    return surveys
+
+
 def page(engine: Engine, household_id: str) -> HouseholdPage:
     with reading(engine) as conn:
         all_flags = queries.flags_of(conn, household_id)
-        surveys = queries.surveys_of(conn, household_id)
+        surveys = _with_awaited(conn, household_id, queries.surveys_of(conn, household_id))
         return HouseholdPage(
             view=household_store.get(conn, household_id),
             history=household_store.history(conn, household_id),

@@ -2,11 +2,14 @@
 
 Decoding it all is the one sure test of a truncated file; the pixel count is read from
 the header first, so a decompression bomb (a small file claiming 20,000 × 20,000 px) is
-refused before any pixel is decoded.
+refused before any pixel is decoded. A phone's PNG (Collect's drawing and annotation
+widgets write one) is checked the same way and kept as a JPEG: every photo the server
+holds is then one format, read by one decoder, served as `image/jpeg`.
 """
 
 from __future__ import annotations
 
+import io
 import warnings
 from typing import BinaryIO
 
@@ -62,13 +65,48 @@ def check_jpeg(stream: BinaryIO, max_pixels: int = MAX_PIXELS) -> tuple[int, int
     return width, height
 
 
+PNG_AS_JPEG_QUALITY = 90
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"IEND\xaeB`\x82"
+
+
+def is_png(data: bytes) -> bool:
+    return data.startswith(_PNG_SIGNATURE)
+
+
+def png_as_jpeg(data: bytes, max_pixels: int = MAX_PIXELS) -> bytes:
+    """A whole PNG of sane size, re-encoded as a JPEG (transparency on white); `BadImage`
+    otherwise. The same checks as `check_jpeg`: pixel count first, then its end, then
+    every pixel decoded."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise BadImage(_TOO_LARGE.format(max_pixels // 1_000_000))
+                if not data.rstrip(b"\x00").endswith(_PNG_END):
+                    raise OSError("no IEND chunk")
+                image.load()
+                rgba = image.convert("RGBA")
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise BadImage(_TOO_LARGE.format(max_pixels // 1_000_000)) from None
+        except UnidentifiedImageError:
+            raise BadImage("bukan berkas PNG yang bisa dibaca") from None
+        except OSError:
+            raise BadImage("berkas PNG terpotong atau rusak") from None
+    flat = Image.new("RGB", rgba.size, (255, 255, 255))
+    flat.paste(rgba, mask=rgba.getchannel("A"))
+    out = io.BytesIO()
+    flat.save(out, "JPEG", quality=PNG_AS_JPEG_QUALITY)
+    return out.getvalue()
+
+
 THUMBNAIL_EDGE = 320
 
 
 def thumbnail(stream: BinaryIO, edge: int = THUMBNAIL_EDGE) -> bytes:
     """A small JPEG of a kept photo (already checked by `check_jpeg` on its way in)."""
-    import io
-
     with Image.open(stream, formats=["JPEG"]) as image:
         image.draft("RGB", (edge, edge))
         small = image.convert("RGB")

@@ -1,14 +1,13 @@
-"""What the phones' front end keeps: submissions, their attachments, Digest secrets and nonces.
+"""What the phones' front end keeps: submissions, Digest secrets and nonces.
 
-A submission's survey is stored by the ingest like any other (`surveys.py`); this module
-keeps what only OpenRosa has: the XML's hash (a resend is recognised), the entity branch
-(a phone's second visit), which attachment belongs to which submission.
+A submission's survey is stored by the ingest like any other (`surveys.py`), its photos
+as any survey's (`photos.py`); this module keeps what only OpenRosa has: the XML's hash
+(a resend is recognised) and the entity branch (a phone's second visit).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Connection, and_, delete, func, insert, select, update
@@ -17,7 +16,6 @@ from server.store import jsoncol
 from server.store.tables import (
     assignments,
     households,
-    phone_attachments,
     phone_digest,
     phone_nonces,
     phone_submissions,
@@ -40,11 +38,24 @@ def submission(conn: Connection, instance_id: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def next_device_seq(conn: Connection, device_id: str) -> int:
-    """The next capture number of a phone (surveys' `device_seq`)."""
-    last = conn.execute(select(func.max(phone_submissions.c.device_seq))
-                        .where(phone_submissions.c.device_id == device_id)).scalar()
-    return int(last or 0) + 1
+def submissions(conn: Connection, instance_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """`submission` of many instances at once, by instance id (those stored)."""
+    if not instance_ids:
+        return {}
+    rows = conn.execute(select(phone_submissions)
+                        .where(phone_submissions.c.instance_id.in_(instance_ids))).mappings()
+    return {r["instance_id"]: dict(r) for r in rows}
+
+
+def next_device_seqs(conn: Connection, device_ids: list[str]) -> dict[str, int]:
+    """The next capture number (surveys' `device_seq`) of each phone, in one statement."""
+    last: dict[str, int] = {}
+    if device_ids:
+        last = dict(conn.execute(
+            select(phone_submissions.c.device_id, func.max(phone_submissions.c.device_seq))
+            .where(phone_submissions.c.device_id.in_(sorted(set(device_ids))))
+            .group_by(phone_submissions.c.device_id)).tuples().all())
+    return {device_id: int(last.get(device_id) or 0) + 1 for device_id in device_ids}
 
 
 def branch_parent(conn: Connection, user_id: int, branch_id: str,
@@ -59,20 +70,9 @@ def branch_parent(conn: Connection, user_id: int, branch_id: str,
     ).scalar()
 
 
-def add_submission(conn: Connection, row: dict[str, Any]) -> None:
-    conn.execute(insert(phone_submissions), [row])
-
-
-def attachments_of(conn: Connection, instance_id: str) -> dict[str, dict[str, Any]]:
-    """The attachments already received for a submission, by file name."""
-    rows = conn.execute(select(phone_attachments)
-                        .where(phone_attachments.c.instance_id == instance_id)).mappings()
-    return {r["file_name"]: dict(r) for r in rows}
-
-
-def add_attachments(conn: Connection, rows: Sequence[dict[str, Any]]) -> None:
+def add_submissions(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
-        conn.execute(insert(phone_attachments), list(rows))
+        conn.execute(insert(phone_submissions), rows)
 
 
 def set_digest(conn: Connection, user_id: int, ha1: str) -> None:

@@ -109,3 +109,59 @@ def pending_for_household(conn: Connection, household_id: str) -> int:
         .where(survey_photos.c.household_id == household_id,
                survey_photos.c.received_at.is_(None), surveys.c.state != "superseded")
     ).scalar_one()
+
+
+def awaited_id(survey_id: str, kind: str) -> str:
+    """The row id of a photo a phone's submission names whose bytes have not come yet.
+
+    A phone's photo is named in the form by file name, and its SHA-256 is known only
+    when a POST brings it; until then the row holds this id, which is no blob's name
+    (it is not 64 hex), so it is never served, and counts as not received.
+    """
+    return f"{survey_id}:{kind}"
+
+
+def add_awaited(conn: Connection, survey: dict[str, Any], kinds: list[str],
+                first_position: int) -> None:
+    """Rows for the photos a phone's survey names that this POST did not bring."""
+    insert_many(conn, [
+        {"survey_id": survey["survey_id"], "photo_id": awaited_id(survey["survey_id"], kind),
+         "position": first_position + index, "kind": kind,
+         "taken_at": survey["completed_at"], "bytes": 0,
+         "household_id": survey["household_id"], "received_at": None}
+        for index, kind in enumerate(kinds)])
+
+
+def rows_of_survey(conn: Connection, survey_id: str) -> list[dict[str, Any]]:
+    """A survey's photo rows in their order (a phone's awaited ones among them)."""
+    rows = conn.execute(
+        select(survey_photos).where(survey_photos.c.survey_id == survey_id)
+        .order_by(survey_photos.c.position)
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def arrive(conn: Connection, survey_id: str, kind: str, photo_id: str, size: int,
+           at: str) -> None:
+    """An awaited phone photo came: its row now names the bytes, received at `at`."""
+    conn.execute(
+        update(survey_photos)
+        .where(survey_photos.c.survey_id == survey_id,
+               survey_photos.c.photo_id == awaited_id(survey_id, kind))
+        .values(photo_id=photo_id, bytes=size, received_at=at)
+    )
+
+
+def awaited_for_household(conn: Connection, household_id: str) -> dict[str, list[str]]:
+    """survey_id -> the kinds of the phone photos it still awaits, for one household."""
+    rows = conn.execute(
+        select(survey_photos.c.survey_id, survey_photos.c.kind, survey_photos.c.photo_id)
+        .where(survey_photos.c.household_id == household_id,
+               survey_photos.c.received_at.is_(None))
+        .order_by(survey_photos.c.survey_id, survey_photos.c.position)
+    )
+    awaited: dict[str, list[str]] = {}
+    for row in rows:
+        if row.photo_id == awaited_id(row.survey_id, row.kind):
+            awaited.setdefault(row.survey_id, []).append(row.kind)
+    return awaited

@@ -77,6 +77,21 @@ def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
         progress.mark_villages_of(conn, [r["household_id"] for r in rows])
 
 
+def set_photos(conn: Connection, survey_id: str, photos: list[dict[str, Any]]) -> None:
+    """A phone's survey names the photos that have come so far: its body and content hash
+    follow (no `photos` key when none has, as for any survey without photos)."""
+    text = conn.execute(select(surveys.c.body).where(surveys.c.survey_id == survey_id)).scalar()
+    if text is None:
+        return
+    body = jsoncol.loads(text)
+    body.pop("photos", None)
+    if photos:
+        body["photos"] = photos
+    new_text = jsoncol.dumps(body)
+    conn.execute(update(surveys).where(surveys.c.survey_id == survey_id)
+                 .values(body=new_text, content_hash=jsoncol.text_hash(new_text)))
+
+
 def child_of(conn: Connection, survey_id: str) -> str | None:
     """The stored survey naming `survey_id` as its parent, if one arrived first."""
     return conn.execute(_CHILD_OF, {"survey_id": survey_id}).scalar()

@@ -310,20 +310,6 @@ phone_submissions = Table(
     Index("ix_phone_submissions_branch", "branch_id", "entity_version"),
 )
 
-# Which attachment (photo) belongs to which submission; the bytes are in the blob store.
-phone_attachments = Table(
-    "phone_attachments",
-    metadata,
-    Column("instance_id", String(36), ForeignKey("phone_submissions.instance_id"),
-           primary_key=True),
-    Column("file_name", String(255), primary_key=True),
-    Column("field", String(32), nullable=False),  # house_front / house_inside / kk
-    Column("sha256", String(64), nullable=False),
-    Column("size", Integer, nullable=False),
-    Column("content_type", String(64), nullable=False),
-    Column("received_at", String(40), nullable=False),
-)
-
 # HTTP Digest for Collect: MD5(name:realm:password), kept beside the web password hash.
 phone_digest = Table(
     "phone_digest",

@@ -51,6 +51,8 @@ class _Item:
     index: int
     survey: dict[str, Any]
     text: str  # the canonical JSON: stored as the body, hashed for the idempotency check
+    user: dict[str, Any]  # who sent it, from which device
+    device_id: str
 
     @property
     def digest(self) -> str:
@@ -61,9 +63,17 @@ def ingest_batch(
     conn: Connection, user: dict[str, Any], device_id: str, items: list[Any]
 ) -> list[dict[str, Any]]:
     """One push result per item, in request order (never raises for input)."""
-    results: list[dict[str, Any] | None] = [None] * len(items)
+    return ingest_sent(conn, [(user, device_id, item) for item in items])
+
+
+def ingest_sent(
+    conn: Connection, sent: list[tuple[dict[str, Any], str, Any]]
+) -> list[dict[str, Any]]:
+    """`ingest_batch` of items from several senders at once, each `(user, device_id,
+    item)`: the phones' group commit stores the submissions of many phones this way."""
+    results: list[dict[str, Any] | None] = [None] * len(sent)
     loaded: list[_Item] = []
-    for index, item in enumerate(items):
+    for index, (user, device_id, item) in enumerate(sent):
         try:
             survey = survey_loader.load(item)
         except ValidationError as exc:
@@ -71,20 +81,20 @@ def ingest_batch(
             results[index] = rejected(raw_id if isinstance(raw_id, str) else None,
                                        flatten_errors(exc.messages))
             continue
-        loaded.append(_Item(index, survey, jsoncol.dumps(survey)))
+        loaded.append(_Item(index, survey, jsoncol.dumps(survey), user, device_id))
     alone, slow = _split(conn, loaded, results)
     if alone:
         savepoint = conn.begin_nested()
         try:
-            for item, result in zip(alone, _ingest_alone(conn, user, device_id, alone),
-                                    strict=True):
+            for item, result in zip(alone, _ingest_alone(conn, alone), strict=True):
                 results[item.index] = result
             savepoint.commit()
         except IntegrityError:
             savepoint.rollback()  # another request stored one of them meanwhile
             slow.extend(alone)
     for item in sorted(slow, key=lambda i: i.index):
-        results[item.index] = ingest_survey(conn, user, device_id, items[item.index])
+        user, device_id, raw = sent[item.index]
+        results[item.index] = ingest_survey(conn, user, device_id, raw)
     answered = [result for result in results if result is not None]
     assert len(answered) == len(results)
     return answered
@@ -120,24 +130,30 @@ def _split(
     return alone, slow
 
 
-def _ingest_alone(
-    conn: Connection, user: dict[str, Any], device_id: str, alone: list[_Item]
-) -> list[dict[str, Any]]:
-    household_ids = sorted({i.survey["household_id"] for i in alone})
-    assigned = assignments.ever_assigned(conn, user["user_id"], household_ids)
-    current = household_store.lock_bodies(conn, [h for h in household_ids if h in assigned])
+def _assigned(conn: Connection, alone: list[_Item]) -> set[tuple[int, str]]:
+    """(enumerator, household) pairs of the batch that were ever assigned."""
+    by_user: dict[int, set[str]] = {}
+    for item in alone:
+        by_user.setdefault(item.user["user_id"], set()).add(item.survey["household_id"])
+    return {(user_id, household_id) for user_id, household_ids in by_user.items()
+            for household_id in assignments.ever_assigned(conn, user_id, sorted(household_ids))}
+
+
+def _ingest_alone(conn: Connection, alone: list[_Item]) -> list[dict[str, Any]]:
+    assigned = _assigned(conn, alone)
+    current = household_store.lock_bodies(conn, sorted({h for _, h in assigned}))
     bases = _base_versions(conn, [i.survey for i in alone], current)
     children = survey_store.children_of(conn, [i.survey["survey_id"] for i in alone])
     open_flags = flag_store.open_for_households(conn, list(current))
     decided = flag_store.decided_for_households(conn, list(current))
     nik_holders = nik_lookup(conn, [i.survey for i in alone if i.survey["survey_id"]
                                      not in children])
-    writes = _Writes(user["user_id"], device_id)
+    writes = _Writes()
     answers = []
     for item in alone:
         survey = item.survey
         household_id = survey["household_id"]
-        if household_id not in assigned:
+        if (item.user["user_id"], household_id) not in assigned:
             answers.append(rejected(survey["survey_id"], {"household_id": [NOT_ASSIGNED]}))
             continue
         body, version = current[household_id]
@@ -151,7 +167,7 @@ def _ingest_alone(
         if child is not None:
             state, drafts = "superseded", []
         else:
-            state, drafts = decide(survey, device_id, base, body,
+            state, drafts = decide(survey, item.device_id, base, body,
                                    open_flags.get(household_id, []), nik_holders(household_id),
                                    decided.get(household_id, []))
         answers.append(writes.add(item, state, drafts, body["region_code"], child))
@@ -172,9 +188,7 @@ def _base_versions(
 class _Writes:
     """The rows of a batch, written with one statement per table at the end."""
 
-    def __init__(self, enumerator_id: int, device_id: str) -> None:
-        self.enumerator_id = enumerator_id
-        self.device_id = device_id
+    def __init__(self) -> None:
         self.surveys: list[dict[str, Any]] = []
         self.flags: list[dict[str, Any]] = []
         self.feed: list[tuple[str, str, str, int | None]] = []
@@ -188,12 +202,13 @@ class _Writes:
         rows = flag_store.new_rows(drafts, household_id=survey["household_id"],
                                    region_code=region, survey_id=survey["survey_id"])
         self.flags.extend(rows)
-        self.feed.extend(("flag", row["flag_id"], row["household_id"], self.enumerator_id)
+        enumerator_id = item.user["user_id"]
+        self.feed.extend(("flag", row["flag_id"], row["household_id"], enumerator_id)
                          for row in rows)
         result = accepted(survey["survey_id"], state, [flag_store.to_dict(row) for row in rows])
         self.surveys.append(survey_store.new_row(
-            survey, text=item.text, digest=item.digest, enumerator_id=self.enumerator_id,
-            device_id=self.device_id, state=state, result=result, superseded_by=child,
+            survey, text=item.text, digest=item.digest, enumerator_id=enumerator_id,
+            device_id=item.device_id, state=state, result=result, superseded_by=child,
             received_at=self.at,
         ))
         self.stored.append(survey)

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, and_, select
 from server.reconcile.diff import diff_households
 from server.reconcile.fields import parse_path
 from server.store import jsoncol
+from server.store.photos import awaited_id
 from server.store.regions import in_prefix
 from server.store.tables import household_versions, households, survey_photos, surveys
 
@@ -96,8 +97,11 @@ def survey_photos_of(conn: Connection, prefix: str) -> Iterator[dict[str, Any]]:
             current = {"survey_id": row.survey_id, "household_id": row.household_id,
                        "region_code": row.region_code, "completed_at": row.completed_at,
                        "photos": []}
-        current["photos"].append({"photo_id": row.photo_id, "kind": row.kind,
-                                  "taken_at": row.taken_at, "bytes": row.bytes,
+        # A phone's photo not yet come has no hash: null, and no size, until it does.
+        awaited = row.photo_id == awaited_id(row.survey_id, row.kind)
+        current["photos"].append({"photo_id": None if awaited else row.photo_id,
+                                  "kind": row.kind, "taken_at": row.taken_at,
+                                  "bytes": None if awaited else row.bytes,
                                   "received": row.received_at is not None})
     if current is not None:
         yield current

@@ -15,11 +15,12 @@ from requests.auth import HTTPDigestAuth
 
 from server.settings import blob_folder
 from server.store import phones as phone_store
+from server.store import photos as photo_store
 from server.store import surveys as survey_store
 from server.store import users as user_store
 from server.store.blobs import BlobStore
 from server.store.db import reading, transaction
-from tests.factories import enumerator, household, seed
+from tests.factories import enumerator, household, jpeg, noisy_jpeg, seed
 from tests.server.openrosa.collect import Collect, submission_xml
 
 pytestmark = pytest.mark.slow
@@ -48,23 +49,24 @@ def stored(engine, survey_id: str) -> bool:
 def test_photos_in_split_posts_land_in_the_blob_store(setup, engine, live_server):
     collect, version, base, _ = setup
     instance = str(uuid.uuid4())
-    photos = {"front.jpg": b"\xff\xd8" + b"a" * (6 * MB), "inside.jpg": b"\xff\xd8" + b"b" * (6 * MB),
-              "kk.jpg": b"\xff\xd8kk"}
+    photos = {"front.jpg": noisy_jpeg(2200, 1), "inside.jpg": noisy_jpeg(2200, 2),
+              "kk.jpg": jpeg(seed=3)}
     xml = submission_xml(base, instance, version, base_version=1, photos={
         "house_front": "front.jpg", "house_inside": "inside.jpg", "kk": "kk.jpg"})
     answers = collect.send(xml, photos)
     assert len(answers) == 2 and [a.status_code for a in answers] == [201, 201]
     with reading(engine) as conn:
-        kept = phone_store.attachments_of(conn, instance)
-    assert {n: a["field"] for n, a in kept.items()} == {
-        "front.jpg": "house_front", "inside.jpg": "house_inside", "kk.jpg": "kk"}
+        kept = photo_store.rows_of_survey(conn, instance)
+    assert [(r["kind"], r["photo_id"], r["bytes"]) for r in kept] == [
+        (kind, hashlib.sha256(photos[name]).hexdigest(), len(photos[name]))
+        for kind, name in (("house_front", "front.jpg"), ("house_inside", "inside.jpg"),
+                           ("kk", "kk.jpg"))]
+    assert all(r["received_at"] for r in kept)
     blobs = BlobStore(blob_folder(live_server.blob_dir, live_server.database_url))
-    for name, data in photos.items():
-        assert kept[name]["sha256"] == hashlib.sha256(data).hexdigest()
-        assert blobs.has(kept[name]["sha256"])
+    assert all(blobs.has(r["photo_id"]) for r in kept)
     assert len(collect.send(xml, photos)) == 2  # a resend of both parts changes nothing
     with reading(engine) as conn:
-        assert phone_store.attachments_of(conn, instance) == kept
+        assert photo_store.rows_of_survey(conn, instance) == kept
 
 
 def test_a_resend_racing_its_original_is_stored_once(setup, engine):
@@ -82,6 +84,34 @@ def test_a_resend_racing_its_original_is_stored_once(setup, engine):
     with reading(engine) as conn:
         assert survey_store.get(conn, instance) is not None
         assert phone_store.submission(conn, instance) is not None
+
+
+def test_a_refused_submission_among_concurrent_ones_fails_none_of_them(setup, engine):
+    collect, version, base, other = setup
+    good = [str(uuid.uuid4()) for _ in range(5)]
+    bad = str(uuid.uuid4())
+    posts = [(i, submission_xml(base, i, version, base_version=1)) for i in good]
+    posts.append((bad, submission_xml(other, bad, version, base_version=1)))
+    answers: dict[str, int] = {}
+    gate = threading.Barrier(len(posts))
+
+    def send(instance: str, xml: bytes) -> None:
+        phone = Collect(collect.server_url)
+        phone.accepted_length()
+        gate.wait()
+        answers[instance] = phone.send(xml)[0].status_code
+
+    threads = [threading.Thread(target=send, args=post) for post in posts]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == {**{i: 201 for i in good}, bad: 403}
+    assert all(stored(engine, i) for i in good) and not stored(engine, bad)
+    with reading(engine) as conn:
+        assert phone_store.submission(conn, bad) is None
+        seqs = sorted(phone_store.submission(conn, i)["device_seq"] for i in good)
+    assert seqs == [1, 2, 3, 4, 5]  # one phone's visits numbered once each
 
 
 def test_a_second_visit_on_the_same_phone_replaces_the_first(setup, engine):
@@ -161,7 +191,7 @@ def test_an_attachment_the_form_does_not_name_stores_nothing(setup, engine):
     collect, version, base, _ = setup
     instance = str(uuid.uuid4())
     xml = submission_xml(base, instance, version, base_version=1, photos={"kk": "kk.jpg"})
-    [answer] = collect.send(xml, {"kk.jpg": b"\xff\xd8", "lain.jpg": b"\xff\xd8"})
+    [answer] = collect.send(xml, {"kk.jpg": jpeg(), "lain.jpg": jpeg(seed=1)})
     assert answer.status_code == 400 and "lain.jpg" in answer.text
     assert not stored(engine, instance)
     with reading(engine) as conn:

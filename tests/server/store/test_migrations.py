@@ -210,3 +210,49 @@ def test_migrations_ship_in_the_package(tmp_path: Path) -> None:
     assert revisions
     for revision in revisions:
         assert (shipped / "versions" / revision).is_file(), revision
+
+
+def test_phone_attachments_become_survey_photos(tmp_path: Path) -> None:
+    """Revision 0011: a photo a phone sent before it shows as its survey's photo after."""
+    from server.services.ingest.single import ingest_survey
+    from server.store import jsoncol
+    from server.store import photos as photo_store
+    from server.store import surveys as survey_store
+    from server.store import users as user_store
+    from server.store.db import reading, transaction
+    from tests.factories import enumerator, household, seed, survey
+
+    url = f"sqlite:///{tmp_path / 'verivali.db'}"
+    engine = make_engine(url)
+    try:
+        migrate.upgrade(engine, "0008")
+        base = household()
+        seed(engine, base)
+        user_id, _ = enumerator(engine, "budi", [base["household_id"]])
+        item = survey(base)
+        with transaction(engine) as conn:
+            user = user_store.by_name(conn, "budi")
+            assert ingest_survey(conn, user, "openrosa:1", item)["status"] == "accepted"
+            conn.execute(text(
+                "INSERT INTO phone_submissions (instance_id, user_id, device_id, device_seq, "
+                "xml_sha256, received_at) VALUES (:i, :u, 'openrosa:1', 1, :x, :at)"),
+                {"i": item["survey_id"], "u": user_id, "x": "0" * 64, "at": "2026-12-01T01:00:00Z"})
+            for name, field, sha in (("kk.jpg", "kk", "b" * 64), ("f.jpg", "house_front", "a" * 64)):
+                conn.execute(text(
+                    "INSERT INTO phone_attachments VALUES (:i, :n, :f, :s, 1234, 'image/jpeg', "
+                    "'2026-12-01T01:00:00Z')"), {"i": item["survey_id"], "n": name, "f": field,
+                                                 "s": sha})
+        migrate.upgrade(engine)
+        assert "phone_attachments" not in inspect(engine).get_table_names()
+        with reading(engine) as conn:
+            rows = photo_store.rows_of_survey(conn, item["survey_id"])
+            stored = survey_store.get(conn, item["survey_id"])
+            pending = photo_store.pending_for_household(conn, base["household_id"])
+        assert [(r["kind"], r["photo_id"], r["position"], r["received_at"] is not None)
+                for r in rows] == [("house_front", "a" * 64, 0, True), ("kk", "b" * 64, 1, True)]
+        assert stored is not None and pending == 0
+        assert [(p["photo_id"], p["kind"], p["bytes"]) for p in stored["body"]["photos"]] == [
+            ("a" * 64, "house_front", 1234), ("b" * 64, "kk", 1234)]
+        assert stored["content_hash"] == jsoncol.content_hash(stored["body"])
+    finally:
+        engine.dispose()

@@ -213,7 +213,7 @@ def test_migrations_ship_in_the_package(tmp_path: Path) -> None:
 
 
 def test_phone_attachments_become_survey_photos(tmp_path: Path) -> None:
-    """Revision 0011: a photo a phone sent before it shows as its survey's photo after."""
+    """Revision 0009: a photo a phone sent before it shows as its survey's photo after."""
     from server.services.ingest.single import ingest_survey
     from server.store import jsoncol
     from server.store import photos as photo_store

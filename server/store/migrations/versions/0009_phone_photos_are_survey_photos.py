@@ -6,7 +6,7 @@ hash recomputed, so old phone photos show, export and serve as new ones do. The 
 stay where they are in the blob store (named by the same SHA-256). Downgrade brings the
 table back empty: what a survey names stays in `survey_photos`.
 
-Revision ID: 0011
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-02 08:10:00
 """
@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0011'
+revision: str = '0009'
 down_revision: str | None = '0008'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

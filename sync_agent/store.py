@@ -193,8 +193,12 @@ class Store(PulledReads, Upkeep):
         ).fetchone()
         return json.loads(row["body"]) if row else None
 
-    def apply_pull_page(self, changes: list[dict[str, Any]], generation: int) -> tuple[int, int]:
-        """Store one pulled page (inside the caller's transaction); returns (households, others)."""
+    def apply_pull_page(self, changes: list[dict[str, Any]],
+                        generation: int) -> tuple[int, int, int]:
+        """Store one pulled page (inside the caller's transaction).
+
+        Returns (households, assignments, findings) so the summary can name what came.
+        """
         at = now_iso()
         households: dict[str, dict[str, Any]] = {}
         assignments: dict[str, dict[str, Any]] = {}
@@ -231,7 +235,7 @@ class Store(PulledReads, Upkeep):
         ):
             if rows:
                 self.db.table(table).upsert_all(list(rows.values()), pk=pk)
-        return len(households), len(assignments) + len(flags)
+        return len(households), len(assignments), len(flags)
 
     def prune_older_generations(self, generation: int) -> None:
         """After a full re-pull: forget what the server no longer sends. The outbox stays."""

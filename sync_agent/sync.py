@@ -47,7 +47,8 @@ class Report:
     batches: int = 0
     pages: int = 0
     households: int = 0
-    other_changes: int = 0
+    assignments: int = 0
+    findings: int = 0
     full_pull: bool = False
     restarted: bool = False
     resent: int = 0
@@ -72,7 +73,8 @@ class Report:
             )
         if self.did_pull:
             parts.append(
-                f"pulled {self.households} household(s) and {self.other_changes} other change(s)"
+                f"pulled {self.households} household(s), {self.assignments} assignment(s) "
+                f"and {self.findings} finding(s)"
             )
         if self.restarted:
             parts.append("pulled again from scratch (server did not know our position)")
@@ -213,7 +215,8 @@ def _pull_pages(store: Store, client: Client, page_size: int, report: Report) ->
             continue
         failures, size = 0, min(page_size, size * 2)
         with store.write():
-            households, others = store.apply_pull_page(page["changes"], generation)
+            households, assignments, findings = store.apply_pull_page(page["changes"],
+                                                                      generation)
             store.put("pull_cursor", page["cursor"])
             if not page["has_more"] and store.get("full_pull_active"):
                 store.prune_older_generations(generation)
@@ -221,9 +224,10 @@ def _pull_pages(store: Store, client: Client, page_size: int, report: Report) ->
             store.put("last_pull_at", now_iso())
         report.pages += 1
         report.households += households
-        report.other_changes += others
+        report.assignments += assignments
+        report.findings += findings
         report.tell(client, f"pull: {report.households} household(s), "
-                            f"{report.other_changes} other change(s)")
+                            f"{report.assignments} assignment(s), {report.findings} finding(s)")
         if not page["has_more"]:
             return
         if page["cursor"] == cursor:

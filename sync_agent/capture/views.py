@@ -219,9 +219,11 @@ def sync_now() -> ResponseReturnValue:
 def _report_words(summary: str) -> str:
     """The sync summary's figures in Indonesian ("pushed 3 (acknowledged 3, ...)")."""
     numbers = dict(re.findall(r"(pushed|acknowledged|rejected|pulled) (\d+)", summary))
+    findings = re.search(r"(\d+) finding", summary)
     return (f"{numbers.get('pushed', '0')} kunjungan terkirim "
             f"({numbers.get('rejected', '0')} ditolak), "
-            f"{numbers.get('pulled', '0')} keluarga diperbarui.")
+            f"{numbers.get('pulled', '0')} keluarga diperbarui, "
+            f"{findings.group(1) if findings else '0'} temuan diterima.")
 
 
 def _save(context: dict[str, Any], base_version: int | None, replaces: str | None) -> ResponseReturnValue:

@@ -219,3 +219,21 @@ def test_a_server_answering_503_keeps_the_outbox_and_the_next_sync_sends_it(stor
         assert store.counts()["acknowledged"] == 3
     finally:
         server.close()
+
+
+def test_the_summary_names_households_assignments_and_findings(store: Store) -> None:
+    server = FakeServer()
+    server.changes = household_changes(2) + [
+        {"seq": 3, "kind": "assignment", "assignment": {
+            "assignment_id": "a-1", "household_id": H1, "status": "open"}},
+        {"seq": 4, "kind": "flag", "flag": {
+            "flag_id": "f-1", "household_id": H1, "survey_id": "s-1", "rule": "FIELD_CHANGED",
+            "status": "revisit", "message": "Data lapangan berbeda"}},
+        {"seq": 5, "kind": "flag", "flag": {
+            "flag_id": "f-2", "household_id": H1, "survey_id": "s-1", "rule": "FIELD_CHANGED",
+            "status": "open", "message": "Data lapangan berbeda"}},
+    ]
+    report = sync.pull(store, server, page_size=10)
+    assert (report.households, report.assignments, report.findings) == (2, 1, 2)
+    assert "pulled 2 household(s), 1 assignment(s) and 2 finding(s)" in report.summary()
+    assert "other change" not in report.summary()

@@ -265,3 +265,11 @@ def test_flags_text_shows_the_revisit_note() -> None:
                         "status": "open", "path": None, "message": "NIK"}])
     assert "revisit requested: Mohon cek ulang lantai" in text
     assert text.count("revisit requested") == 1
+
+
+def test_the_sync_button_names_findings_in_indonesian() -> None:
+    from sync_agent.capture.views import _report_words
+
+    words = _report_words("pushed 3 (acknowledged 3, rejected 0); pulled 2 household(s), "
+                          "1 assignment(s) and 4 finding(s)")
+    assert words == "3 kunjungan terkirim (0 ditolak), 2 keluarga diperbarui, 4 temuan diterima."

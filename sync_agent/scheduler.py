@@ -63,7 +63,8 @@ class Attempt:
     message: str
 
 
-def attempt_sync(home: Path, batch_size: int = 50, client_options: dict[str, Any] | None = None) -> Attempt:
+def attempt_sync(home: Path, batch_size: int = 50, client_options: dict[str, Any] | None = None,
+                 progress: Callable[[str], None] | None = None) -> Attempt:
     """One sync under the lock, never raising for the conditions a field laptop meets."""
     from sync_agent import sync
 
@@ -72,7 +73,8 @@ def attempt_sync(home: Path, batch_size: int = 50, client_options: dict[str, Any
             store = open_initialised(home)
             client = make_client(home, store, **(client_options or {}))
             try:
-                report = sync.run(store, client, "sync", batch_size=batch_size)
+                report = sync.run(store, client, "sync", batch_size=batch_size,
+                                  progress=progress)
             finally:
                 client.close()
                 store.close()

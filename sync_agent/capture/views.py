@@ -203,17 +203,66 @@ def sync_words(reason: str) -> str:
 
 @bp.post("/sinkronkan")
 def sync_now() -> ResponseReturnValue:
-    """'Sinkronkan Sekarang': the same sync as `verivali-agent sync`, under the same lock."""
-    from sync_agent.scheduler import attempt_sync
+    """'Sinkronkan Sekarang': the same sync as `verivali-agent sync`, under the same lock.
+
+    A quick sync answers on the list as before; a slow one (a bad link) sends the page to
+    its progress view rather than holding the request open for minutes.
+    """
+    from sync_agent.capture import sync_job
 
     _check_csrf()
-    # One retry: someone is waiting at the button; the outbox keeps everything anyway.
-    attempt = attempt_sync(current_app.config["AGENT_HOME"], client_options={"retries": 1})
-    if attempt.outcome == "ok":
+    job = sync_job.start(current_app.config["AGENT_HOME"])
+    if job.done.wait(current_app.config.get("SYNC_WAIT_SECONDS", 3.0)):
+        return _show_result()
+    return redirect(url_for(".sync_progress"))
+
+
+@bp.get("/sinkronkan")
+def sync_progress() -> ResponseReturnValue:
+    """Where the running sync is; the page reloads itself until it has ended."""
+    from sync_agent.capture import sync_job
+
+    job = sync_job.current(current_app.config["AGENT_HOME"])
+    if job is None or not job.running:
+        return _show_result()
+    return render_template("syncing.html", stage=progress_words(job.progress))
+
+
+def _show_result() -> ResponseReturnValue:
+    from sync_agent.capture import sync_job
+
+    attempt = sync_job.take_result(current_app.config["AGENT_HOME"])
+    if attempt is not None and attempt.outcome == "ok":
         flash("Sinkronisasi berhasil: " + _report_words(attempt.message), "ok")
-    else:
+    elif attempt is not None:
         flash(sync_words(attempt.message), "error")
     return redirect(url_for(".index"))
+
+
+# The sync's progress lines start with the step they are in.
+_STAGES = {"push": "Mengirim kunjungan", "pull": "Menerima pembaruan keluarga",
+           "photos": "Mengunggah foto"}
+
+
+def progress_words(line: str) -> str:
+    """A progress line ("pull: 3 household(s) … · 12 KB sent, 40 KB received, 1 retries")
+    in Indonesian for the page."""
+    if not line:
+        return "Menyambung ke server…"
+    step = _STAGES.get(line.split(":", 1)[0].strip(), "Sinkronisasi berjalan")
+    sent = re.search(r"([\d.]+ [KM]B) sent", line)
+    received = re.search(r"([\d.]+ [KM]B) received", line)
+    retries = re.search(r"(\d+) retries", line)
+    percent = re.search(r"photos: (\d+)/(\d+), (\d+)%", line)
+    words = step
+    if percent:
+        words += f" {percent.group(1)} dari {percent.group(2)} ({percent.group(3)}%)"
+    words += "…"
+    if sent and received:
+        words += f" {sent.group(1)} terkirim, {received.group(1)} diterima"
+    if retries and retries.group(1) != "0":
+        words += f", {retries.group(1)} kali diulang"
+    return words
 
 
 def _report_words(summary: str) -> str:

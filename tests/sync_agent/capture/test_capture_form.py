@@ -273,3 +273,54 @@ def test_the_sync_button_names_findings_in_indonesian() -> None:
     words = _report_words("pushed 3 (acknowledged 3, rejected 0); pulled 2 household(s), "
                           "1 assignment(s) and 4 finding(s)")
     assert words == "3 kunjungan terkirim (0 ditolak), 2 keluarga diperbarui, 4 temuan diterima."
+
+
+def test_a_slow_sync_shows_its_progress_page_until_it_ends(tmp_path: Path) -> None:
+    """A server that takes the connection and never answers: the button sends the page to
+    the progress view (reloading itself); once the link dies the list shows the result."""
+    import socket
+    import time
+
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)  # the kernel completes the handshake; nobody ever answers
+    home = tmp_path / "slow"
+    store = initialise(home, f"http://127.0.0.1:{silent.getsockname()[1]}", "vv_x")
+    pulled(store, versioned())
+    store.close()
+    app = create_app(home)
+    app.config["SYNC_WAIT_SECONDS"] = 0.5
+    client = app.test_client()
+    try:
+        token = form_of(client.get("/").get_data(as_text=True))["csrf_token"]
+        response = client.post("/sinkronkan", data={"csrf_token": token})
+        assert response.status_code == 302 and response.headers["Location"].endswith("/sinkronkan")
+        page = client.get("/sinkronkan").get_data(as_text=True)
+        assert 'id="sync-progress"' in page and 'http-equiv="refresh"' in page
+        assert "Menyambung ke server" in page or "Mengirim kunjungan" in page
+        # Pressing again while it runs joins the same sync rather than starting another.
+        again = client.post("/sinkronkan", data={"csrf_token": token})
+        assert again.headers["Location"].endswith("/sinkronkan")
+    finally:
+        silent.close()  # the waiting connections are reset: the sync ends offline
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        page = client.get("/sinkronkan", follow_redirects=True).get_data(as_text=True)
+        if 'id="sync-progress"' not in page:
+            break
+        time.sleep(0.2)
+    assert 'id="sync-result"' in page and "data aman di laptop" in page.lower()
+    # The result is shown once; the progress address then leads to the plain list.
+    later = client.get("/sinkronkan", follow_redirects=True).get_data(as_text=True)
+    assert 'id="sync-result"' not in later and 'id="sync-progress"' not in later
+
+
+def test_progress_lines_read_in_indonesian() -> None:
+    from sync_agent.capture.views import progress_words
+
+    assert progress_words("") == "Menyambung ke server…"
+    assert progress_words("pull: 3 household(s), 0 assignment(s), 1 finding(s) · 12 KB sent, "
+                          "40 KB received, 2 retries") == (
+        "Menerima pembaruan keluarga… 12 KB terkirim, 40 KB diterima, 2 kali diulang")
+    assert progress_words("photos: 2/6, 50% · 300 KB sent, 1 KB received, 0 retries") == (
+        "Mengunggah foto 2 dari 6 (50%)… 300 KB terkirim, 1 KB diterima")

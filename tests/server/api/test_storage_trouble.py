@@ -96,6 +96,12 @@ def _fill_the_disk(app: Any) -> None:
     """Every connection of the app may not grow the file: a write needing a page fails
     with SQLITE_FULL, the code a full disk gives."""
     app_engine = app.extensions["verivali_engine"]
+    app_engine.dispose()
+    # Pages freed by a migration that dropped a table would still take writes: none left.
+    path = app_engine.url.database
+    with sqlite3.connect(path, isolation_level=None) as compact:
+        compact.execute("VACUUM")
+    compact.close()
 
     @event.listens_for(app_engine, "connect")
     def _no_room(dbapi_connection: sqlite3.Connection, _record: Any) -> None:

@@ -20,8 +20,13 @@ from flask_babel import lazy_gettext as _l
 
 from schemas.labels import MEMBER, PROGRAM
 from server.reconcile.fields import PathError, parse_path
-from server.reconcile.rules.codes import PROVINCE_CODES, SIXTEEN_DIGITS, nik_problem
-from server.reconcile.rules.graduation_due import GRADUATING_PROGRAMS, YEARS_OF_PROTECTION
+from server.reconcile.rules.codes import kk_problem, nik_problem
+from server.reconcile.rules.context import RuleContext
+from server.reconcile.rules.graduation_due import (
+    GRADUATING_PROGRAMS,
+    YEARS_OF_PROTECTION,
+    programs_due,
+)
 from server.reconcile.rules.ineligible_desil import DESIL_CUTOFF
 from server.web.labels import FIELD_LABELS, label
 
@@ -159,15 +164,10 @@ def _nik_duplicate(flag: Flag, stored: str) -> str | None:
 
 def _kk_invalid(flag: Flag, stored: str) -> str | None:
     kk_number = _examined(flag)
-    if kk_number is None:
-        problem = "kosong"
-    elif not isinstance(kk_number, str):
+    if kk_number is not None and not isinstance(kk_number, str):
         return None
-    elif not SIXTEEN_DIGITS.fullmatch(kk_number):
-        problem = "bukan 16 angka"
-    elif kk_number[0:2] not in PROVINCE_CODES:
-        problem = "kode provinsi tidak dikenal"
-    else:
+    problem = kk_problem(kk_number)
+    if problem is None:
         return None
     return _("Nomor KK tidak valid: %(problem)s.", problem=_PROBLEMS[problem])
 
@@ -198,10 +198,8 @@ def _due_by_dates(flag: Flag) -> list[str]:
     programs, raised = _examined(flag), str(flag.get("created_at") or "")[:10]
     if not isinstance(programs, list) or not raised:
         return []
-    day = date.fromisoformat(raised)
-    cutoff = f"{day.year - YEARS_OF_PROTECTION:04d}-{day.month:02d}-{day.day:02d}"
-    return sorted(p["program"] for p in programs
-                  if p.get("program") in GRADUATING_PROGRAMS and (p.get("since") or "~") <= cutoff)
+    as_of = RuleContext(as_of=date.fromisoformat(raised))
+    return programs_due(programs, as_of.years_ago(YEARS_OF_PROTECTION))
 
 
 def _ineligible_desil(flag: Flag, stored: str) -> str | None:

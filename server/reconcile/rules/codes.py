@@ -43,3 +43,14 @@ def nik_problem(nik: str) -> str | None:
     if not ("01" <= day <= "31" or "41" <= day <= "71"):
         return "tanggal lahir tidak valid"
     return None
+
+
+def kk_problem(kk_number: str | None) -> str | None:
+    """Why a KK number cannot have been issued, in the supervisor's words; None when valid."""
+    if kk_number is None:
+        return "kosong"
+    if not SIXTEEN_DIGITS.fullmatch(kk_number):
+        return "bukan 16 angka"
+    if kk_number[0:2] not in PROVINCE_CODES:
+        return "kode provinsi tidak dikenal"
+    return None

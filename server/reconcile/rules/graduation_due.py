@@ -25,16 +25,20 @@ def check(household: dict[str, Any], ctx: RuleContext) -> list[FlagDraft]:
     programs = household.get("programs")
     if not programs:
         return []
-    enrolled_before = ctx.years_ago(YEARS_OF_PROTECTION)
-    due = sorted(
-        p["program"] for p in programs
-        if p.get("program") in GRADUATING_PROGRAMS and (p.get("since") or "~") <= enrolled_before
-    )
+    due = programs_due(programs, ctx.years_ago(YEARS_OF_PROTECTION))
     if not due or _has_exempt_member(household, ctx):
         return []
     message = (f"Waktunya Graduasi: {' dan '.join(due)} sudah 5 tahun atau lebih, "
                "tanpa lansia atau penyandang disabilitas.")
     return [make_draft(RULE, "programs", message, registry_value=[dict(p) for p in programs])]
+
+
+def programs_due(programs: list[dict[str, Any]], enrolled_before: str) -> list[str]:
+    """The graduating programs enrolled on or before `enrolled_before` (ISO date), sorted."""
+    return sorted(
+        p["program"] for p in programs
+        if p.get("program") in GRADUATING_PROGRAMS and (p.get("since") or "~") <= enrolled_before
+    )
 
 
 def _has_exempt_member(household: dict[str, Any], ctx: RuleContext) -> bool:

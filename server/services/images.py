@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import io
 import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import BinaryIO
 
 from PIL import Image, UnidentifiedImageError
@@ -26,8 +28,13 @@ class BadImage(ValueError):
     """Not a photo the server keeps; the message says why (never the content)."""
 
 
-def _ends_whole(stream: BinaryIO) -> bool:
-    """Whether the bytes end with JPEG's end-of-image marker (zero padding allowed).
+_JPEG_END = b"\xff\xd9"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_END = b"IEND\xaeB`\x82"
+
+
+def _ends_whole(stream: BinaryIO, end_marker: bytes) -> bool:
+    """Whether the bytes end with the format's end marker (zero padding allowed).
 
     Decoding alone is not enough in this process: WeasyPrint (the berita acara) sets
     Pillow's process-wide `LOAD_TRUNCATED_IMAGES` when imported, after which a cut file
@@ -38,36 +45,45 @@ def _ends_whole(stream: BinaryIO) -> bool:
     stream.seek(max(0, end - 64))
     tail = stream.read().rstrip(b"\x00")
     stream.seek(0)
-    return tail.endswith(b"\xff\xd9")
+    return tail.endswith(end_marker)
+
+
+@contextmanager
+def _opened(stream: BinaryIO, kind: str, end_marker: bytes,
+            max_pixels: int) -> Iterator[Image.Image]:
+    """The image in `stream`, its pixel count read from the header and its end checked
+    before any pixel is decoded; Pillow's failures (in the caller's block too, where the
+    pixels are decoded) as `BadImage`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            with Image.open(stream, formats=[kind]) as image:
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise BadImage(_TOO_LARGE.format(max_pixels // 1_000_000))
+                if not _ends_whole(stream, end_marker):
+                    raise OSError("no end marker")
+                yield image
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+            raise BadImage(_TOO_LARGE.format(max_pixels // 1_000_000)) from None
+        except UnidentifiedImageError:
+            raise BadImage(f"bukan berkas {kind} yang bisa dibaca") from None
+        except OSError:
+            raise BadImage(f"berkas {kind} terpotong atau rusak") from None
 
 
 def check_jpeg(stream: BinaryIO, max_pixels: int = MAX_PIXELS) -> tuple[int, int]:
     """(width, height) of a whole JPEG in `stream`; `BadImage` otherwise."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(stream, formats=["JPEG"]) as image:
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise BadImage(_TOO_LARGE.format(max_pixels // 1_000_000))
-                if not _ends_whole(stream):
-                    raise OSError("no end-of-image marker")
-                # Decoding at 1/8 scale still reads every byte of the scan (a cut file
-                # fails the same), at a fraction of the time and memory.
-                image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
-                image.load()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise BadImage(_TOO_LARGE.format(max_pixels // 1_000_000)) from None
-        except UnidentifiedImageError:
-            raise BadImage("bukan berkas JPEG yang bisa dibaca") from None
-        except OSError:
-            raise BadImage("berkas JPEG terpotong atau rusak") from None
+    with _opened(stream, "JPEG", _JPEG_END, max_pixels) as image:
+        width, height = image.size
+        # Decoding at 1/8 scale still reads every byte of the scan (a cut file fails
+        # the same), at a fraction of the time and memory.
+        image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
+        image.load()
     return width, height
 
 
 PNG_AS_JPEG_QUALITY = 90
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_END = b"IEND\xaeB`\x82"
 
 
 def is_png(data: bytes) -> bool:
@@ -78,23 +94,9 @@ def png_as_jpeg(data: bytes, max_pixels: int = MAX_PIXELS) -> bytes:
     """A whole PNG of sane size, re-encoded as a JPEG (transparency on white); `BadImage`
     otherwise. The same checks as `check_jpeg`: pixel count first, then its end, then
     every pixel decoded."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data), formats=["PNG"]) as image:
-                width, height = image.size
-                if width * height > max_pixels:
-                    raise BadImage(_TOO_LARGE.format(max_pixels // 1_000_000))
-                if not data.rstrip(b"\x00").endswith(_PNG_END):
-                    raise OSError("no IEND chunk")
-                image.load()
-                rgba = image.convert("RGBA")
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise BadImage(_TOO_LARGE.format(max_pixels // 1_000_000)) from None
-        except UnidentifiedImageError:
-            raise BadImage("bukan berkas PNG yang bisa dibaca") from None
-        except OSError:
-            raise BadImage("berkas PNG terpotong atau rusak") from None
+    with _opened(io.BytesIO(data), "PNG", _PNG_END, max_pixels) as image:
+        image.load()
+        rgba = image.convert("RGBA")
     flat = Image.new("RGB", rgba.size, (255, 255, 255))
     flat.paste(rgba, mask=rgba.getchannel("A"))
     out = io.BytesIO()

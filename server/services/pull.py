@@ -16,7 +16,7 @@ the log is walked from the cursor; far from it (a first pull, a pull after
 `cursor_expired`, a cursor behind a big import) the caller's share is read through the
 indexes, so the cost follows what the enumerator receives, not the log's length. Both
 answer alike (tests/server/services/test_pull_paths.py); the cursor is computed the same
-way for both, so the in-flight-writer guarantee of `feed.visible_high_water` holds.
+way for both, so the in-flight-writer guarantee of `feed.position` holds.
 """
 
 from __future__ import annotations
@@ -37,13 +37,6 @@ MIN_WINDOW = 500  # change rows read per step, however small the page
 # Above this many change rows between the cursor and the high-water mark, a pull reads the
 # caller's share through the indexes instead of walking the log (the two answer alike).
 WALK_LIMIT = 5000
-
-
-def parse_cursor(conn: Connection, cursor: str | None) -> int:
-    """The seq of a valid cursor (0 for none); `cursor_expired` for any other."""
-    seq = _cursor_seq(conn, cursor)
-    _check(cursor, seq, feed.position(conn, seq))
-    return seq
 
 
 def _cursor_seq(conn: Connection, cursor: str | None) -> int:

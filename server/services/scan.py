@@ -19,7 +19,7 @@ import multiprocessing
 import os
 import sys
 from collections import defaultdict, deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import date
@@ -89,12 +89,16 @@ def default_workers(households: int) -> int:
 _worker_ctx: RuleContext | None = None
 
 
+def _check_rows(rows: Iterable[tuple[str, str, str]], ctx: RuleContext) -> Iterator[Checked]:
+    """Decode each stored body and run the rules on it, in order."""
+    for hid, region, body in rows:
+        yield hid, region, scan_household(household_store.decode_body(body), ctx)
+
+
 def _check_chunk(rows: list[tuple[str, str, str]]) -> list[Checked]:
-    """A worker's job: decode each stored body and run the rules on it, in order."""
+    """A worker's job: `_check_rows` of one chunk, with the context it inherited."""
     assert _worker_ctx is not None
-    ctx = _worker_ctx
-    return [(hid, region, scan_household(household_store.decode_body(body), ctx))
-            for hid, region, body in rows]
+    return list(_check_rows(rows, _worker_ctx))
 
 
 def _checked(engine: Engine, ctx: RuleContext, workers: int) -> Iterator[Checked]:
@@ -104,8 +108,7 @@ def _checked(engine: Engine, ctx: RuleContext, workers: int) -> Iterator[Checked
     with reading(engine) as conn:
         rows = household_store.stream_stored(conn, CHUNK)
         if workers <= 0:
-            for hid, region, body in rows:
-                yield hid, region, scan_household(household_store.decode_body(body), ctx)
+            yield from _check_rows(rows, ctx)
             return
         _worker_ctx = ctx
         pending: deque[Future[list[Checked]]] = deque()

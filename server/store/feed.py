@@ -9,7 +9,7 @@ seq 41 while a quick one commits seq 42; a pull that then hands out a cursor at 
 skip 41 for ever once it commits. So every write transaction, as it begins, announces the
 highest seq already handed out (a transaction-scoped advisory lock keyed by the sequence's
 current value, see `hold_position`); all seqs it takes later are above that key. A pull
-passes no key still held (`visible_high_water`): it waits, it never skips.
+passes no key still held (`position`'s high-water mark): it waits, it never skips.
 """
 
 from __future__ import annotations
@@ -156,31 +156,17 @@ def hold_position(conn: Connection) -> None:
     conn.execute(_HOLD)
 
 
-def visible_high_water(conn: Connection) -> int:
-    """The highest seq a pull may pass.
-
-    On SQLite writers are serialised (BEGIN IMMEDIATE), so seq order is commit order and
-    every committed seq is safe to pass. On PostgreSQL the answer is also kept at or below
-    the key of every write transaction still open (`hold_position`). The order matters:
-    the committed maximum first, the held keys after, and the rows read in a later
-    statement (READ COMMITTED: a fresh snapshot), so a writer that commits in between is
-    either seen as held or seen as committed.
-    """
-    latest = latest_seq(conn)
-    if conn.dialect.name != "postgresql":
-        return latest
-    oldest_held = conn.execute(_OLDEST_HELD).scalar()
-    return latest if oldest_held is None else min(latest, oldest_held)
-
-
 # --- reading the log, for the pull ----------------------------------------------------
 
 # Where the log stands, in one round trip (a pull with nothing new is all this): the
 # database's instance id, the committed maximum, on PostgreSQL the oldest key still held,
 # and the newest change at or below the caller's seq (the cursor's anchor). One statement
 # reads one snapshot, and `pg_locks` is read live while it runs, after the snapshot was
-# taken: the order `visible_high_water` needs (committed maximum first, held keys after,
-# rows in a later statement).
+# taken. That order is what makes the high-water mark safe: the committed maximum first,
+# the held keys after, and the rows read in a later statement (READ COMMITTED: a fresh
+# snapshot), so a writer that commits in between is either seen as held or as committed.
+# On SQLite writers are serialised (BEGIN IMMEDIATE): seq order is commit order and
+# every committed seq may be passed.
 _ANCHOR = _NEWEST_AT_OR_BELOW.subquery("anchor")
 _ONE = select(literal(1).label("one")).subquery("one")
 
@@ -205,14 +191,14 @@ class Position:
 
     instance_id: str | None
     latest: int  # the highest seq committed, held or not
-    high: int  # the highest seq a pull may pass (`visible_high_water`)
+    high: int  # the highest seq a pull may pass: `latest`, kept below every held key
     anchor: Any | None  # (seq, at, kind, entity_id) of the newest change at or below `seq`
 
 
 def position(conn: Connection, seq: int) -> Position:
     """The instance id, the committed maximum, the visible high-water mark and the anchor
-    row of `seq`, in one statement; the same answers as `instance_id`, `latest_seq`,
-    `visible_high_water` and `newest_at_or_below(seq)` asked one after another."""
+    row of `seq`, in one statement; the same answers as `instance_id`, `latest_seq` and
+    `newest_at_or_below(seq)` asked one after another."""
     postgres = conn.dialect.name == "postgresql"
     row = conn.execute(_POSITION[postgres], {"seq": seq}).one()
     latest = row.latest or 0

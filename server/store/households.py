@@ -313,19 +313,10 @@ def repeated_nik_holders(conn: Connection) -> Iterator[tuple[str, str, str]]:
         yield row.nik, row.household_id, row.member_id
 
 
-def stream(conn: Connection, chunk: int) -> Iterator[tuple[str, str, dict[str, Any]]]:
-    """Every current household as (household_id, region_code, body), `chunk` rows at a
-    time from the driver, so the whole registry is never in memory at once."""
-    result = conn.execution_options(yield_per=chunk).execute(
-        select(households.c.household_id, households.c.region_code, households.c.body)
-    )
-    for household_id, region_code, body in result:
-        yield household_id, region_code, jsoncol.loads(body)
-
-
 def stream_stored(conn: Connection, chunk: int) -> Iterator[tuple[str, str, str]]:
-    """`stream`, with each body as stored (JSON text), for a caller that decodes it
-    elsewhere (the scan's worker processes)."""
+    """Every current household as (household_id, region_code, body as stored), `chunk`
+    rows at a time from the driver, so the whole registry is never in memory at once.
+    Bodies stay JSON text so the scan's worker processes decode them (`decode_body`)."""
     result = conn.execution_options(yield_per=chunk).execute(
         select(households.c.household_id, households.c.region_code, households.c.body)
     )
@@ -333,7 +324,7 @@ def stream_stored(conn: Connection, chunk: int) -> Iterator[tuple[str, str, str]
 
 
 def decode_body(text: str) -> dict[str, Any]:
-    """A body of `stream_stored` as `stream` gives it."""
+    """A body of `stream_stored`, decoded."""
     body: dict[str, Any] = jsoncol.loads(text)
     return body
 

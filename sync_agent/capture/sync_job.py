@@ -19,10 +19,13 @@ from sync_agent.scheduler import Attempt, attempt_sync
 class SyncJob:
     """What the page shows: running or not, the latest progress line, the outcome."""
 
-    running: bool = True
     progress: str = ""
     attempt: Attempt | None = None
     done: threading.Event = field(default_factory=threading.Event, repr=False)
+
+    @property
+    def running(self) -> bool:
+        return not self.done.is_set()
 
 
 _jobs: dict[Path, SyncJob] = {}
@@ -47,7 +50,6 @@ def start(home: Path) -> SyncJob:
         except Exception as error:  # noqa: BLE001 - the page must learn the job ended
             job.attempt = Attempt("error", type(error).__name__)
         finally:
-            job.running = False
             job.done.set()
 
     threading.Thread(target=work, name="sinkronkan", daemon=True).start()

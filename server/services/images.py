@@ -1,8 +1,13 @@
 """What the server accepts as a photo: a whole JPEG of sane size (docs/protocol.md §5).
 
-Decoding it all is the one sure test of a truncated file; the pixel count is read from
-the header first, so a decompression bomb (a small file claiming 20,000 × 20,000 px) is
-refused before any pixel is decoded. A phone's PNG (Collect's drawing and annotation
+A JPEG is checked from its structure, not decoded: its header parsed up to the start
+of the scan (a frame with its dimensions, tables, a scan), so a file that is not a JPEG
+is refused; its pixel count from that header, so a decompression bomb (a small file
+claiming 20,000 × 20,000 px) is refused; and its end marker, so a truncated file is
+refused (inside the scan data a 0xFF byte is always escaped, so the end marker cannot
+appear early). Decoding every pixel cost more than all else an upload does; a photo's
+bytes are already bound to its SHA-256 by then. The pixels are decoded once, later, for
+its thumbnail. A phone's PNG (Collect's drawing and annotation
 widgets write one) is checked the same way and kept as a JPEG: every photo the server
 holds is then one format, read by one decoder, served as `image/jpeg`.
 """
@@ -15,7 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import BinaryIO
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageFile, UnidentifiedImageError
 
 # 50 megapixels: a 48 MP phone's original passes, a bomb does not. Agents send 1600 px.
 MAX_PIXELS = 50_000_000
@@ -76,10 +81,9 @@ def check_jpeg(stream: BinaryIO, max_pixels: int = MAX_PIXELS) -> tuple[int, int
     """(width, height) of a whole JPEG in `stream`; `BadImage` otherwise."""
     with _opened(stream, "JPEG", _JPEG_END, max_pixels) as image:
         width, height = image.size
-        # Decoding at 1/8 scale still reads every byte of the scan (a cut file fails
-        # the same), at a fraction of the time and memory.
-        image.draft(image.mode, (max(1, width // 8), max(1, height // 8)))
-        image.load()
+        scan = image.tile if isinstance(image, ImageFile.ImageFile) else None
+        if not width or not height or not scan:  # no frame, or no scan to decode
+            raise BadImage("berkas JPEG terpotong atau rusak")
     return width, height
 
 
@@ -108,11 +112,15 @@ THUMBNAIL_EDGE = 320
 
 
 def thumbnail(stream: BinaryIO, edge: int = THUMBNAIL_EDGE) -> bytes:
-    """A small JPEG of a kept photo (already checked by `check_jpeg` on its way in)."""
-    with Image.open(stream, formats=["JPEG"]) as image:
-        image.draft("RGB", (edge, edge))
-        small = image.convert("RGB")
-        small.thumbnail((edge, edge))
-        out = io.BytesIO()
-        small.save(out, "JPEG", quality=75)
-        return out.getvalue()
+    """A small JPEG of a kept photo (its structure checked by `check_jpeg` on its way in);
+    `BadImage` when its scan data do not decode after all."""
+    try:
+        with Image.open(stream, formats=["JPEG"]) as image:
+            image.draft("RGB", (edge, edge))
+            small = image.convert("RGB")
+    except (OSError, SyntaxError, ValueError):
+        raise BadImage("berkas JPEG rusak") from None
+    small.thumbnail((edge, edge))
+    out = io.BytesIO()
+    small.save(out, "JPEG", quality=75)
+    return out.getvalue()

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine
 
 from server.errors import Forbidden, NotFound
 from server.services.access import may_see_region
-from server.services.images import thumbnail
+from server.services.images import BadImage, thumbnail
 from server.store import households as household_store
 from server.store import jsoncol
 from server.store import photos as photo_store
@@ -24,6 +24,7 @@ from server.store.db import reading
 from server.store.thumbnails import ThumbnailStore
 
 PHOTO_NOT_HERE = "Foto belum diterima."
+PHOTO_UNREADABLE = "Foto ini rusak dan tidak bisa ditampilkan."
 
 
 def may_see_survey(user: dict[str, Any], enumerator_id: int, region: str | None) -> bool:
@@ -84,8 +85,11 @@ def thumbnail_bytes(engine: Engine, blobs: BlobStore, user: dict[str, Any],
     thumbs = ThumbnailStore.beside(blobs)
     small = thumbs.get(photo_id)
     if small is None:
-        with blobs.get(photo_id) as whole:
-            small = thumbnail(whole)
+        try:
+            with blobs.get(photo_id) as whole:
+                small = thumbnail(whole)
+        except BadImage:  # its structure was whole, its scan data are not
+            raise NotFound(PHOTO_UNREADABLE) from None
         thumbs.put(photo_id, small)
     return small
 

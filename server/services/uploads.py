@@ -115,7 +115,7 @@ def _append(engine: Engine, blobs: BlobStore, upload: Upload, offset: int, chunk
     if last:
         _check_whole(area, upload.photo_id, offset, chunk, chunk_digest)
     try:
-        end = area.append(upload.photo_id, offset, chunk)
+        end = area.append(upload.photo_id, offset, chunk, durable=last)
     except OffsetMismatch as mismatch:
         raise OffsetConflict(mismatch.offset) from None
     except UploadBusy:

@@ -2,9 +2,13 @@
 
 One partial file per photo, `uploads/<photo_id>.part` beside the blobs (same disk), its
 size the upload's offset, so the state survives a restart without a table. Each chunk
-is appended whole or not at all: under an exclusive lock the offset is checked, the
-bytes written and fsync'd; a failed write (the disk full) is cut back to where the
-chunk began. A finished upload, its hash checked by the caller, leaves this area for
+is appended whole or not at all: under an exclusive lock the offset is checked and the
+bytes written; a failed write (the disk full) is cut back to where the chunk began.
+Only the chunk that makes the photo whole is fsync'd (it makes every earlier one durable
+too), just before the photo is kept: a chunk lost to a power cut on the way shows as a
+shorter file (the client resends from `HEAD`'s offset), and bytes damaged by one fail
+the photo's SHA-256 check, so it starts again — nothing wrong is ever kept, and a photo
+sent in many small chunks over a bad link costs one fsync, not one a chunk. A finished upload, its hash checked by the caller, leaves this area for
 the blob store by a rename (`BlobStore.adopt`): its bytes are written once.
 """
 
@@ -55,8 +59,11 @@ class UploadArea:
         except FileNotFoundError:
             return 0
 
-    def append(self, photo_id: str, offset: int, chunk: bytes) -> int:
-        """Append `chunk` at `offset` (which must be the current end); the new offset."""
+    def append(self, photo_id: str, offset: int, chunk: bytes, durable: bool = True) -> int:
+        """Append `chunk` at `offset` (which must be the current end); the new offset.
+
+        `durable`: fsync the file before answering (the last chunk, before it is kept).
+        """
         self.root.mkdir(parents=True, exist_ok=True)
         with self._locked(photo_id, create=offset == 0) as part:
             size = os.fstat(part.fileno()).st_size
@@ -65,7 +72,8 @@ class UploadArea:
             try:
                 part.write(chunk)
                 part.flush()
-                os.fsync(part.fileno())
+                if durable:
+                    os.fsync(part.fileno())
             except OSError as error:
                 part.truncate(size)  # nothing of this chunk is kept
                 if error.errno in NO_ROOM:

@@ -9,6 +9,7 @@ whose text is one short line fit for a field coordinator — never the token.
 
 from __future__ import annotations
 
+import copy
 import gzip
 import json
 import random
@@ -96,6 +97,23 @@ class Client:
 
     def close(self) -> None:
         self.session.close()
+
+    def twin(self) -> Client:
+        """The same server, token and settings on a connection of its own (a second photo
+        upload at once; a requests session is not shared between threads). Its counters
+        start at 0 and are folded back into this client by `absorb`."""
+        other = copy.copy(self)
+        other.session = requests.Session()
+        other.session.headers.update(self.session.headers)
+        other.bytes_sent = other.bytes_received = other.retries_made = 0
+        return other
+
+    def absorb(self, twin: Client) -> None:
+        """Add what `twin` sent, received and retried to this client's counts (once)."""
+        self.bytes_sent += twin.bytes_sent
+        self.bytes_received += twin.bytes_received
+        self.retries_made += twin.retries_made
+        twin.bytes_sent = twin.bytes_received = twin.retries_made = 0
 
     # -- the contract's calls ---------------------------------------------------------
 

@@ -24,9 +24,9 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from sync_agent import photo_files, photo_outbox
 from sync_agent.client import Client, CursorExpired, DeviceLost, ServerError, SyncError
 from sync_agent.errors import Offline
+from sync_agent.photo_sync import upload_photos
 from sync_agent.store import Store, now_iso
 from sync_agent.unlock import RECOVERY_KEY
 
@@ -235,52 +235,6 @@ def _pull_pages(store: Store, client: Client, page_size: int, report: Report) ->
         cursor = page["cursor"]
 
 
-def upload_photos(store: Store, client: Client, report: Report | None = None) -> Report:
-    """Upload the photos of acknowledged visits, oldest visit first; delete each local copy
-    only once the server has confirmed the whole photo (its hash checked)."""
-    from sync_agent.photo_upload import PhotoRefused, PhotoUploader, ServerFull
-
-    report = report or Report()
-    home = store.path.parent
-    uploader = PhotoUploader(client)
-    ready = photo_outbox.ready(store)
-    for item in ready:
-        try:
-            data = photo_files.read(home, store.key, item.photo_id)
-        except (FileNotFoundError, photo_files.PhotoDamaged) as exc:
-            with store.write():
-                photo_outbox.mark_refused(store, item.photo_id, f"local copy unusable ({exc})")
-            report.photos_refused += 1
-            continue
-        try:
-            sent = uploader.upload(item.photo_id, data, _photo_progress(report, client, len(ready)),
-                                   resume=item.attempts > 0)
-        except PhotoRefused as exc:
-            with store.write():
-                photo_outbox.mark_refused(store, item.photo_id, str(exc))
-            report.photos_refused += 1
-            continue
-        except SyncError as exc:
-            with store.write():
-                photo_outbox.note_attempt(store, item.photo_id, str(exc))
-            if isinstance(exc, ServerFull):  # say plainly what is safe and what waits
-                waiting = photo_outbox.counts(store)["waiting"]
-                raise ServerFull(
-                    f"server full: visits sent ({report.acknowledged} acknowledged this sync), but "
-                    f"the server's disk is full: {waiting} photo(s) stay sealed on this "
-                    "laptop and go on a later sync") from exc
-            raise
-        with store.write():
-            photo_outbox.mark_uploaded(store, item.photo_id)
-            needed = photo_outbox.still_needed(store, item.photo_id)
-        if not needed:
-            photo_files.delete(home, item.photo_id)
-        report.photos_uploaded += 1
-        report.photo_bytes_sent += sent.bytes_sent
-        report.tell(client, f"photos: {report.photos_uploaded} uploaded")
-    return report
-
-
 def run(
     store: Store,
     client: Client,
@@ -355,14 +309,6 @@ def hand_in_and_wipe(store: Store, client: Client, batch_size: int, report: Repo
         raise ServerError("server error: pending visits not all handed in; sync again")
     report.wiped = store.wipe_personal_data()
     token_path(store.path.parent).unlink(missing_ok=True)
-def _photo_progress(report: Report, client: Client, count: int) -> Callable[[int, int], None]:
-    def tell(offset: int, length: int) -> None:
-        report.tell(client, f"photos: {report.photos_uploaded + 1}/{count}, "
-                            f"{offset * 100 // max(length, 1)}%")
-
-    return tell
-
-
 def _counted(report: Report, client: Client) -> None:
     report.bytes_sent = client.bytes_sent
     report.bytes_received = client.bytes_received

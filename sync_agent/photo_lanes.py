@@ -4,9 +4,9 @@ On loopback or a LAN an upload spends most of its time waiting for the server (i
 fsyncs, its bookkeeping), not on the wire: a few uploads at once keep the server busy
 and let its fsyncs share the file system's journal commits. On a village link uploads
 at once only split the same bandwidth, and a cut costs a chunk for each upload in
-flight, so more lanes open only while the link is fast: after a photo whose chunks
-grew to `MAX_CHUNK` (the link carried at least that in `CHUNK_SECONDS`), and they
-close again after a photo whose chunk had to shrink.
+flight, so more lanes open only while the link is fast: after a photo sent without a
+retry at a rate that carries `MAX_CHUNK` in `CHUNK_SECONDS` (256 KB/s), and they close
+again after a photo that needed a retry or went slower.
 
 Each lane is an uploader on a connection of its own (`Client.twin`; the first is the
 caller's client itself) with its own chunk size. Only HTTP runs in the lanes: the
@@ -34,7 +34,7 @@ class PhotoLanes(Generic[Item]):
     def __init__(self, client: Client, most: int = PARALLEL_PHOTOS) -> None:
         self.client = client
         self.most = max(1, most)
-        self.fast = False  # the last photo's chunks reached MAX_CHUNK
+        self.fast = False  # the last photo went without a retry, at a fast link's rate
         self._idle = [PhotoUploader(client)]
         self._busy: dict[Future[Sent], tuple[PhotoUploader, Item]] = {}
         self._pool = ThreadPoolExecutor(max_workers=self.most, thread_name_prefix="photo")
@@ -65,8 +65,9 @@ class PhotoLanes(Generic[Item]):
                 self.client.absorb(uploader.client)
             self._idle.append(uploader)
             error = future.exception()
-            self.fast = error is None and uploader.chunk >= MAX_CHUNK
-            yield item, (None if error is not None else future.result()), error
+            sent = None if error is not None else future.result()
+            self.fast = sent is not None and not sent.retries and uploader.fast_link
+            yield item, sent, error
 
     def close(self) -> None:
         """Wait for the uploads still running, then close the twins' connections."""

@@ -70,6 +70,12 @@ class PhotoUploader:
     def __init__(self, client: Client, start_chunk: int = START_CHUNK) -> None:
         self.client = client
         self.chunk = start_chunk
+        self.carried = 0  # what the link carried in CHUNK_SECONDS, at the last good chunk
+
+    @property
+    def fast_link(self) -> bool:
+        """Whether the last good chunk went at `MAX_CHUNK` in `CHUNK_SECONDS` or better."""
+        return self.carried >= MAX_CHUNK
 
     def upload(self, photo_id: str, data: bytes, progress: Progress | None = None,
                resume: bool = False) -> Sent:
@@ -122,6 +128,7 @@ class PhotoUploader:
         """Grow the chunk to what the link carried in `CHUNK_SECONDS` (at least doubling
         while a chunk goes through well within that), never past `MAX_CHUNK`."""
         carried = int(sent / max(seconds, 1e-3) * CHUNK_SECONDS)
+        self.carried = carried
         doubled = self.chunk * 2 if carried >= self.chunk * 2 else self.chunk
         self.chunk = max(MIN_CHUNK, min(MAX_CHUNK, max(carried, doubled)))
 

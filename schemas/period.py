@@ -21,6 +21,13 @@ class HeadSchema(StrictSchema):
     nik = Str(allow_none=True)
 
 
+class KeptPlaceSchema(StrictSchema):
+    """A place a musdes refusal left as it is: changed since the decision, or gone."""
+
+    path = Str(required=True)
+    reason = Str(required=True, validate=one_of(("changed_since", "gone")))
+
+
 class ListedHouseholdSchema(StrictSchema):
     household_id = Str(required=True)
     change = Str(required=True, validate=one_of(CHANGES))
@@ -33,6 +40,7 @@ class ListedHouseholdSchema(StrictSchema):
     survey_ids = List(Str())
     photo_ids = List(Str())
     decision = Str(allow_none=True, validate=one_of(DECISIONS))
+    kept = List(Nested(KeptPlaceSchema))  # a refused entry's places not put back
 
 
 class MusdesSchema(StrictSchema):

@@ -19,8 +19,9 @@ from sqlalchemy.exc import IntegrityError
 
 from server.errors import Conflict, Forbidden, ValidationFailed
 from server.reconcile import periods, usulan
-from server.reconcile.fields import PathError
 from server.services.access import may_see_region
+from server.services.review import close_untrue_flags
+from server.store import assignments as assignment_store
 from server.store import audit
 from server.store import households as household_store
 from server.store import periods as period_store
@@ -162,8 +163,7 @@ def _freeze(conn: Connection, blobs: BlobStore, user: dict[str, Any], period: st
     for entry in entries:
         entry["decision"] = "refused" if entry["household_id"] in record.refused else "agreed"
         if entry["decision"] == "refused":
-            _restore(conn, user, entry["household_id"], flags_of[entry["household_id"]],
-                     reason)
+            _restore(conn, user, entry, flags_of[entry["household_id"]], reason)
     photos = survey_photos(conn, sorted({s for e in entries for s in e["survey_ids"]}))
     for entry in entries:
         entry["photo_ids"] = sorted({p for s in entry["survey_ids"] for p in photos.get(s, [])})
@@ -182,23 +182,42 @@ def _freeze(conn: Connection, blobs: BlobStore, user: dict[str, Any], period: st
                   "refused": len(record.refused)})
 
 
-def _restore(conn: Connection, user: dict[str, Any], household_id: str,
+def _restore(conn: Connection, user: dict[str, Any], entry: dict[str, Any],
              flags: list[dict[str, Any]], reason: str) -> None:
-    """A refused household's accepted corrections undone as a new version."""
+    """A refused entry undone as a new version (source `review`, the musdes its reason).
+
+    `add`: the household accepted new is taken out of the registry's enrolment
+    (`usulan.withdrawn`) and off every enumerator's device. Otherwise each place that
+    still holds what the refused decision wrote gets its earlier value back; places
+    changed since, or gone, are kept and named in `entry["kept"]` and the audit row.
+    An entry whose decisions wrote no data (a family confirmed not found) has nothing
+    to put back: the refusal is recorded, the registry stays as it is.
+    """
+    household_id = entry["household_id"]
     household_store.lock(conn, household_id)
     stored = household_store.get_body(conn, household_id)
+    entry["kept"] = []
     if stored is None:
-        return  # an accepted new household refused: nothing of it to restore to
-    try:
-        restored = usulan.restored(stored[0], flags)
-    except PathError as exc:
-        raise Conflict(f"Keluarga {household_id} sudah berubah sejak keputusan; "
-                       "periksa riwayatnya sebelum mencatat musyawarah.") from exc
-    version = household_store.save_version(conn, restored, source="review",
-                                           source_id=reason, actor=user["name"])
+        return
+    withdrawing = entry["change"] == "add"
+    if withdrawing:
+        updated = None if usulan.not_enrolled(stored[0]) else usulan.withdrawn(stored[0])
+        restored_places: list[str] = []
+    else:
+        restoration = usulan.restored(stored[0], flags)
+        updated, restored_places = restoration.household, list(restoration.restored)
+        entry["kept"] = list(restoration.kept)
+    version = None
+    if updated is not None:
+        version = household_store.save_version(conn, updated, source="review",
+                                               source_id=reason, actor=user["name"])
+        close_untrue_flags(conn, household_id, updated)
+    cancelled = assignment_store.cancel_household(conn, household_id) if withdrawing else 0
     audit.record(conn, user["name"], "period.refuse", "household", household_id,
-                 {"reason": reason, "flag_ids": [f["flag_id"] for f in flags],
-                  "version": version})
+                 {"reason": reason, "change": entry["change"],
+                  "flag_ids": [f["flag_id"] for f in flags], "version": version,
+                  "withdrawn": withdrawing, "restored": restored_places,
+                  "kept": entry["kept"], "assignments_cancelled": cancelled})
 
 
 def survey_photos(conn: Connection, survey_ids: list[str]) -> dict[str, list[str]]:

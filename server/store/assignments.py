@@ -105,6 +105,20 @@ def cancel(conn: Connection, assignment_id: str) -> None:
     progress.mark_villages_of(conn, [row["household_id"]])
 
 
+def cancel_household(conn: Connection, household_id: str) -> int:
+    """Cancel every live assignment of the household (it left the registry's enrolment):
+    each enumerator's next pull takes it off the device. The number cancelled."""
+    ids = list(conn.execute(
+        select(assignments.c.assignment_id).where(
+            assignments.c.household_id == household_id,
+            assignments.c.status != "cancelled",
+        ).order_by(assignments.c.assignment_id)
+    ).scalars())
+    for assignment_id in ids:
+        cancel(conn, assignment_id)
+    return len(ids)
+
+
 def is_assigned(conn: Connection, enumerator_id: int, household_id: str, *, ever: bool) -> bool:
     """`ever=True` also counts cancelled assignments: a survey of a household reassigned
     after the visit is still accepted from the enumerator it was assigned to.

@@ -106,11 +106,20 @@ def index() -> ResponseReturnValue:
         422 if error else 200
 
 
+def _kept_words(entry: dict[str, Any]) -> list[str]:
+    """Each place a refusal left as it is, with why, in words."""
+    return [_("%(place)s tetap: %(why)s", place=labels.place_label(k["path"]),
+              why=_("sudah diubah lagi sesudah keputusan itu") if k["reason"] == "changed_since"
+              else _("sudah tidak ada di DTSEN"))
+            for k in entry.get("kept") or []]
+
+
 def _rows(listing: dict[str, Any]) -> list[dict[str, Any]]:
     return [{**entry, "change_words": labels.label(labels.LIST_CHANGE_LABELS, entry["change"]),
              "reasons": ", ".join(labels.label(labels.RULE_LABELS, r) for r in entry["rules"]),
              "places": [(labels.place_label(f["path"]), labels.show_listed(f["path"], f["before"]),
-                         labels.show_listed(f["path"], f["after"])) for f in entry["fields"]]}
+                         labels.show_listed(f["path"], f["after"])) for f in entry["fields"]],
+             "kept_words": _kept_words(entry)}
             for entry in listing["households"]]
 
 
@@ -198,14 +207,18 @@ def record(period: str, village: str) -> ResponseReturnValue:
     entry, errors = _record_from_form()
     if entry is not None:
         try:
-            musdes.record_musdes(engine, get_blobs(), user, period, village, cutoff_day(),
-                                 entry)
+            frozen = musdes.record_musdes(engine, get_blobs(), user, period, village,
+                                          cutoff_day(), entry)
         except ValidationFailed as exc:
             errors = {k: " ".join(v) for k, v in (exc.details or {}).items()}
         except Conflict as exc:
             errors = {"form": exc.message}
         else:
             flash(_("Hasil musyawarah dicatat; daftar usulan disahkan dan dikunci."))
+            kept = [(e["household_id"], w) for e in _rows(frozen) for w in e["kept_words"]]
+            if kept:
+                flash(_("Tidak semua data yang ditolak dikembalikan: %(places)s.",
+                        places="; ".join(f"{h} — {w}" for h, w in kept)))
             return redirect(url_for(".village", period=period, village=village))
     return _village_page(listing, errors, 422)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,13 @@ from server.errors import Conflict, Forbidden, ValidationFailed
 from server.reconcile import periods, usulan
 from server.services import flags as flag_service
 from server.services import musdes
+from server.services import pull as pull_service
 from server.store import audit
 from server.store import households as household_store
 from server.store.blobs import BlobStore
 from server.store.db import reading, transaction
 from server.store.tables import flags, household_versions, period_villages
+from tests.factories import household
 from tests.server.web import seed
 
 CUTOFF = 17
@@ -182,3 +185,142 @@ def test_a_decision_committed_after_the_freeze_is_not_lost(engine, place, tmp_pa
     listed = sorted(f["flag_id"] for f in place["visit"]["flags"]
                     if f["rule"] in usulan.LIST_RULES)
     assert listed and sorted(f for e in later["households"] for f in e["flag_ids"]) == listed
+
+
+def _refuse(engine: Engine, tmp_path: Path, user: dict[str, Any],
+            *household_ids: str) -> dict[str, Any]:
+    return musdes.record_musdes(engine, BlobStore(tmp_path / "blobs"), user, _now_period(),
+                                seed.VILLAGE_A, CUTOFF, _record(refused=household_ids))
+
+
+def _pulled_households(engine: Engine, user: dict[str, Any]) -> set[str]:
+    with reading(engine) as conn:
+        changes = pull_service.pull(conn, user["user_id"], None, 500)["changes"]
+    return {c["household"]["household_id"] for c in changes if c["kind"] == "household"}
+
+
+def test_a_refused_new_household_leaves_the_registry_s_enrolment(engine, place, tmp_path):
+    proposal = household(f"NEW-{uuid.uuid4()}", region=seed.VILLAGE_A)
+    pushed = seed.push(engine, place["budi"], proposal, base_version=None)
+    _accept_all(engine, place["sari"], pushed)
+    new_id = proposal["household_id"]
+    assert new_id in _pulled_households(engine, place["budi"])  # the proposer got it
+    answer = _refuse(engine, tmp_path, place["sari"], new_id)
+    [entry] = [e for e in answer["households"] if e["household_id"] == new_id]
+    assert (entry["change"], entry["decision"], entry["kept"]) == ("add", "refused", [])
+    assert entry["head"]["name"] == proposal["members"][0]["name"]  # the BNBA as deliberated
+    with reading(engine) as conn:
+        now = household_store.get(conn, new_id)
+        last = conn.execute(select(household_versions).where(
+            household_versions.c.household_id == new_id,
+            household_versions.c.version == now["version"])).mappings().one()
+        trail = audit.for_target(conn, "household", new_id)
+    assert now["version"] == 2
+    assert usulan.not_enrolled(now) and now["programs"] == []
+    assert (last["source"], last["source_id"]) == ("review", f"musdes:{_now_period()}:"
+                                                             f"{seed.VILLAGE_A}")
+    assert trail[-1]["action"] == "period.refuse"
+    assert trail[-1]["detail"]["withdrawn"] is True
+    assert trail[-1]["detail"]["assignments_cancelled"] == 1
+    assert new_id not in _pulled_households(engine, place["budi"])
+    # Nobody of it holds a NIK in the registry any more (NIK_DUPLICATE reads it so).
+    with reading(engine) as conn:
+        holders = household_store.nik_holders(conn, proposal["members"][0]["nik"])
+    assert new_id not in {h[0] for h in holders}
+
+
+def test_a_refused_not_found_household_keeps_the_registry_as_it_was(engine, place, tmp_path):
+    a2 = place["a2"]
+    pushed = seed.push(engine, place["budi"], a2, outcome="not_found")
+    _accept_all(engine, place["sari"], pushed)
+    with reading(engine) as conn:
+        before = household_store.get(conn, a2["household_id"])
+    answer = _refuse(engine, tmp_path, place["sari"], a2["household_id"])
+    [entry] = [e for e in answer["households"] if e["household_id"] == a2["household_id"]]
+    assert (entry["change"], entry["decision"], entry["kept"]) == ("remove", "refused", [])
+    with reading(engine) as conn:
+        after = household_store.get(conn, a2["household_id"])
+        trail = audit.for_target(conn, "household", a2["household_id"])
+    assert after["version"] == before["version"]  # accepting it wrote nothing to undo
+    assert trail[-1]["action"] == "period.refuse"
+    assert trail[-1]["detail"]["version"] is None
+    assert a2["household_id"] in _pulled_households(engine, place["budi"])
+
+
+def test_a_refused_whole_family_death_brings_the_members_back(engine, place, tmp_path):
+    a2 = place["a2"]
+
+    def all_died(observed: dict[str, Any]) -> None:
+        for member in observed["members"]:
+            member["status"] = "deceased"
+
+    _accept_all(engine, place["sari"], seed.push(engine, place["budi"], a2, all_died))
+    answer = _refuse(engine, tmp_path, place["sari"], a2["household_id"])
+    [entry] = [e for e in answer["households"] if e["household_id"] == a2["household_id"]]
+    assert entry["change"] == "remove"
+    with reading(engine) as conn:
+        after = household_store.get(conn, a2["household_id"])
+    assert {m["status"] for m in after["members"]} == {"alive"}
+
+
+def test_a_refusal_keeps_a_place_corrected_since_and_says_so(engine, place, tmp_path):
+    """The musdes sits after the cut-off: a correction accepted since belongs to the next
+    period, and a refusal of this period's decision leaves it standing."""
+    a1, period = place["a1"], _now_period()
+    first = _accept_all(engine, place["sari"], place["visit"])
+    _decided_at(engine, first, periods.bounds(period, CUTOFF, seed.VILLAGE_A)[0])
+    with reading(engine) as conn:
+        current = household_store.get(conn, a1["household_id"])
+    later = seed.push(engine, place["budi"], current, seed.change_occupation("nelayan"),
+                      base_version=current["version"], seq=2)
+    next_period = periods.bounds(periods.shift(period, 1), CUTOFF, seed.VILLAGE_A)[0]
+    _decided_at(engine, _accept_all(engine, place["sari"], later), next_period)
+    answer = _refuse(engine, tmp_path, place["sari"], a1["household_id"])
+    [entry] = answer["households"]
+    assert entry["kept"] == [{"path": "members[m1].occupation", "reason": "changed_since"}]
+    with reading(engine) as conn:
+        now = household_store.get(conn, a1["household_id"])
+        trail = audit.for_target(conn, "household", a1["household_id"])
+    assert now["members"][0]["occupation"] == "nelayan"  # the later correction stands
+    assert now["housing"]["floor"] == a1["housing"]["floor"]
+    assert now["address"] == a1["address"]
+    assert trail[-1]["detail"]["kept"] == entry["kept"]
+    assert sorted(trail[-1]["detail"]["restored"]) == ["address", "housing.floor"]
+
+
+def test_a_change_made_outside_the_list_is_kept_and_named(engine, place, tmp_path):
+    a1 = place["a1"]
+    _accept_all(engine, place["sari"], place["visit"])
+    with transaction(engine) as conn:  # an import of the national registry since
+        current = household_store.get_body(conn, a1["household_id"])[0]
+        current = {**current, "housing": {**current["housing"], "floor": "ceramic"},
+                   "members": [m for m in current["members"] if m["member_id"] == "m1"]}
+        household_store.save_version(conn, current, source="import", actor="test")
+    answer = _refuse(engine, tmp_path, place["sari"], a1["household_id"])
+    [entry] = answer["households"]
+    assert {"path": "housing.floor", "reason": "changed_since"} in entry["kept"]
+    with reading(engine) as conn:
+        now = household_store.get(conn, a1["household_id"])
+        trail = audit.for_target(conn, "household", a1["household_id"])
+    assert now["housing"]["floor"] == "ceramic"  # the later value stands
+    assert now["address"] == a1["address"]  # the rest is restored
+    assert trail[-1]["detail"]["kept"] == entry["kept"]
+
+
+def test_a_refusal_of_a_place_whose_member_left_does_not_block_the_musdes(engine, place,
+                                                                           tmp_path):
+    a1 = place["a1"]
+
+    def rudi_works(observed: dict[str, Any]) -> None:
+        observed["members"][1]["occupation"] = "petani"
+
+    _accept_all(engine, place["sari"], seed.push(engine, place["budi"], a1, rudi_works,
+                                                 device="dev-2"))
+    with transaction(engine) as conn:  # Rudi is taken off the family card since
+        current = household_store.get_body(conn, a1["household_id"])[0]
+        current = {**current, "members": current["members"][:1]}
+        household_store.save_version(conn, current, source="import", actor="test")
+    answer = _refuse(engine, tmp_path, place["sari"], a1["household_id"])
+    assert answer["state"] == "ratified"
+    [entry] = answer["households"]
+    assert {"path": "members[m2].occupation", "reason": "gone"} in entry["kept"]

@@ -15,6 +15,10 @@ pulls, an incremental pull, a push of 10,000 surveys, the supervisor pages (medi
 `--runs`, signed in as the province's supervisor) and both exports (streamed; the
 server's peak RSS read from /proc before and after).
 
+`--keep-db DIR` (SQLite) keeps the database and the team in DIR: a later run with the same
+`--households` and `--keep-db` skips the import, `scan`, the team and the push and times
+the pulls and the pages again on the kept database (upgraded to this release first).
+
 Printed: one table of figure, target and verdict; the machine's load average (the figures
 are wall clock on whatever else the machine runs).
 """
@@ -22,6 +26,7 @@ are wall clock on whatever else the machine runs).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import random
 import resource
@@ -90,6 +95,7 @@ def registry_file(count: int, cache: Path | None, folder: Path) -> Path:
 @contextmanager
 def database(postgres: str | None, folder: Path) -> Iterator[str]:
     if postgres is None:
+        folder.mkdir(parents=True, exist_ok=True)
         url = f"sqlite:///{folder / 'province.db'}"
         create_all(make_engine(url))
         yield url
@@ -345,6 +351,17 @@ def database_bytes(url: str) -> int:
     return int(size)
 
 
+def again(kept: Path, args: argparse.Namespace, table: Table) -> None:
+    """The pulls and the pages on a kept database (the push already in it)."""
+    url = f"sqlite:///{kept / 'province.db'}"
+    create_all(make_engine(url))
+    team = json.loads((kept / "team.json").read_text())
+    with live_server(url) as server:
+        pulls(server.url, team, table)
+        session = signed_in(server.url)
+        pages(session, server.url, team, args.runs, table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--households", type=int, default=1_000_000)
@@ -353,21 +370,35 @@ def main() -> None:
     parser.add_argument("--cache", type=Path, help="keep the generated registry file here")
     parser.add_argument("--runs", type=int, default=5, help="runs per page for the median")
     parser.add_argument("--workers", type=int, default=0, help="serve --workers (PostgreSQL)")
+    parser.add_argument("--keep-db", type=Path, metavar="DIR",
+                        help="SQLite: keep the database here; reuse it when already built")
     args = parser.parse_args()
+    if args.keep_db and args.postgres:
+        parser.error("--keep-db keeps an SQLite database only")
     table = Table()
+    kind = "PostgreSQL" if args.postgres else "embedded SQLite"
     with tempfile.TemporaryDirectory(prefix="verivali-province-") as name:
         folder = Path(name)
+        kept = args.keep_db / f"province-{args.households}" if args.keep_db else None
+        if kept is not None and (kept / "team.json").exists():
+            print(f"province: {args.households:,} households on the kept database {kept}, "
+                  f"load average {os.getloadavg()[0]:.1f}", flush=True)
+            again(kept, args, table)
+            print(f"load average at the end {os.getloadavg()[0]:.1f}")
+            table.print()
+            return
         source = registry_file(args.households, args.cache, folder)
-        kind = "PostgreSQL" if args.postgres else "embedded SQLite"
         print(f"province: {args.households:,} households on {kind}, {os.cpu_count()} CPUs, "
               f"load average {os.getloadavg()[0]:.1f}", flush=True)
-        with database(args.postgres, folder) as url:
+        with database(args.postgres, kept or folder) as url:
             import_twice(url, source, args.households, table)
             scan(url, table)
             started = time.perf_counter()
             team = build_team(url, random.Random(1811))
             print(f"  team of {len(team['plan'])} enumerators assigned in "
                   f"{time.perf_counter() - started:.0f} s", flush=True)
+            if kept is not None:
+                (kept / "team.json").write_text(json.dumps(team))
             extra = ["--workers", str(args.workers)] if args.workers else []
             before_push = database_bytes(url)
             table.add("database size", f"{before_push / 1e9:.2f} GB, "

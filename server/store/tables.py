@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 # Named constraints, so a later migration can drop or alter one by name on both databases
@@ -156,6 +157,9 @@ survey_photos = Table(
     Column("received_at", String(40)),
     Index("ix_survey_photos_photo", "photo_id"),
     Index("ix_survey_photos_household", "household_id", "received_at"),
+    # Photos still waiting for bytes, per household (the dashboard's count).
+    Index("ix_survey_photos_missing", "household_id",
+          sqlite_where=text("received_at IS NULL"), postgresql_where=text("received_at IS NULL")),
 )
 
 flags = Table(
@@ -186,6 +190,9 @@ flags = Table(
     # The queue oldest first by keyset, all rules or one, with the region checked in the index.
     Index("ix_flags_queue_order", "status", "created_at", "flag_id", "region_code"),
     Index("ix_flags_rule_order", "status", "rule", "created_at", "flag_id", "region_code"),
+    # The queue by household groups a region's flags from this index alone.
+    Index("ix_flags_queue_households", "status", "region_code", "household_id", "severity",
+          "created_at"),
 )
 
 # The pull feed: one row per change, read by cursor. `enumerator_id` targets

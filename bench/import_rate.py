@@ -132,8 +132,7 @@ def split(source: Path, folder: Path) -> list[tuple[str, float]]:
             timed("SQL progress marks", lambda c=chunk: progress.mark_villages(
                 conn, (f.region_code for f in c)))
             timed("commit", trans.commit)
-        timed("final checkpoint", lambda: conn.exec_driver_sql(
-            "PRAGMA wal_checkpoint(TRUNCATE)").all())
+        timed("final checkpoint", lambda: store.fold_log(conn))
     engine.dispose()
     return list(stages.items())
 

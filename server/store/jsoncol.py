@@ -6,9 +6,13 @@ import hashlib
 import json
 from typing import Any
 
+# One encoder for every call: `json.dumps` with options builds a new one each time, which
+# cost a registry import about a tenth of its serialising (the output is the same).
+_ENCODER = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _ENCODER.encode(value)
 
 
 def loads(text: str | None) -> Any:

@@ -5,6 +5,12 @@ each for versions, bodies and member ids ever used) and writes the new and chang
 ones with `households.write_versions`, the same writer a review's `save_version`
 uses. The caller holds the transaction, so each chunk, and with it every household
 in it, lands whole or not at all.
+
+A first import into an empty SQLite registry is a bulk load instead (`start_empty_load`,
+`insert_new`, `finish_empty_load`), all in the caller's one transaction: the secondary
+indexes of the tables it fills are dropped and built again once at the end (a sorted
+build, not a random insert per row), and the history, change log and progress marks
+are written set-wise from the loaded rows rather than row by row from Python.
 """
 
 from __future__ import annotations
@@ -13,14 +19,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, select
+from sqlalchemy import Connection, bindparam, insert, literal, null, select, text
 
-from server.store import jsoncol
+from server.store import bulk, jsoncol, progress
 
 # The import writes through the one version writer; named here too for its caller.
 from server.store.households import StoredForm as StoredForm
 from server.store.households import write_versions as write_versions
-from server.store.tables import household_versions, households
+from server.store.tables import changes, household_versions, households, members
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,3 +90,90 @@ def member_ids_ever(conn: Connection, household_ids: Sequence[str]) -> dict[str,
         body = jsoncol.loads(row.body)
         held[row.household_id].update(m["member_id"] for m in body.get("members", []))
     return held
+
+
+# Every index of the tables a bulk load fills except the primary keys (SQLite's own
+# `sqlite_autoindex_…`, which have no SQL): read from the database, so an index a
+# migration made comes back exactly as it was.
+_FILLED_TABLES = ("households", "household_versions", "members", "changes")
+_SECONDARY_INDEXES = text(
+    "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+    f"AND tbl_name IN ({', '.join(repr(t) for t in _FILLED_TABLES)}) ORDER BY name"
+)
+_ANY_HOUSEHOLD = select(households.c.household_id).limit(1)
+
+
+@dataclass(frozen=True, slots=True)
+class EmptyLoad:
+    """A bulk load under way: the indexes to build again when it is finished."""
+
+    indexes: tuple[tuple[str, str], ...]
+
+
+def start_empty_load(conn: Connection) -> EmptyLoad | None:
+    """SQLite, inside the caller's write transaction: when the registry holds no
+    household, drop the secondary indexes of the tables the import fills and return the
+    load; otherwise (or on PostgreSQL) None and nothing done.
+
+    The caller's transaction must last until `finish_empty_load`: a crash or an error
+    before its commit leaves the registry empty with every index, as it was.
+    """
+    if conn.dialect.name != "sqlite" or conn.execute(_ANY_HOUSEHOLD).first() is not None:
+        return None
+    indexes = tuple((row.name, row.sql) for row in conn.execute(_SECONDARY_INDEXES))
+    quote = conn.dialect.identifier_preparer.quote
+    for name, _ in indexes:
+        conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
+    return EmptyLoad(indexes)
+
+
+def insert_new(conn: Connection, forms: Sequence[StoredForm], at: str) -> None:
+    """A chunk of new households as version 1 with their NIK rows, during an empty load."""
+    forms = sorted(forms, key=lambda f: f.household_id)
+    bulk.insert_rows(
+        conn, households,
+        ("household_id", "region_code", "version", "body", "content_hash",
+         "verification_state", "updated_at"),
+        [(f.household_id, f.region_code, 1, f.text, f.digest, "unverified", at) for f in forms],
+    )
+    bulk.insert_rows(conn, members, ("household_id", "member_id", "nik", "status"),
+                     [(f.household_id, *member) for f in forms for member in f.members])
+
+
+def finish_empty_load(
+    conn: Connection, load: EmptyLoad, *, source: str, source_id: str | None,
+    actor: str | None,
+) -> None:
+    """What `write_versions` writes beside the rows, for every loaded household at once:
+    its history entry (version 1), one pull-feed change, the progress marks of its
+    village; then the dropped indexes are built again. Still in the caller's transaction.
+    """
+    conn.execute(insert(household_versions).from_select(
+        ["household_id", "version", "source", "source_id", "actor", "at", "body"],
+        select(households.c.household_id, literal(1), literal(source), literal(source_id),
+               literal(actor), households.c.updated_at, households.c.body),
+    ))
+    conn.execute(insert(changes).from_select(
+        ["kind", "entity_id", "household_id", "enumerator_id", "at"],
+        select(literal("household"), households.c.household_id, households.c.household_id,
+               null(), households.c.updated_at).order_by(households.c.household_id),
+    ))
+    progress.mark_all(conn)
+    for _, sql in load.indexes:
+        conn.exec_driver_sql(sql)
+
+
+def fold_log(conn: Connection) -> None:
+    """SQLite: fold the write-ahead log back into the database and truncate it.
+
+    After a bulk load in one transaction the log is as large as the data loaded; a
+    checkpoint (durability unchanged: it only copies committed pages) gives the disk back.
+    Call it outside a transaction; inside one it does nothing.
+    """
+    if conn.dialect.name != "sqlite" or conn.in_transaction():
+        return
+    # On the driver's connection: SQLAlchemy would begin a transaction first, and SQLite
+    # refuses a checkpoint inside one.
+    driver = conn.connection.driver_connection
+    assert driver is not None
+    driver.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()

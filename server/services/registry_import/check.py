@@ -42,6 +42,10 @@ class Valid:
     pending: tuple[int, ...]
     form: StoredForm | None = None
 
+    def __reduce__(self) -> tuple[type[Valid], tuple[Any, ...]]:
+        # Sent back from a validating process once per household: see StoredForm's.
+        return (Valid, (self.line, self.household_id, self.body, self.pending, self.form))
+
 
 Outcome = Valid | Rejected
 

@@ -14,7 +14,10 @@ reject names) does not depend on the pool.
 
 Households are written a chunk at a time, each chunk in one transaction: a household
 lands whole (current row, version, NIK index, pull-feed change) or not at all, and
-an interrupted import can simply be run again.
+an interrupted import can simply be run again. A first import into an empty SQLite
+registry is one transaction instead, a bulk load (`store.start_empty_load`): the whole
+file lands or nothing does, and the registry's other writers wait for it (there is
+nobody to survey or review in an empty registry).
 
 Rejected households are reported by line, field path and message, never with their
 values: a registry file is full of NIKs and names.
@@ -121,12 +124,19 @@ def import_registry(
     workers = default_workers(total_lines) if workers is None else workers
     report = ImportReport(file_name=path.name)
     source_id = path.name[:64]
+    chunks = _valid_chunks(path, fmt, workers, chunk_size, report, on_reject)
     with engine.connect() as conn:
         with conn.begin():
             store.bulk_settings(conn)
         try:
-            for valid, end_line in _valid_chunks(path, fmt, workers, chunk_size, report,
-                                                 on_reject):
+            with conn.begin():
+                load = store.start_empty_load(conn)
+                if load is not None:
+                    _load_empty(conn, load, chunks, report, actor=actor, source_id=source_id,
+                                on_progress=on_progress, total_lines=total_lines)
+            if load is not None:
+                store.fold_log(conn)
+            for valid, end_line in chunks:  # exhausted already after an empty load
                 if valid:
                     with conn.begin():
                         _store_chunk(conn, valid, report, actor=actor, source_id=source_id)
@@ -240,6 +250,38 @@ def _dedupe(outcome: Outcome, first_line: dict[str, int]) -> Outcome:
                       f"the same household_id is on line {first}; a household may appear "
                       "only once in a file (CSV: its rows one after another)")
     return Rejected(outcome.line, household_id, (problem,))
+
+
+def _load_empty(
+    conn: Connection,
+    load: store.EmptyLoad,
+    chunks: Iterator[tuple[list[Valid], int]],
+    report: ImportReport,
+    *,
+    actor: str,
+    source_id: str,
+    on_progress: Callable[[int, int], None] | None,
+    total_lines: int,
+) -> None:
+    """The whole file into an empty registry, inside the caller's one transaction.
+
+    Every household is new (a second record of one is rejected before it gets here), so
+    nothing is read back: members without an id are numbered `m1`, `m2`, … as the rows
+    come, as `_store_chunk` would number them against an empty registry.
+    """
+    for valid, end_line in chunks:
+        forms = []
+        for v in valid:
+            if v.form is None:
+                assert v.body is not None
+                member_ids.resolve(v.body, v.pending, None)
+                v.form = stored_form(v.body)
+            forms.append(v.form)
+        store.insert_new(conn, forms, now_iso())
+        report.imported += len(forms)
+        if on_progress is not None:
+            on_progress(end_line, total_lines)
+    store.finish_empty_load(conn, load, source="import", source_id=source_id, actor=actor)
 
 
 def _store_chunk(

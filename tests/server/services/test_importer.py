@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, inspect, select
 
 from server.demo.data import generate_households
 from server.services.registry_import import run as importer_module
@@ -24,8 +24,9 @@ from server.services.registry_import.run import ImportReport, import_registry
 from server.store import households as bulk_store
 from server.store import households as household_store
 from server.store import jsoncol
+from server.store import progress as progress_store
 from server.store.db import reading
-from server.store.tables import changes, household_versions, households, members
+from server.store.tables import changes, household_versions, households, members, progress_marks
 from tests.factories import household
 
 
@@ -365,16 +366,79 @@ def test_rejects_never_carry_nik_or_names(engine: Engine, tmp_path: Path) -> Non
         assert secret not in text
 
 
+def broken(*_: Any, **__: Any) -> None:
+    raise RuntimeError("disk full")
+
+
+def index_definitions(engine: Engine) -> list[tuple[str, str]]:
+    """Every index of the database by name with its definition (its columns on PostgreSQL)."""
+    with reading(engine) as conn:
+        inspector = inspect(conn)
+        return sorted((index["name"] or "", repr(index["column_names"]))
+                      for table in inspector.get_table_names()
+                      for index in inspector.get_indexes(table))
+
+
 def test_a_failed_chunk_leaves_nothing_half_imported(engine: Engine, tmp_path: Path,
                                                      monkeypatch: Any) -> None:
-    def broken(*_: Any, **__: Any) -> None:
-        raise RuntimeError("disk full")
-
+    run(engine, jsonl(tmp_path, hh(1), name="first.jsonl"))  # not empty: chunk by chunk
     monkeypatch.setattr(bulk_store.feed, "emit_households", broken)
     with pytest.raises(RuntimeError):
-        run(engine, jsonl(tmp_path, hh(1), hh(2)))
-    for table in (households, household_versions, members, changes):
+        run(engine, jsonl(tmp_path, hh(2), hh(3)))
+    for table, count in ((households, 1), (household_versions, 1), (members, 2), (changes, 1)):
+        assert rows(engine, table) == count
+
+
+def test_a_failed_first_import_leaves_the_registry_empty_and_indexed(
+    engine: Engine, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """An empty registry is loaded in one transaction (SQLite: with its indexes dropped):
+    a failure after many chunks were inserted leaves it as it was, indexes and all."""
+    indexes = index_definitions(engine)
+    monkeypatch.setattr(progress_store, "mark_all", broken)
+    monkeypatch.setattr(progress_store, "mark_villages", broken)
+    with pytest.raises(RuntimeError):
+        run(engine, jsonl(tmp_path, *(hh(n) for n in range(1, 30))), chunk_size=4)
+    for table in (households, household_versions, members, changes, progress_marks):
         assert rows(engine, table) == 0
+    assert index_definitions(engine) == indexes
+
+
+def test_a_first_import_stores_what_a_later_one_would(engine: Engine, tmp_path: Path) -> None:
+    """The bulk load of an empty registry and the chunk writer store the same rows."""
+    demo = list(generate_households(60, seed=9))
+    for body in demo[::3]:
+        for member in body["members"]:
+            member.pop("member_id")  # numbered m1, m2, … in both paths
+    indexes = index_definitions(engine)
+    run(engine, jsonl(tmp_path, *demo[30:], name="first.jsonl"), chunk_size=7)
+    run(engine, jsonl(tmp_path, *demo[:30], name="second.jsonl"), chunk_size=7)
+    assert index_definitions(engine) == indexes
+    with reading(engine) as conn:
+        kept = {r.household_id: r for r in conn.execute(select(households))}
+        history = {r.household_id: r for r in conn.execute(select(household_versions))}
+        niks = sorted(tuple(r) for r in conn.execute(select(members)))
+        feed = sorted(tuple(r[1:]) for r in conn.execute(
+            select(changes.c.seq, changes.c.kind, changes.c.entity_id, changes.c.household_id,
+                   changes.c.enumerator_id)))
+        marked = {r.region_code for r in conn.execute(select(progress_marks.c.region_code))}
+    assert len(kept) == len(history) == 60
+    for hid, row in kept.items():
+        body = jsoncol.loads(row.body)
+        assert row.body == jsoncol.dumps(body) and row.content_hash == jsoncol.text_hash(row.body)
+        assert (row.version, row.verification_state) == (1, "unverified")
+        entry = history[hid]
+        assert (entry.version, entry.source, entry.actor, entry.body, entry.at) == (
+            1, "import", "tester", row.body, row.updated_at)
+        assert entry.source_id == ("first.jsonl" if hid in {h["household_id"] for h in demo[30:]}
+                                   else "second.jsonl")
+    assert niks == sorted((hid, m["member_id"], m["nik"], m["status"])
+                          for hid, row in kept.items()
+                          for m in jsoncol.loads(row.body)["members"])
+    assert {m[1] for m in niks if m[0] == demo[0]["household_id"]} == {
+        f"m{n}" for n in range(1, len(demo[0]["members"]) + 1)}
+    assert feed == sorted(("household", hid, hid, None) for hid in kept)
+    assert marked == {row.region_code for row in kept.values()}
 
 
 # --- CSV -------------------------------------------------------------------------------

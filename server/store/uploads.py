@@ -8,8 +8,9 @@ Only the chunk that makes the photo whole is fsync'd (it makes every earlier one
 too), just before the photo is kept: a chunk lost to a power cut on the way shows as a
 shorter file (the client resends from `HEAD`'s offset), and bytes damaged by one fail
 the photo's SHA-256 check, so it starts again — nothing wrong is ever kept, and a photo
-sent in many small chunks over a bad link costs one fsync, not one a chunk. A finished upload, its hash checked by the caller, leaves this area for
-the blob store by a rename (`BlobStore.adopt`): its bytes are written once.
+sent in many small chunks over a bad link costs one fsync, not one a chunk. A finished
+upload, its hash checked by the caller, leaves this area for the blob store by a rename
+(`BlobStore.adopt`): its bytes are written once.
 """
 
 from __future__ import annotations

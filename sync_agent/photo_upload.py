@@ -39,6 +39,9 @@ CHUNK_SECONDS = 8.0  # a chunk should take about this long: a cut then costs lit
 TUS = {"Tus-Resumable": "1.0.0"}
 BUSY_STATUS = frozenset({429, 500, 502, 503, 504})
 
+# What a cut inside an answer's headers is reported as (see `_offset`).
+CUT_IN_HEADERS = requests.exceptions.ChunkedEncodingError("the answer ended inside its headers")
+
 Progress = Callable[[int, int], None]  # (offset, length) after each chunk
 
 
@@ -108,7 +111,10 @@ class PhotoUploader:
                 continue
             self._count(sent, len(chunk))
             sent.chunks += 1
-            if response.status_code == 204:
+            if response.status_code == 204 and _offset(response) is None:
+                failures = self._failed(failures, CUT_IN_HEADERS, sent)
+                offset = self._where(url, failures, sent)
+            elif response.status_code == 204:
                 offset = int(response.headers["Upload-Offset"])
                 failures = 0
                 self._grow(len(chunk), time.monotonic() - began)
@@ -162,7 +168,11 @@ class PhotoUploader:
                 continue
             self._count(sent, len(chunk))
             if response.status_code == 201:
-                offset = int(response.headers["Upload-Offset"])
+                offset = _offset(response)
+                if offset is None:
+                    failures = self._failed(failures, CUT_IN_HEADERS, sent)
+                    with_body = False
+                    continue
                 if chunk and offset == len(chunk):
                     sent.chunks += 1
                     self._grow(len(chunk), time.monotonic() - began)
@@ -186,8 +196,12 @@ class PhotoUploader:
             except RETRYABLE as exc:
                 failures = self._failed(failures, exc, sent)
                 continue
-            if response.status_code == 200:
-                return int(response.headers["Upload-Offset"])
+            offset = _offset(response)
+            if response.status_code == 200 and offset is None:
+                failures = self._failed(failures, CUT_IN_HEADERS, sent)
+                continue
+            if response.status_code == 200 and offset is not None:
+                return offset
             failures = self._refused_or_busy(response, failures, sent)
 
     def _request(self, method: str, url: str, **kwargs: Any) -> requests.Response:
@@ -226,6 +240,17 @@ class PhotoUploader:
             raise PhotoRefused(f"photo refused: {error.get('message') or response.status_code}")
         _answer(response, response.content)
         raise ServerError(f"server error: HTTP {response.status_code} to a photo upload")
+
+
+def _offset(response: requests.Response) -> int | None:
+    """The answer's `Upload-Offset`, or None when it is missing or garbled.
+
+    Every tus answer that moves an upload carries it, so its absence means the link cut
+    the answer inside its headers: the HTTP client ends the headers at the end of the
+    stream without complaint and hands over a 201 or 204 that is only half there.
+    """
+    value = response.headers.get("Upload-Offset", "")
+    return int(value) if value.isdigit() else None
 
 
 def _checksum(chunk: bytes, photo_id: str | None = None) -> str:

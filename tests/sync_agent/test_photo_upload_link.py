@@ -115,3 +115,27 @@ def test_another_enumerators_photo_is_refused(named, engine):
     with pytest.raises(PhotoRefused):
         PhotoUploader(client).upload(named["photo_id"], named["data"])
     client.close()
+
+
+def test_an_answer_cut_inside_its_headers_is_a_cut_not_a_crash(named):
+    """A cut a few bytes into the answer leaves a 201 or 204 without `Upload-Offset` (the
+    HTTP client ends the headers at the end of the stream): retried, never a crash."""
+    data = named["data"]
+    client = _client(named["server"].url, named["token"])
+    PhotoUploader(client).upload(named["photo_id"], data)
+    client.close()
+    # The photo is there: a creation without a body (resume) is one short exchange,
+    # cut here at every 10 bytes of it, the answer's status line and headers included.
+    with SlowLink(named["server"].port) as clean:
+        client = _client(clean.url, named["token"])
+        PhotoUploader(client).upload(named["photo_id"], data, resume=True)
+        client.close()
+        exchange = clean.traffic.up + clean.traffic.down
+    for at in range(clean.traffic.up, exchange, 10):
+        with SlowLink(named["server"].port, cuts=[at]) as link:
+            client = _client(link.url, named["token"])
+            sent = PhotoUploader(client).upload(named["photo_id"], data, resume=True)
+            client.close()
+            assert link.traffic.cut == 1
+        assert sent.already_there and sent.retries >= 1
+    assert _received(named) == data

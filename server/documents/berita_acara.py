@@ -13,7 +13,6 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import force_locale
-from weasyprint import HTML
 
 from schemas import labels as words
 from server.web import labels, regions
@@ -52,9 +51,7 @@ def html(listing: dict[str, Any], kind: str = "berita-acara") -> str:
 
 
 def render_pdf(listing: dict[str, Any], kind: str = "berita-acara") -> bytes:
-    pdf = HTML(string=html(listing, kind)).write_pdf()
-    assert pdf is not None
-    return pdf
+    return _pdf(html(listing, kind))
 
 
 def render_cover(summary: dict[str, Any]) -> bytes:
@@ -70,6 +67,14 @@ def render_cover(summary: dict[str, Any]) -> bytes:
             regency_name=regions.name(summary["regency"]),
             approved_at=format_timestamp(summary["approval"]["approved_at"],
                                          summary["regency"]))
+    return _pdf(text)
+
+
+def _pdf(text: str) -> bytes:
+    """WeasyPrint, imported here: it and its fonts weigh about 35 MB in every server
+    process, which only the few that print ever need."""
+    from weasyprint import HTML
+
     pdf = HTML(string=text).write_pdf()
     assert pdf is not None
     return pdf

@@ -16,7 +16,6 @@ from typing import Any
 
 from marshmallow import fields as mfields
 from marshmallow import validate
-from pyxform.xls2xform import convert
 
 from schemas import enums, labels
 from schemas.household import AssetsSchema, HousingSchema, MemberSchema
@@ -233,5 +232,9 @@ def build_form(translate: Translate) -> BuiltForm:
     sheets["settings"] = [{"form_title": "Verifikasi DTSEN", "form_id": FORM_ID,
                            "version": version, "default_language": ID}]
     warnings: list[str] = []
+    # Imported here: pyxform (and openpyxl with it) weigh about 20 MB in every server
+    # process, and the form is built once per process, on a phone's first ask.
+    from pyxform.xls2xform import convert
+
     result = convert(xlsform=_with_headers(sheets), warnings=warnings, form_name="data")
     return BuiltForm(xml=result.xform, version=version, warnings=warnings)

@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from server.app import create_app  # noqa: E402
 from server.demo.data import generate_households  # noqa: E402
-from server.store import jsoncol, progress  # noqa: E402
+from server.store import flag_counts, jsoncol, progress  # noqa: E402
 from server.store import users as user_store  # noqa: E402
 from server.store.db import make_engine, transaction  # noqa: E402
 from server.store.schema import create_all  # noqa: E402
@@ -116,6 +116,7 @@ def build(url: str, count: int, open_flags: int, seed: int = 5) -> dict[str, Any
     with transaction(engine) as conn:
         _insert(conn, flags, flag_rows)
         progress.mark_all(conn)  # rows written around the store's writers: count them all
+        flag_counts.mark_all(conn)
     engine.dispose()
     return {"village": villages[len(villages) // 2], "district": villages[0][:6]}
 

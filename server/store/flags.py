@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, or_, select, update
 
-from server.store import bulk, feed, jsoncol
+from server.store import bulk, feed, flag_counts, jsoncol
 from server.store.tables import flags, surveys
 from server.timeutil import now_iso
 
@@ -88,6 +88,7 @@ def insert_drafts(
                     survey_id=survey_id)
     if rows:
         conn.execute(_INSERT, rows)
+        flag_counts.mark(conn, [(household_id, region_code)])
         if enumerator_id is not None:
             for row in rows:
                 feed.emit(conn, "flag", row["flag_id"], household_id, enumerator_id)
@@ -99,6 +100,7 @@ def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
     if rows:
         columns = list(rows[0])
         bulk.insert_rows(conn, flags, columns, [tuple(r[c] for c in columns) for r in rows])
+        flag_counts.mark(conn, [(r["household_id"], r["region_code"]) for r in rows])
 
 
 def get(conn: Connection, flag_id: str) -> dict[str, Any] | None:
@@ -216,11 +218,14 @@ def change_status(
 
 
 def _announce(conn: Connection, flag_id: str) -> None:
+    """Tell the enumerator (pull feed) and the review queue's counts (a mark)."""
     row = conn.execute(
-        select(flags.c.household_id, surveys.c.enumerator_id)
+        select(flags.c.household_id, flags.c.region_code, surveys.c.enumerator_id)
         .outerjoin(surveys, surveys.c.survey_id == flags.c.survey_id)
         .where(flags.c.flag_id == flag_id)
     ).first()
+    if row is not None:
+        flag_counts.mark(conn, [(row.household_id, row.region_code)])
     if row is not None and row.enumerator_id is not None:
         feed.emit(conn, "flag", flag_id, row.household_id, row.enumerator_id)
 

@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, false, func, or_, true
 
 
-def _next_prefix(prefix: str) -> str | None:
+def next_prefix(prefix: str) -> str | None:
     """The first code after every code starting with `prefix`: 1811 → 1812, 1819 → 1820.
 
     Digits only, so the bound holds under any collation (a PostgreSQL database in a
@@ -24,7 +24,7 @@ def _next_prefix(prefix: str) -> str | None:
 
 
 def in_prefix(column: Any, prefix: str) -> ColumnElement[bool]:
-    upper = _next_prefix(prefix)
+    upper = next_prefix(prefix)
     if upper is None:
         return column >= prefix
     return and_(column >= prefix, column < upper)

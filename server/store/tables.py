@@ -2,7 +2,8 @@
 
 Portable SQL only: the same definitions serve embedded SQLite and PostgreSQL.
 JSON bodies are kept as text: the registry is read and written whole per household,
-and text round-trips identically on both databases.
+and text round-trips identically on both databases. Long because every table is here:
+one place to read the whole schema, and the one a migrated database is compared with.
 """
 
 from __future__ import annotations
@@ -242,6 +243,48 @@ progress_marks = Table(
     metadata,
     Column("mark_id", BigId, primary_key=True, autoincrement=True),
     Column("region_code", String(10), nullable=False, index=True),
+)
+
+# The review queue's default view, kept so a province's first page reads 50 rows in
+# order instead of grouping every open flag (server.store.flag_counts). One row per
+# household with open flags: its region (the least of its flags'; `region_max` the
+# greatest, to tell a household whose flags lie in two villages), counts by severity,
+# oldest flag and rank (0 any error, 1 any warning, 2 notes only).
+queue_households = Table(
+    "queue_households",
+    metadata,
+    Column("household_id", String(40), primary_key=True),
+    Column("region_code", String(10), nullable=False, index=True),
+    Column("region_max", String(10), nullable=False),
+    Column("errors", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("notes", Integer, nullable=False),
+    Column("oldest", String(40), nullable=False),
+    Column("rank", Integer, nullable=False),
+    Index("ix_queue_households_order", "rank", "oldest", "household_id"),
+    # The few households whose open flags lie in more than one village.
+    Index("ix_queue_households_straddling", "household_id",
+          sqlite_where=text("region_code <> region_max"),
+          postgresql_where=text("region_code <> region_max")),
+)
+
+# Open flags per village and rule (the queue's rule chooser and village list).
+queue_village_rules = Table(
+    "queue_village_rules",
+    metadata,
+    Column("region_code", String(10), primary_key=True),
+    Column("rule", String(32), primary_key=True),
+    Column("open_flags", Integer, nullable=False),
+)
+
+# Households (and their villages) whose open flags changed since they were last counted;
+# append-only for the writers, like `progress_marks`.
+queue_marks = Table(
+    "queue_marks",
+    metadata,
+    Column("mark_id", BigId, primary_key=True, autoincrement=True),
+    Column("household_id", String(40), nullable=False),
+    Column("region_code", String(10), nullable=False),
 )
 
 devices = Table(

@@ -2,6 +2,11 @@
 
 Keyset paging (`created_at`, `flag_id`) costs the same on page 1 and page 400 of a
 regency's 20,000 open flags, where OFFSET would read and drop every earlier row.
+
+The default view (open flags, no other filter) by household, its counts per rule and its
+village list read the tables `server.store.flag_counts` keeps (`queue_kept`), recounted
+by the caller (`flag_counts.refresh`) before reading; any other filter groups the flags
+themselves (the `grouped_` functions, which give the same answer on the default view).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from sqlalchemy import ColumnElement, Connection, RowMapping, and_, case, func, 
 
 from server.store import flags as flag_store
 from server.store import jsoncol
+from server.store.pages import queue_kept as kept
 from server.store.regions import in_prefix, in_scope, in_scope_by_value
 from server.store.tables import flags, households
 
@@ -121,8 +127,27 @@ def page(
     return result
 
 
+def is_default(flt: QueueFilter) -> bool:
+    """Open flags of the whole scope, nothing else asked: the view the kept tables hold."""
+    return flt == QueueFilter()
+
+
+def counts_are_kept(flt: QueueFilter) -> bool:
+    """The rule chooser ignores the rule; the kept counts answer any village too."""
+    return (flt.status == "open" and not flt.severity and not flt.min_age_days
+            and not flt.hide_notes)
+
+
 def counts_by_rule(conn: Connection, prefixes: list[str] | None, flt: QueueFilter) -> dict[str, int]:
     """Open flags per rule under every filter but the rule itself (the rule chooser)."""
+    if counts_are_kept(flt):
+        return kept.counts_by_rule(conn, prefixes, flt.village)
+    return grouped_counts_by_rule(conn, prefixes, flt)
+
+
+def grouped_counts_by_rule(conn: Connection, prefixes: list[str] | None,
+                           flt: QueueFilter) -> dict[str, int]:
+    """`counts_by_rule` counted from the flags themselves (any filter)."""
     rows = conn.execute(
         select(flags.c.rule, func.count())
         .where(*_conditions(prefixes, flt, with_rule=False))
@@ -133,6 +158,14 @@ def counts_by_rule(conn: Connection, prefixes: list[str] | None, flt: QueueFilte
 
 def villages(conn: Connection, prefixes: list[str] | None, status: str = "open") -> list[tuple[str, int]]:
     """Villages of the scope that have flags in `status`, with how many."""
+    if status == "open":
+        return kept.villages(conn, prefixes)
+    return grouped_villages(conn, prefixes, status)
+
+
+def grouped_villages(conn: Connection, prefixes: list[str] | None,
+                     status: str = "open") -> list[tuple[str, int]]:
+    """`villages` counted from the flags themselves (any status)."""
     rows = conn.execute(
         select(flags.c.region_code, func.count())
         .where(flags.c.status == status, in_scope(flags.c.region_code, prefixes))
@@ -154,6 +187,16 @@ def households_page(conn: Connection, prefixes: list[str] | None, flt: QueueFilt
     household a supervisor should open next is on top. Paged by offset, since a regency
     has a few thousand such households and the page number is what a supervisor reads.
     """
+    if is_default(flt) and not kept.straddles_scope(conn, prefixes):
+        rows, total = kept.households_page(conn, prefixes, offset=offset, limit=limit)
+        heads = head_names(conn, [r["household_id"] for r in rows])
+        return [{**r, "head_name": heads.get(r["household_id"])} for r in rows], total
+    return grouped_households_page(conn, prefixes, flt, offset=offset, limit=limit)
+
+
+def grouped_households_page(conn: Connection, prefixes: list[str] | None, flt: QueueFilter,
+                            *, offset: int, limit: int) -> tuple[list[dict[str, Any]], int]:
+    """`households_page` grouped from the flags themselves (any filter)."""
     conditions = _conditions(prefixes, flt)
     errors, warnings, notes = (_severity_count(s) for s in ("error", "warning", "info"))
     oldest = func.min(flags.c.created_at)

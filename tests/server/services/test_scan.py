@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from server.demo.data import DEMO_AS_OF, FAULT_EVERY, FAULT_KINDS, FAULT_RULES, generate_labelled
+from server.store import flag_counts
 from server.store import households as household_store
 from server.store.db import transaction
 from server.store.tables import flags
@@ -198,6 +199,7 @@ def test_scan_in_worker_processes_finds_what_one_process_finds(database_url, eng
     with transaction(engine) as conn:
         conn.execute(flags.delete())
         conn.execute(flags.insert(), [dict(row) for row in before])
+        flag_counts.mark_all(conn)
     assert scan_with(database_url, 2) == one
     assert findings(engine) == one_process
     assert "0 closed" not in one and "0 flags raised" not in one

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from province import PASSWORD, signed_in
 from push_ingest import live_server
 from push_postgres import postgres_admin_url, postgres_database
 
@@ -44,7 +45,6 @@ from server.store.tables import household_versions, households, members
 from server.timeutil import now_iso
 
 CHUNK = 5_000
-PASSWORD = "bench-password-1"
 REVIEWED_AT = "2026-11-20T03:00:00.000000+00:00"
 
 
@@ -175,16 +175,6 @@ def measure(session: requests.Session, server: Any, label: str, path: str, count
           f"{at_peak.get('RssAnon', 0) / 1024:.0f} MB, file {at_peak.get('RssFile', 0) / 1024:.0f}"
           f" MB, shmem {at_peak.get('RssShmem', 0) / 1024:.0f} MB)")
     print(f"    RSS at each tenth (MB): {' '.join(tenths)}", flush=True)
-
-
-def signed_in(server_url: str) -> requests.Session:
-    session = requests.Session()
-    page = session.get(server_url + "/masuk").text
-    token = page.split('name="csrf_token" value="')[1].split('"')[0]
-    answer = session.post(server_url + "/masuk", allow_redirects=False, data={
-        "username": "pengawas", "password": PASSWORD, "csrf_token": token})
-    assert answer.status_code == 302, answer.status_code
-    return session
 
 
 @contextmanager

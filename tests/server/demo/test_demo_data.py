@@ -24,10 +24,12 @@ from server.demo.data import (
     FAULT_EVERY,
     FAULT_KINDS,
     FAULT_RULES,
+    VILLAGE_MEAN,
     fault_kind_at,
     generate_households,
     generate_labelled,
     planned_faults,
+    province_regencies,
     regency_villages,
 )
 from server.reconcile.engine import scan_household
@@ -35,6 +37,9 @@ from server.reconcile.rules.context import RuleContext
 from server.services.registry_import.files import CSV_COLUMNS, write_jsonl, write_member_csv
 
 COUNT = 3000
+# Three households a village: 3,000 households open five regencies of Lampung, so every
+# property below is checked across the boundaries where a next regency opens.
+PROVINCE_MEAN = 3
 PROVINCES = {11, 12, 13, 14, 15, 16, 17, 18, 19, 21, *range(31, 37), 51, 52, 53,
              *range(61, 66), *range(71, 77), 81, 82, *range(91, 98)}
 ENUMS = {
@@ -61,9 +66,19 @@ NIK_FAULTS = {"nik_mismatch", "nik_invalid"}
 HEAD_FAULTS = {"two_heads", "no_head", "deceased_head_aid"}
 
 
+@pytest.fixture(scope="module", params=[VILLAGE_MEAN, PROVINCE_MEAN], ids=["regency", "province"])
+def village_mean(request: pytest.FixtureRequest) -> int:
+    """One regency (the default mean), or a province's regencies opening one by one."""
+    return int(request.param)
+
+
 @pytest.fixture(scope="module")
-def labelled() -> list[tuple[dict, str | None]]:
-    return list(generate_labelled(COUNT))
+def labelled(village_mean: int) -> list[tuple[dict, str | None]]:
+    return list(generate_labelled(COUNT, village_mean=village_mean))
+
+
+def lampung_villages() -> set[str]:
+    return {code for regency in province_regencies("1811") for code in regency_villages(regency)}
 
 
 @pytest.fixture(scope="module")
@@ -155,7 +170,7 @@ def test_the_rules_raise_what_each_fault_promises(
         for member in household["members"]:
             if member["nik"]:
                 holders[member["nik"]].append((household["household_id"], member["member_id"]))
-    villages = set(regency_villages("1811"))
+    villages = lampung_villages()
     ctx = RuleContext(as_of=DEMO_AS_OF, nik_holders=lambda nik: holders.get(nik, []),
                       known_village=villages.__contains__)
     sources = 0
@@ -171,23 +186,61 @@ def test_the_rules_raise_what_each_fault_promises(
 def test_kk_numbers_are_16_digits_of_the_households_district(households: list[dict]) -> None:
     for household in households:
         kk = household["kk_number"]
-        assert re.fullmatch(r"1811\d{12}", kk)
+        assert re.fullmatch(r"18\d{14}", kk)
         assert kk[:6] == household["region_code"][:6]
         date(2000 + int(kk[10:12]), int(kk[8:10]), int(kk[6:8]))  # an issue date
     assert len({h["kk_number"] for h in households}) == len(households)
 
 
-def test_region_codes_are_real_mesuji_villages(households: list[dict]) -> None:
+def test_region_codes_are_real_mesuji_villages() -> None:
     villages = {village.code.replace(".", "") for district in list_wilayah("18.11")
                 for village in list_wilayah(district.code)}
-    used = Counter(household["region_code"] for household in households)
+    used = Counter(household["region_code"] for household in generate_households(COUNT))
     assert set(used) <= villages
     assert len(used) > 0.9 * len(villages)  # spread over the regency, not one village
 
 
-def test_faults_follow_the_published_plan(labelled: list[tuple[dict, str | None]]) -> None:
+def test_a_growing_registry_opens_the_next_regencies_of_the_province() -> None:
+    """Each regency takes `village_mean` households a village, in the province's order
+    (the demo regency first); the last one opened takes the rest."""
+    regencies = province_regencies("1811")
+    assert regencies[0] == "1811" and len(regencies) == len(set(regencies)) > 10
+    assert all(code[:2] == "18" for code in regencies)
+    used = Counter(h["region_code"][:4]
+                   for h in generate_households(COUNT, village_mean=PROVINCE_MEAN))
+    assert set(used) <= set(regencies)
+    opened = [code for code in regencies if code in used]
+    assert opened == list(regencies[:len(opened)]) and len(opened) > 2
+    for code in opened[:-1]:
+        assert used[code] == PROVINCE_MEAN * len(regency_villages(code))
+    assert 0 < used[opened[-1]] <= PROVINCE_MEAN * len(regency_villages(opened[-1]))
+    assert sum(used.values()) == COUNT
+
+
+def test_runs_are_prefixes_across_a_regency_boundary() -> None:
+    first = 3 * len(regency_villages("1811"))
+    short = list(generate_households(first + 50, village_mean=PROVINCE_MEAN))
+    longer = list(generate_households(COUNT, village_mean=PROVINCE_MEAN))
+    assert short == longer[:first + 50]
+    assert {h["region_code"][:4] for h in short[first:]} == {province_regencies("1811")[1]}
+    assert list(generate_households(1000)) == list(
+        generate_households(1000, village_mean=10_000))  # below the quota: one regency
+
+
+def test_villages_of_a_province_sized_run_are_of_realistic_size() -> None:
+    """At the default mean, a million households fill villages of a few hundred to
+    about 2,000 households (counted from the places alone: no household is built)."""
+    from server.demo.data import _household_places
+
+    sizes = sorted(Counter(v for v, _ in _household_places(1_000_000, 1811, "1811")).values())
+    assert sizes[len(sizes) // 10] >= 300 and sizes[-len(sizes) // 10] <= 2000
+    assert 900 <= sizes[len(sizes) // 2] <= 1200 and max(sizes) >= 2000
+
+
+def test_faults_follow_the_published_plan(labelled: list[tuple[dict, str | None]],
+                                         village_mean: int) -> None:
     got = {household["household_id"]: kind for household, kind in labelled if kind}
-    assert got == planned_faults(COUNT)
+    assert got == planned_faults(COUNT, village_mean=village_mean)
     assert [kind for _, kind in labelled] == [fault_kind_at(i) for i in range(COUNT)]
     assert set(got.values()) == set(FAULT_KINDS) == set(FAULT_RULES)
     assert 0.01 <= len(got) / COUNT <= 0.02
@@ -195,8 +248,8 @@ def test_faults_follow_the_published_plan(labelled: list[tuple[dict, str | None]
 
 
 def test_faults_off_gives_the_same_regency_without_the_faults(
-        labelled: list[tuple[dict, str | None]]) -> None:
-    clean = list(generate_households(COUNT, faults=False))
+        labelled: list[tuple[dict, str | None]], village_mean: int) -> None:
+    clean = list(generate_households(COUNT, faults=False, village_mean=village_mean))
     for (household, kind), plain in zip(labelled, clean, strict=True):
         assert (household == plain) == (kind is None)
 

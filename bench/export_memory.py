@@ -23,7 +23,6 @@ import argparse
 import os
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -35,6 +34,7 @@ import requests
 from province import PASSWORD, signed_in
 from push_ingest import live_server
 from push_postgres import postgres_admin_url, postgres_database
+from server_memory import Sampler, cpu_seconds, serving_pids, status
 
 from server.demo.data import generate_households
 from server.store import feed, jsoncol
@@ -103,46 +103,6 @@ def seed(url: str, count: int, review_every: int) -> str:
         user_store.set_password(conn, "pengawas", PASSWORD)
     engine.dispose()
     return regency
-
-
-def status(pid: int) -> dict[str, int]:
-    """VmRSS and VmHWM (kB) of a process, from /proc."""
-    out = {}
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        key, _, value = line.partition(":")
-        if key in ("VmRSS", "VmHWM", "RssAnon", "RssFile", "RssShmem"):
-            out[key] = int(value.split()[0])
-    return out
-
-
-def serving_pids(pid: int) -> list[int]:
-    """The server process and its children (gunicorn's workers)."""
-    children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-    return [pid, *(int(c) for c in children)]
-
-
-def cpu_seconds(pids: list[int]) -> float:
-    total = 0
-    for pid in pids:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        total += int(fields[11]) + int(fields[12])  # utime, stime
-    return total / os.sysconf("SC_CLK_TCK")
-
-
-class Sampler(threading.Thread):
-    """RSS of the largest serving process every 20 ms, with the time of each sample."""
-
-    def __init__(self, pids: list[int]):
-        super().__init__(daemon=True)
-        self.pids = pids
-        self.samples: list[tuple[float, dict[str, int]]] = []
-        self.done = threading.Event()
-
-    def run(self) -> None:
-        while not self.done.is_set():
-            largest = max((status(p) for p in self.pids), key=lambda s: s["VmRSS"])
-            self.samples.append((time.perf_counter(), largest))
-            time.sleep(0.02)
 
 
 def measure(session: requests.Session, server: Any, label: str, path: str, count: int) -> None:

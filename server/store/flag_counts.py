@@ -24,6 +24,11 @@ from server.store.tables import flags, queue_households, queue_marks, queue_vill
 
 # The recount lock's kind (store/marks.py); 2 is the dashboard's (store/progress.py).
 _LOCK_KIND = 3
+# Past this many marked households one grouping of every open flag is cheaper than
+# recounting them 500 at a time (at a million households, after a first scan marked
+# 232,000: 4 s against 33 s on the 2-core machine; the grouping reads one index in order,
+# the chunks probe the flags household by household).
+REBUILD_ABOVE = 50_000
 
 
 def _severity_count(severity: str) -> Any:
@@ -49,8 +54,12 @@ def refresh(conn: Connection) -> int:
     """Recount the marked households and villages; returns how many marks were read."""
 
     def recount(marks: list[Row[Any]]) -> None:
-        for household_ids in chunks(sorted({m.household_id for m in marks})):
-            _recount_households(conn, household_ids)
+        household_ids = sorted({m.household_id for m in marks})
+        if len(household_ids) > REBUILD_ABOVE:
+            _rebuild(conn)
+            return
+        for chunk in chunks(household_ids):
+            _recount_households(conn, chunk)
         for codes in chunks(sorted({m.region_code for m in marks})):
             _recount_villages(conn, codes)
 
@@ -72,6 +81,7 @@ def household_counts() -> Any:
 
 _HOUSEHOLD_COLUMNS = ["household_id", "region_code", "region_max", "errors", "warnings",
                       "notes", "oldest", "rank"]
+_VILLAGE_COLUMNS = ["region_code", "rule", "open_flags"]
 
 
 def _recount_households(conn: Connection, household_ids: list[str]) -> None:
@@ -81,11 +91,23 @@ def _recount_households(conn: Connection, household_ids: list[str]) -> None:
         _HOUSEHOLD_COLUMNS, household_counts().where(flags.c.household_id.in_(household_ids))))
 
 
+def _village_rule_counts() -> Any:
+    return (select(flags.c.region_code, flags.c.rule, func.count())
+            .where(flags.c.status == "open")
+            .group_by(flags.c.region_code, flags.c.rule))
+
+
 def _recount_villages(conn: Connection, codes: list[str]) -> None:
     conn.execute(queue_village_rules.delete()
                  .where(queue_village_rules.c.region_code.in_(codes)))
     conn.execute(insert(queue_village_rules).from_select(
-        ["region_code", "rule", "open_flags"],
-        select(flags.c.region_code, flags.c.rule, func.count())
-        .where(flags.c.status == "open", flags.c.region_code.in_(codes))
-        .group_by(flags.c.region_code, flags.c.rule)))
+        _VILLAGE_COLUMNS, _village_rule_counts().where(flags.c.region_code.in_(codes))))
+
+
+def _rebuild(conn: Connection) -> None:
+    """Every household's and village's counts again, from one grouping each."""
+    conn.execute(queue_households.delete())
+    conn.execute(insert(queue_households).from_select(_HOUSEHOLD_COLUMNS, household_counts()))
+    conn.execute(queue_village_rules.delete())
+    conn.execute(insert(queue_village_rules).from_select(_VILLAGE_COLUMNS,
+                                                         _village_rule_counts()))

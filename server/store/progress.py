@@ -57,8 +57,9 @@ def mark_all(conn: Connection) -> None:
         ["region_code"], select(households.c.region_code).distinct()))
 
 
-def refresh(conn: Connection, prefix: str) -> int:
-    """Recount the marked villages under `prefix`; returns how many were recounted."""
+def refresh(conn: Connection, prefix: str | None) -> int:
+    """Recount the marked villages under `prefix` (None: every village); returns how
+    many were recounted."""
     recounted: list[str] = []
 
     def recount(marks: list[Row[Any]]) -> None:
@@ -67,7 +68,8 @@ def refresh(conn: Connection, prefix: str) -> int:
             _recount(conn, codes)
 
     recount_marked(conn, progress_marks, _LOCK_KIND, recount,
-                   where=in_prefix(progress_marks.c.region_code, prefix))
+                   where=None if prefix is None
+                   else in_prefix(progress_marks.c.region_code, prefix))
     return len(recounted)
 
 

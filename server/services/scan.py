@@ -31,6 +31,7 @@ from sqlalchemy import Engine
 from schemas import known_village
 from server.reconcile.draft import FlagDraft
 from server.reconcile.engine import RuleContext, scan_household
+from server.services import kept_counts
 from server.store import flags as flag_store
 from server.store import households as household_store
 from server.store.db import reading, transaction
@@ -176,4 +177,5 @@ def scan_registry(engine: Engine, as_of: date | None = None,
         if len(pending_rows) + len(pending_close) >= CHUNK:
             flush()
     flush()
+    kept_counts.catch_up(engine)
     return report

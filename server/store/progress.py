@@ -6,12 +6,8 @@ counts (a household stored or moved, its verification set, an assignment opened 
 cancelled, a survey received) appends a mark naming the village; the dashboard recounts
 the marked villages of its region (`refresh`), then reads a row per village.
 
-Why marks are only ever inserted: writers of one village never wait on each other (an
-upsert of a shared counter row would queue every push of a village behind the others on
-PostgreSQL). Why `refresh` deletes exactly the marks it read, after counting: each of
-those marks was committed before the count began, so the count includes its write; a
-mark committed later survives for the next refresh. Refreshes queue on an advisory lock,
-so an older count never overwrites a newer one.
+Why marks are only ever inserted, and why `refresh` deletes exactly the marks it read
+under an advisory lock: `server.store.marks`.
 """
 
 from __future__ import annotations
@@ -19,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Connection, case, func, insert, literal, select, text
+from sqlalchemy import Connection, Row, case, func, insert, literal, select
 
+from server.store.marks import chunks, recount_marked
 from server.store.regions import in_prefix
 from server.store.tables import (
     assignments,
@@ -32,9 +29,8 @@ from server.store.tables import (
 )
 
 COUNTS = ("households", "assigned", "visited", "verified", "flagged", "not_found")
-_CHUNK = 500
-# Two-key advisory lock (the one-key form is the pull feed's, see store/feed.py).
-_REFRESH_LOCK = text("SELECT pg_advisory_xact_lock(22085, 2)")
+# The recount lock's kind (store/marks.py); 3 is the review queue's (store/flag_counts.py).
+_LOCK_KIND = 2
 
 
 def mark_villages(conn: Connection, region_codes: Iterable[str]) -> None:
@@ -47,11 +43,11 @@ def mark_villages(conn: Connection, region_codes: Iterable[str]) -> None:
 def mark_villages_of(conn: Connection, household_ids: Iterable[str]) -> None:
     """The villages these households lie in now may have changed counts."""
     ids = sorted(set(household_ids))
-    for start in range(0, len(ids), _CHUNK):
+    for chunk in chunks(ids):
         conn.execute(insert(progress_marks).from_select(
             ["region_code"],
             select(households.c.region_code).distinct()
-            .where(households.c.household_id.in_(ids[start:start + _CHUNK])),
+            .where(households.c.household_id.in_(chunk)),
         ))
 
 
@@ -61,22 +57,20 @@ def mark_all(conn: Connection) -> None:
         ["region_code"], select(households.c.region_code).distinct()))
 
 
-def refresh(conn: Connection, prefix: str) -> int:
-    """Recount the marked villages under `prefix`; returns how many were recounted."""
-    if conn.dialect.name == "postgresql":
-        conn.execute(_REFRESH_LOCK)
-    marks = conn.execute(
-        select(progress_marks.c.mark_id, progress_marks.c.region_code)
-        .where(in_prefix(progress_marks.c.region_code, prefix))
-    ).all()
-    codes = sorted({m.region_code for m in marks})
-    for start in range(0, len(codes), _CHUNK):
-        _recount(conn, codes[start:start + _CHUNK])
-    ids = [m.mark_id for m in marks]
-    for start in range(0, len(ids), _CHUNK):
-        conn.execute(progress_marks.delete()
-                     .where(progress_marks.c.mark_id.in_(ids[start:start + _CHUNK])))
-    return len(codes)
+def refresh(conn: Connection, prefix: str | None) -> int:
+    """Recount the marked villages under `prefix` (None: every village); returns how
+    many were recounted."""
+    recounted: list[str] = []
+
+    def recount(marks: list[Row[Any]]) -> None:
+        recounted.extend(sorted({m.region_code for m in marks}))
+        for codes in chunks(recounted):
+            _recount(conn, codes)
+
+    recount_marked(conn, progress_marks, _LOCK_KIND, recount,
+                   where=None if prefix is None
+                   else in_prefix(progress_marks.c.region_code, prefix))
+    return len(recounted)
 
 
 def _recount(conn: Connection, codes: list[str]) -> None:

@@ -39,6 +39,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from server.services import kept_counts
 from server.services.registry_import import member_ids
 from server.services.registry_import.check import Outcome, Rejected, Valid, check_chunk, stored_form
 from server.services.registry_import.formats import (
@@ -151,6 +152,7 @@ def import_registry(
         audit.record(conn, actor, "registry_import", "file", source_id, {
             "imported": report.imported, "updated": report.updated,
             "unchanged": report.unchanged, "rejected": report.rejected})
+    kept_counts.catch_up(engine)
     return report
 
 

@@ -13,7 +13,7 @@ from server.demo.data import DEMO_AS_OF, FAULT_EVERY, FAULT_KINDS, FAULT_RULES, 
 from server.store import flag_counts
 from server.store import households as household_store
 from server.store.db import transaction
-from server.store.tables import flags
+from server.store.tables import flags, queue_households, queue_marks
 from tests.conftest import run_cli
 
 # Enough households for every fault kind once (one fault every FAULT_EVERY households).
@@ -80,6 +80,13 @@ def test_scan_raises_the_planted_faults_once(database_url, engine, regency):
     assert (scanned, raised, kept, closed) == (COUNT, len(found), 0, 0)
     assert open_rules(found) == expected_rules(regency)
     assert any(f["rule"] == "GRADUATION_DUE" for f in found.values())
+    # The review queue's counts are recounted by the scan, not left to the next view.
+    with engine.connect() as conn:
+        assert conn.execute(select(queue_marks)).first() is None
+        assert sorted(tuple(r) for r in conn.execute(select(queue_households))) == sorted(
+            tuple(r) for r in conn.execute(flag_counts.household_counts()))
+        assert len(conn.execute(select(queue_households)).all()) == len(
+            {f["household_id"] for f in found.values()})
     # Never duplicating an open flag: a second scan finds every one of them already open.
     assert scan(database_url) == (COUNT, 0, len(found), 0)
     assert scan_flags(engine) == found

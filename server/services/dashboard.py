@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Engine
 
 from server.services.scope import scope
+from server.store import flag_counts
 from server.store.db import reading, transaction
 from server.store.pages import dashboard as queries
 from server.store.pages.dashboard import EnumeratorHealth
@@ -49,10 +50,11 @@ def _read(engine: Engine, query: Callable[..., T], *args: Any) -> T:
 
 
 def figures(engine: Engine, prefix: str, silent_days: int) -> Figures:
-    # Recount first the villages whose counts changed since the last view (a few at a
-    # time while the field works; every village once after an import or an upgrade).
+    # Recount first the villages and households whose counts changed since the last view
+    # (a few at a time while the field works).
     with transaction(engine) as conn:
         refresh_progress(conn, prefix)
+        flag_counts.refresh(conn)
     with ThreadPoolExecutor(max_workers=2) as pool:
         progress_job = pool.submit(_read, engine, queries.village_progress, prefix)
         health_job = pool.submit(_read, engine, queries.sync_health, prefix, silent_days)

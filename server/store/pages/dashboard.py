@@ -1,8 +1,9 @@
 """The dashboard's reads for one region prefix: progress per village, flags, sync health.
 
 Progress and open work per village are read from the counts kept per village
-(`server.store.progress`); the flag figures are grouped queries over their indexes. No
-household is read, so a page costs the number of villages, not of households.
+(`server.store.progress`), the open flags per village and rule from the review queue's
+(`server.store.flag_counts`; both recounted by the caller before a view). No household
+and no open flag is read, so a page costs the number of villages, not of households.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from server.store.tables import (
     devices,
     flags,
     households,
+    queue_village_rules,
     survey_photos,
     surveys,
     users,
@@ -61,11 +63,11 @@ def village_progress(conn: Connection, prefix: str) -> dict[str, Progress]:
     the open flags counted over their index."""
     result = {code: Progress(**counts) for code, counts in progress.villages(conn, prefix).items()}
     for code, n in conn.execute(
-        select(flags.c.region_code, func.count())
-        .where(flags.c.status == "open", in_prefix(flags.c.region_code, prefix))
-        .group_by(flags.c.region_code)
+        select(queue_village_rules.c.region_code, func.sum(queue_village_rules.c.open_flags))
+        .where(in_prefix(queue_village_rules.c.region_code, prefix))
+        .group_by(queue_village_rules.c.region_code)
     ):
-        result.setdefault(code, Progress()).open_flags = n
+        result.setdefault(code, Progress()).open_flags = int(n)
     for code, n in conn.execute(
         select(households.c.region_code, func.count(distinct(survey_photos.c.survey_id)))
         .select_from(survey_photos
@@ -81,11 +83,11 @@ def village_progress(conn: Connection, prefix: str) -> dict[str, Progress]:
 
 def open_flags_by_rule(conn: Connection, prefix: str) -> dict[str, int]:
     rows = conn.execute(
-        select(flags.c.rule, func.count())
-        .where(flags.c.status == "open", in_prefix(flags.c.region_code, prefix))
-        .group_by(flags.c.rule)
+        select(queue_village_rules.c.rule, func.sum(queue_village_rules.c.open_flags))
+        .where(in_prefix(queue_village_rules.c.region_code, prefix))
+        .group_by(queue_village_rules.c.rule)
     )
-    return {r[0]: r[1] for r in sorted(rows, key=lambda r: (-r[1], r[0]))}
+    return {r[0]: int(r[1]) for r in sorted(rows, key=lambda r: (-r[1], r[0]))}
 
 
 def open_flags_of_rule(conn: Connection, prefix: str, rule: str,

@@ -99,3 +99,46 @@ def test_region_pickers_offer_names_and_still_take_codes(client, world):
     exports = client.get("/ekspor").get_data(as_text=True)
     assert "Wiralaga I — Mesuji (18.11.01.2001)" in exports
     assert client.get("/dasbor?wilayah=18.11.01.2001").status_code == 200
+
+
+def test_open_flags_follow_each_decision_on_the_next_view(client, engine, world):
+    """The open flags per village and per rule are read from counts kept by the flag
+    writers: a flag raised or decided since the last view shows on the next one, and the
+    figures equal a grouping of the open flags themselves."""
+    from sqlalchemy import func, select
+
+    from server.store import flags as flag_store
+    from server.store.regions import in_prefix
+    from server.store.tables import flags
+
+    def shown() -> tuple[int, dict[str, int]]:
+        page = client.get("/dasbor?wilayah=181101").get_data(as_text=True)
+        row = re.search(r'<tr data-village="1811012001">(.*?)</tr>', page, re.S).group(1)
+        village = [int(n) for n in re.findall(r'<td class="num">(?:<a[^>]*>)?(\d+)', row)][6]
+        by_rule = re.search(r'id="flags-by-rule">(.*?)</section>', page, re.S).group(1)
+        rules = {rule: int(n) for rule, n in re.findall(
+            r'data-rule="(\w+)">.*?<td class="num">(\d+)</td>', by_rule, re.S)}
+        return village, rules
+
+    def counted() -> tuple[int, dict[str, int]]:
+        with engine.connect() as conn:
+            open_in = (flags.c.status == "open", in_prefix(flags.c.region_code, "181101"))
+            village = conn.execute(select(func.count()).where(
+                flags.c.status == "open", flags.c.region_code == seed.VILLAGE_A)).scalar_one()
+            rules = dict(conn.execute(select(flags.c.rule, func.count()).where(*open_in)
+                                      .group_by(flags.c.rule)).all())
+        return village, rules
+
+    seed.signin(client, "sari")
+    before = shown()
+    assert before == counted()
+    raised = seed.bulk_flags(engine, 3, seed.VILLAGE_A, rule="GRADUATION_DUE", severity="info")
+    after_raise = shown()
+    assert after_raise == counted()
+    assert after_raise[0] == before[0] + 3
+    with transaction(engine) as conn:
+        assert flag_store.change_status(conn, raised[0], "accepted", by="sari")
+    after_decision = shown()
+    assert after_decision == counted()
+    assert after_decision[0] == before[0] + 2
+    assert after_decision[1]["GRADUATION_DUE"] == after_raise[1]["GRADUATION_DUE"] - 1

@@ -19,6 +19,9 @@ from server.web.session import login_required
 bp = Blueprint("dashboard", __name__)
 
 DEFAULT_SILENT_DAYS = 3
+# Rows of the sync table: the silent enumerators come first, so a province's or a large
+# regency's two thousand enumerators do not make a page a supervisor's phone cannot load.
+SYNC_ROWS = 200
 
 
 def _silent_days(raw: str | None) -> tuple[int, str | None]:
@@ -31,18 +34,22 @@ def _silent_days(raw: str | None) -> tuple[int, str | None]:
 
 
 def _groups(progress: dict[str, dashboard_service.Progress], prefix: str) -> list[dict[str, Any]]:
-    """Villages grouped by district (for a regency or wider), each group with a subtotal."""
+    """Villages grouped by district (for a regency), each group with a subtotal; for a
+    province, one subtotal per regency and no village rows (a thousand villages would
+    make the page too long to read; the regency's own page lists them)."""
+    width = 4 if len(prefix) < 4 else 6 if len(prefix) < 6 else len(prefix)
     by_group: dict[str, list[tuple[str, dashboard_service.Progress]]] = {}
     for code, counts in progress.items():
-        key = code[:6] if len(prefix) < 6 else prefix
-        by_group.setdefault(key, []).append((code, counts))
+        by_group.setdefault(code[:width], []).append((code, counts))
     groups = []
     for key, villages in by_group.items():
         subtotal = dashboard_service.Progress()
         for _code, counts in villages:
             subtotal.add(counts)
-        groups.append({"code": key, "name": regions.name(key), "subtotal": subtotal,
-                       "villages": [(c, regions.name(c), p) for c, p in villages]})
+        groups.append({"code": key, "name": regions.name(key), "title": regions.title(key),
+                       "subtotal": subtotal,
+                       "villages": [] if width == 4 else
+                       [(c, regions.name(c), p) for c, p in villages]})
     return groups
 
 
@@ -108,7 +115,8 @@ def index() -> ResponseReturnValue:
                                   for r, n in by_rule.items()]),
         graduation=graduation,
         desil=desil,
-        health=health,
+        health=health[:SYNC_ROWS],
+        health_total=len(health),
         silent_count=sum(1 for e in health if _has_synced(e) and e.silent),
         sync_state=_sync_state,
         silent_days=silent_days,

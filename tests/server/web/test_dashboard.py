@@ -142,3 +142,40 @@ def test_open_flags_follow_each_decision_on_the_next_view(client, engine, world)
     assert after_decision == counted()
     assert after_decision[0] == before[0] + 2
     assert after_decision[1]["GRADUATION_DUE"] == after_raise[1]["GRADUATION_DUE"] - 1
+
+
+def test_a_province_shows_one_row_per_regency_with_the_regency_totals(client, world):
+    seed.signin(client, "ani")
+    province = client.get("/dasbor?wilayah=18").get_data(as_text=True)
+    regency = client.get("/dasbor?wilayah=1811").get_data(as_text=True)
+    assert 'data-village="' not in province
+    assert re.findall(r'<tr class="subtotal" data-region="(\d+)"', province) == ["1811"]
+    assert "Kabupaten Mesuji" in province
+
+    def totals(page: str) -> str:
+        return re.search(r'id="totals">(.*?)</section>', page, re.S).group(1)
+
+    assert totals(province) == totals(regency)
+    subtotal = re.search(r'data-region="1811">(.*?)</tr>', province, re.S).group(1)
+    cards = [int(n.replace(".", "")) for n in re.findall(r'class="big">([\d.]+)<', totals(regency))]
+    assert [int(n) for n in re.findall(r'<td class="num">(\d+)', subtotal)][:7] == cards
+
+
+def test_the_sync_table_is_capped_with_the_silent_first(client, engine, world, monkeypatch):
+    from server.web import dashboard
+
+    with transaction(engine) as conn:  # budi synced an hour ago; dewi, assigned, never did
+        touch_device(conn, "lap-budi", world["budi"]["user_id"],
+                     (datetime.now(UTC) - timedelta(hours=1)).isoformat(), pushed=True,
+                     pending=0, agent_version="0.1.0")
+    dewi = seed.make_web_user(engine, "dewi", "enumerator")
+    seed.assign(engine, dewi, [seed.make_household(engine, 3, seed.VILLAGE_A)["household_id"]])
+    seed.signin(client, "sari")
+    full = client.get("/dasbor?wilayah=181101").get_data(as_text=True)
+    everyone = re.findall(r'data-enumerator="([^"]+)"', full)
+    assert len(set(everyone)) >= 2 and 'id="sync-more"' not in full
+    monkeypatch.setattr(dashboard, "SYNC_ROWS", 1)
+    capped = client.get("/dasbor?wilayah=181101").get_data(as_text=True)
+    assert set(re.findall(r'data-enumerator="([^"]+)"', capped)) == {"dewi"}  # silent first
+    more = re.search(r'id="sync-more">(.*?)</p>', capped, re.S).group(1)
+    assert f"1 dari {len(set(everyone))} petugas" in more

@@ -304,19 +304,29 @@ def repeated_nik_holders(conn: Connection) -> Iterator[tuple[str, str, str]]:
     """(nik, household_id, member_id) of every NIK held more than once, moved-out aside.
 
     Counted in the database: a NIK held once can be no duplicate, and building a dict of
-    every member cost a fifth of a 100,000-household scan.
+    every member cost a fifth of a 100,000-household scan. The count takes every holder,
+    moved-out ones too, so it reads the NIK index alone (counting only the others read
+    each member's row: 2.5 of 2.8 CPU seconds at 300,000 households); a NIK that is left
+    with one holder once moved-out members are set aside is dropped here.
     """
-    counted = (members.c.nik.is_not(None), members.c.status != "moved_out")
     repeated = (
-        select(members.c.nik).where(*counted).group_by(members.c.nik).having(func.count() > 1)
+        select(members.c.nik).where(members.c.nik.is_not(None))
+        .group_by(members.c.nik).having(func.count() > 1)
     )
     rows = conn.execute(
-        select(members.c.nik, members.c.household_id, members.c.member_id).where(
-            *counted, members.c.nik.in_(repeated)
-        )
+        select(members.c.nik, members.c.household_id, members.c.member_id)
+        .where(members.c.status != "moved_out", members.c.nik.in_(repeated))
+        .order_by(members.c.nik)
     )
+    held: list[tuple[str, str, str]] = []
     for row in rows:
-        yield row.nik, row.household_id, row.member_id
+        if held and held[0][0] != row.nik:
+            if len(held) > 1:
+                yield from held
+            held = []
+        held.append((row.nik, row.household_id, row.member_id))
+    if len(held) > 1:
+        yield from held
 
 
 def stream_stored(conn: Connection, chunk: int) -> Iterator[tuple[str, str, str]]:

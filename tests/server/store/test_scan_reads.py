@@ -30,3 +30,16 @@ def test_repeated_nik_holders_counts_no_moved_out_member(engine):
         ("1811015507900003", "1811012001-000005", "m2"),
         ("1811015507900003", "1811012001-000007", "m2"),
     ]
+
+
+def test_slices_read_every_household_once_in_id_order(engine):
+    seed(engine, *(family(n) for n in (5, 3, 8, 1, 7, 2, 6, 4)))
+    with reading(engine) as conn:
+        bounds = household_store.slices(conn, 3)
+        read = [household_store.stored_between(conn, after, last) for after, last in bounds]
+    ids = [f"1811012001-{n:06d}" for n in range(1, 9)]
+    assert bounds == [("", ids[2]), (ids[2], ids[5]), (ids[5], None)]
+    assert [[household_id for household_id, _, _ in rows] for rows in read] == [
+        ids[0:3], ids[3:6], ids[6:8]]
+    assert all(region == "1811012001" and household_store.decode_body(body)["household_id"]
+               == household_id for rows in read for household_id, region, body in rows)

@@ -60,10 +60,10 @@ class ScanReport:
 
 def _nik_index(engine: Engine) -> dict[str, list[tuple[str, str]]]:
     """The holders of every NIK held more than once (a NIK held once is no duplicate)."""
-    index: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    index: dict[str, list[tuple[str, str]]] = {}
     with reading(engine) as conn:
         for nik, household_id, member_id in household_store.repeated_nik_holders(conn):
-            index[nik].append((household_id, member_id))
+            index.setdefault(nik, []).append((household_id, member_id))
     return index
 
 
@@ -200,9 +200,7 @@ def scan_registry(engine: Engine, as_of: date | None = None,
     nik_index = _nik_index(engine)
     # One context for the whole scan: NIK_DUPLICATE itself sets aside holders in the
     # household being checked, and the date cut-offs are then worked out once.
-    ctx = RuleContext(
-        as_of=as_of, nik_holders=lambda nik: nik_index.get(nik, []), known_village=known_village
-    )
+    ctx = RuleContext(as_of=as_of, nik_holders=nik_index.get, known_village=known_village)
     scan = _Scan(engine, ctx, _open_scan_flags(engine), _decided_scan_findings(engine))
     report = ScanReport()
     pending_rows: list[tuple[Any, ...]] = []

@@ -363,7 +363,7 @@ def stored_between(conn: Connection, after: str, last: str | None) -> list[tuple
         result = conn.execute(_STORED_AFTER, {"after_": after})
     else:
         result = conn.execute(_STORED_BETWEEN, {"after_": after, "last_": last})
-    return [(household_id, region, body) for household_id, region, body in result]
+    return [(household_id, region, body) for household_id, region, body in result.all()]
 
 
 def decode_body(text: str) -> dict[str, Any]:

@@ -116,6 +116,13 @@ def make_engine(url: str | None = None, lock_timeout: float = DEFAULT_LOCK_TIMEO
     return engine
 
 
+def engine_like(engine: Engine) -> Engine:
+    """A new engine on `engine`'s database, for a forked process: it must open
+    connections of its own, never use the parent's (SQLite forbids carrying one across
+    fork())."""
+    return make_engine(engine.url.render_as_string(hide_password=False))
+
+
 def _sqlite_discipline(engine: Engine, lock_timeout: float) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: sqlite3.Connection, _record: ConnectionPoolEntry) -> None:

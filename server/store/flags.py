@@ -7,6 +7,8 @@ raised the flag, so laptops learn what the supervisor decided.
 from __future__ import annotations
 
 import base64
+import os
+import time
 import uuid
 from collections.abc import Iterable, Iterator
 from typing import Any
@@ -46,32 +48,57 @@ def to_dict(row: Any) -> dict[str, Any]:
     return flag
 
 
+# A flag row's columns in the order of `new_values`.
+COLUMNS = (
+    "flag_id", "household_id", "region_code", "survey_id", "rule", "severity", "path",
+    "registry_value", "field_value", "other_value", "message", "status", "created_at",
+    "resolved_by", "resolved_at", "resolution_note",
+)
+
+
+_RANDOM_62 = (1 << 62) - 1
+_VERSION_7 = 0x7 << 76 | 0b10 << 62  # the version and variant bits of a UUID version 7
+
+
+def new_flag_id() -> str:
+    """A UUID laid out as version 7: the time in milliseconds, then 74 random bits.
+
+    Ids made one after another sort one after another, so each new flag lands at the
+    end of the primary key's index. With random ids every write transaction of a scan
+    touched pages all over that index, and rewrote them: the more flags stored, the more
+    pages each batch rewrote (1.6 GB written for a first scan of 1,000,000 households).
+    """
+    rand = int.from_bytes(os.urandom(10), "big")
+    value = (time.time_ns() // 1_000_000) << 80 | _VERSION_7 | (rand >> 68) << 64 \
+        | rand & _RANDOM_62
+    return str(uuid.UUID(int=value))
+
+
+def _json(value: Any) -> str:
+    return "null" if value is None else jsoncol.dumps(value)
+
+
+def new_values(
+    drafts: Iterable[Any], *, household_id: str, region_code: str, survey_id: str | None,
+    at: str,
+) -> list[tuple[Any, ...]]:
+    """`new_rows` as tuples in `COLUMNS` order, created at `at`: what the scan's worker
+    processes send back (a tuple pickles for a fraction of a dict)."""
+    return [
+        (new_flag_id(), household_id, region_code, survey_id, draft.rule, draft.severity,
+         draft.path, _json(draft.registry_value), _json(draft.field_value),
+         _json(draft.other_value), draft.message, "open", at, None, None, None)
+        for draft in drafts
+    ]
+
+
 def new_rows(
     drafts: Iterable[Any], *, household_id: str, region_code: str, survey_id: str | None
 ) -> list[dict[str, Any]]:
     """Table rows for new open flags made from reconciliation drafts."""
-    at = now_iso()
-    return [
-        {
-            "flag_id": str(uuid.uuid4()),
-            "household_id": household_id,
-            "region_code": region_code,
-            "survey_id": survey_id,
-            "rule": draft.rule,
-            "severity": draft.severity,
-            "path": draft.path,
-            "registry_value": jsoncol.dumps(draft.registry_value),
-            "field_value": jsoncol.dumps(draft.field_value),
-            "other_value": jsoncol.dumps(draft.other_value),
-            "message": draft.message,
-            "status": "open",
-            "created_at": at,
-            "resolved_by": None,
-            "resolved_at": None,
-            "resolution_note": None,
-        }
-        for draft in drafts
-    ]
+    return [dict(zip(COLUMNS, values, strict=True)) for values in new_values(
+        drafts, household_id=household_id, region_code=region_code, survey_id=survey_id,
+        at=now_iso())]
 
 
 def insert_drafts(
@@ -101,6 +128,13 @@ def insert_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
         columns = list(rows[0])
         bulk.insert_rows(conn, flags, columns, [tuple(r[c] for c in columns) for r in rows])
         flag_counts.mark(conn, [(r["household_id"], r["region_code"]) for r in rows])
+
+
+def insert_values(conn: Connection, values: list[tuple[Any, ...]]) -> None:
+    """`insert_many` of `new_values` tuples (the scan); the caller tells the feed."""
+    if values:
+        bulk.insert_rows(conn, flags, COLUMNS, values)
+        flag_counts.mark(conn, [(v[1], v[2]) for v in values])
 
 
 def get(conn: Connection, flag_id: str) -> dict[str, Any] | None:

@@ -11,8 +11,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
 
-# (household_id, member_id) of each registry member holding a NIK.
-NikHolders = Callable[[str], list[tuple[str, str]]]
+# (household_id, member_id) of each registry member holding a NIK; None for none (the
+# scan passes its index's own `dict.get`, a million calls cheaper than a wrapper).
+NikHolders = Callable[[str], list[tuple[str, str]] | None]
 
 
 def _no_holders(nik: str) -> list[tuple[str, str]]:

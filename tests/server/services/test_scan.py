@@ -210,3 +210,20 @@ def test_scan_in_worker_processes_finds_what_one_process_finds(database_url, eng
     assert scan_with(database_url, 2) == one
     assert findings(engine) == one_process
     assert "0 closed" not in one and "0 flags raised" not in one
+
+
+def test_scan_in_many_small_slices_finds_what_one_slice_finds(engine, regency, monkeypatch):
+    """The registry cut into dozens of slices (a pool reading its own, then this process):
+    every household scanned once, the same flags as when one slice holds it all."""
+    from server.services import scan as scan_service
+
+    whole = scan_service.scan_registry(engine, DEMO_AS_OF, workers=0)
+    in_one_slice = findings(engine)
+    with transaction(engine) as conn:
+        conn.execute(flags.delete())
+    monkeypatch.setattr(scan_service, "CHUNK", 9)
+    monkeypatch.setattr(scan_service, "FLUSH", 5)
+    assert scan_service.scan_registry(engine, DEMO_AS_OF, workers=2) == whole
+    assert findings(engine) == in_one_slice
+    again = scan_service.scan_registry(engine, DEMO_AS_OF, workers=0)
+    assert (again.households, again.raised, again.kept) == (COUNT, 0, whole.raised)

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select
 
 from server.store import feed, progress
+from server.store.among import ByDialect
 from server.store.tables import assignments, households
 from server.timeutil import now_iso
 
@@ -25,6 +26,10 @@ _BY_IDS = select(
     assignments.c.assignment_id, assignments.c.household_id, assignments.c.status,
     assignments.c.note,
 ).where(assignments.c.assignment_id.in_(bindparam("ids", expanding=True)))
+_EVER_ASSIGNED = ByDialect(lambda among: select(assignments.c.household_id).distinct().where(
+    assignments.c.enumerator_id == bindparam("enumerator_id"),
+    among(assignments.c.household_id, "ids"),
+))
 
 
 def assign_households(
@@ -138,11 +143,10 @@ def is_assigned(conn: Connection, enumerator_id: int, household_id: str, *, ever
 
 def ever_assigned(conn: Connection, enumerator_id: int, household_ids: list[str]) -> set[str]:
     """Those of `household_ids` ever assigned to the enumerator (`is_assigned(ever=True)`)."""
+    if not household_ids:
+        return set()
     return set(conn.execute(
-        select(assignments.c.household_id).distinct().where(
-            assignments.c.enumerator_id == enumerator_id,
-            assignments.c.household_id.in_(household_ids),
-        )
+        _EVER_ASSIGNED.of(conn), {"enumerator_id": enumerator_id, "ids": household_ids}
     ).scalars())
 
 

@@ -96,6 +96,18 @@ def _translate(context: ExceptionContext) -> BaseException | None:
     return StorageUnavailable(reason)
 
 
+def driver_error(conn: Connection, statement: str, error: Exception) -> BaseException:
+    """What an execute would raise for `error`, met by a driver call made round SQLAlchemy
+    (a COPY): StorageUnavailable for storage trouble, else SQLAlchemy's own wrapper
+    (IntegrityError for a unique violation, and so on)."""
+    reason = storage_trouble(error)
+    if reason is not None:
+        _TROUBLE[conn.engine] = (reason, time.monotonic())
+        return StorageUnavailable(reason)
+    return DBAPIError.instance(statement, None, error, conn.dialect.loaded_dbapi.Error,
+                               dialect=conn.dialect)
+
+
 def make_engine(url: str | None = None, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Engine:
     """The engine of `url`; a write waiting over `lock_timeout` seconds for a lock fails
     with StorageUnavailable, as does any write the disk has no room for."""

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, case, func, insert, select
 
+from server.store import bulk
 from server.store.marks import chunks, recount_marked
 from server.store.tables import flags, queue_households, queue_marks, queue_village_rules
 
@@ -37,10 +38,7 @@ def _severity_count(severity: str) -> Any:
 
 def mark(conn: Connection, places: Iterable[tuple[str, str]]) -> None:
     """These (household_id, region_code) may have changed open flags: one insert."""
-    rows = sorted(set(places))
-    if rows:
-        conn.execute(queue_marks.insert(),
-                     [{"household_id": h, "region_code": r} for h, r in rows])
+    bulk.insert_rows(conn, queue_marks, ("household_id", "region_code"), sorted(set(places)))
 
 
 def mark_all(conn: Connection) -> None:

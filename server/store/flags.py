@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, and_, bindparam, or_, select, update
 
 from server.store import bulk, feed, flag_counts, jsoncol
+from server.store.among import ByDialect
 from server.store.tables import flags, surveys
 from server.timeutil import now_iso
 
@@ -38,6 +39,10 @@ _OPEN_FOR_HOUSEHOLD = (
     .where(flags.c.household_id == bindparam("household_id_"), flags.c.status == "open")
 )
 _INSERT = flags.insert()
+_OPEN_FOR_HOUSEHOLDS = ByDialect(lambda among: select(flags, surveys.c.device_id)
+    .outerjoin(surveys, surveys.c.survey_id == flags.c.survey_id)
+    .where(among(flags.c.household_id, "ids_"), flags.c.status == "open")
+    .order_by(flags.c.household_id, flags.c.created_at, flags.c.flag_id))
 _BY_IDS = select(flags).where(flags.c.flag_id.in_(bindparam("ids_", expanding=True)))
 
 
@@ -182,12 +187,7 @@ def open_for_households(
     found: dict[str, list[dict[str, Any]]] = {}
     if not household_ids:
         return found
-    rows = conn.execute(
-        select(flags, surveys.c.device_id)
-        .outerjoin(surveys, surveys.c.survey_id == flags.c.survey_id)
-        .where(flags.c.household_id.in_(household_ids), flags.c.status == "open")
-        .order_by(flags.c.household_id, flags.c.created_at, flags.c.flag_id)
-    ).mappings()
+    rows = conn.execute(_OPEN_FOR_HOUSEHOLDS.of(conn), {"ids_": household_ids}).mappings()
     for row in rows:
         found.setdefault(row["household_id"], []).append(
             {**to_dict(row), "device_id": row["device_id"]})
@@ -195,6 +195,9 @@ def open_for_households(
 
 
 DECIDED_STATES = ("accepted", "rejected")
+_DECIDED_FOR_HOUSEHOLDS = ByDialect(lambda among: select(flags).where(
+    among(flags.c.household_id, "ids_"), flags.c.status.in_(DECIDED_STATES)
+).order_by(flags.c.household_id, flags.c.created_at, flags.c.flag_id))
 
 
 def decided_for_households(
@@ -205,11 +208,7 @@ def decided_for_households(
     found: dict[str, list[dict[str, Any]]] = {}
     if not household_ids:
         return found
-    rows = conn.execute(
-        select(flags).where(flags.c.household_id.in_(household_ids),
-                            flags.c.status.in_(DECIDED_STATES))
-        .order_by(flags.c.household_id, flags.c.created_at, flags.c.flag_id)
-    ).mappings()
+    rows = conn.execute(_DECIDED_FOR_HOUSEHOLDS.of(conn), {"ids_": household_ids}).mappings()
     for row in rows:
         found.setdefault(row["household_id"], []).append(to_dict(row))
     return found

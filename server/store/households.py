@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Connection, bindparam, func, select, tuple_
 
 from server.store import bulk, feed, jsoncol, progress
+from server.store.among import ByDialect
 from server.store.tables import household_versions, households, members
 from server.timeutil import now_iso
 
@@ -43,9 +44,13 @@ _BY_IDS = select(households).where(
 _NIK_HOLDERS = select(members.c.household_id, members.c.member_id).where(
     members.c.nik == bindparam("nik_"), members.c.status != "moved_out"
 )
-_NIK_HOLDERS_MANY = select(members.c.nik, members.c.household_id, members.c.member_id).where(
-    members.c.nik.in_(bindparam("niks_", expanding=True)), members.c.status != "moved_out"
-)
+_NIK_HOLDERS_MANY = ByDialect(lambda among: select(
+    members.c.nik, members.c.household_id, members.c.member_id
+).where(among(members.c.nik, "niks_"), members.c.status != "moved_out"))
+_LOCK_BODIES = ByDialect(lambda among: select(
+    households.c.household_id, households.c.body, households.c.version
+).where(among(households.c.household_id, "ids_")).order_by(households.c.household_id)
+    .with_for_update())
 
 
 def get(conn: Connection, household_id: str) -> dict[str, Any] | None:
@@ -89,12 +94,7 @@ def lock_bodies(
     transactions locking overlapping sets queue instead of deadlocking."""
     if not household_ids:
         return {}
-    rows = conn.execute(
-        select(households.c.household_id, households.c.body, households.c.version)
-        .where(households.c.household_id.in_(household_ids))
-        .order_by(households.c.household_id)
-        .with_for_update()
-    )
+    rows = conn.execute(_LOCK_BODIES.of(conn), {"ids_": household_ids})
     return {r.household_id: (jsoncol.loads(r.body), r.version) for r in rows}
 
 
@@ -252,14 +252,21 @@ def set_verification(
     progress.mark_villages_of(conn, [household_id])
 
 
-def set_verification_many(conn: Connection, rows: list[dict[str, Any]]) -> None:
-    """`set_verification` for many households (dicts of household_id, state, survey_id, at)."""
+def set_verification_many(
+    conn: Connection, rows: list[dict[str, Any]], *, marked: bool = False
+) -> None:
+    """`set_verification` for many households (dicts of household_id, state, survey_id, at).
+
+    `marked`: the caller has already marked these households' villages in this
+    transaction (a batched push marks them with its surveys): no second mark.
+    """
     bulk.update_rows(
         conn, households, ("verification_state", "verification_survey_id", "verification_at"),
         "household_id",
         [(r["state"], r["survey_id"], r["at"], r["household_id"]) for r in rows],
     )
-    progress.mark_villages_of(conn, [r["household_id"] for r in rows])
+    if not marked:
+        progress.mark_villages_of(conn, [r["household_id"] for r in rows])
 
 
 def history(conn: Connection, household_id: str) -> list[dict[str, Any]]:
@@ -292,7 +299,7 @@ def nik_holders_many(conn: Connection, niks: Iterable[str]) -> dict[str, list[tu
     """`nik_holders` of several NIKs in one query; every NIK asked about is a key."""
     found: dict[str, list[tuple[str, str]]] = {nik: [] for nik in niks}
     if found:
-        for row in conn.execute(_NIK_HOLDERS_MANY, {"niks_": list(found)}):
+        for row in conn.execute(_NIK_HOLDERS_MANY.of(conn), {"niks_": list(found)}):
             found[row.nik].append((row.household_id, row.member_id))
     return found
 

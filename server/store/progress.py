@@ -17,6 +17,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, case, func, insert, literal, select
 
+from server.store import bulk
+from server.store.among import ByDialect
 from server.store.marks import chunks, recount_marked
 from server.store.regions import in_prefix
 from server.store.tables import (
@@ -33,22 +35,23 @@ COUNTS = ("households", "assigned", "visited", "verified", "flagged", "not_found
 _LOCK_KIND = 2
 
 
+_MARK_VILLAGES_OF = ByDialect(lambda among: insert(progress_marks).from_select(
+    ["region_code"],
+    select(households.c.region_code).distinct().where(among(households.c.household_id, "ids")),
+))
+
+
 def mark_villages(conn: Connection, region_codes: Iterable[str]) -> None:
     """These villages' counts may have changed."""
-    codes = sorted(set(region_codes))
-    if codes:
-        conn.execute(progress_marks.insert(), [{"region_code": c} for c in codes])
+    bulk.insert_rows(conn, progress_marks, ("region_code",),
+                     [(code,) for code in sorted(set(region_codes))])
 
 
 def mark_villages_of(conn: Connection, household_ids: Iterable[str]) -> None:
     """The villages these households lie in now may have changed counts."""
     ids = sorted(set(household_ids))
     for chunk in chunks(ids):
-        conn.execute(insert(progress_marks).from_select(
-            ["region_code"],
-            select(households.c.region_code).distinct()
-            .where(households.c.household_id.in_(chunk)),
-        ))
+        conn.execute(_MARK_VILLAGES_OF.of(conn), {"ids": chunk})
 
 
 def mark_all(conn: Connection) -> None:

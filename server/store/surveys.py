@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, select, update
 
 from server.store import bulk, jsoncol, progress
+from server.store.among import ByDialect
 from server.store.tables import devices, surveys
 
 # Built once: a push runs these for every survey, and building a statement per call
@@ -16,6 +17,12 @@ _CHILD_OF = (
     select(surveys.c.survey_id).where(surveys.c.parent_survey_id == bindparam("survey_id")).limit(1)
 )
 _INSERT = surveys.insert()
+_ANSWERS = ByDialect(lambda among: select(
+    surveys.c.survey_id, surveys.c.content_hash, surveys.c.result
+).where(among(surveys.c.survey_id, "ids")))
+_CHILDREN = ByDialect(lambda among: select(
+    surveys.c.parent_survey_id, surveys.c.survey_id
+).where(among(surveys.c.parent_survey_id, "ids")).order_by(surveys.c.survey_id))
 
 
 def get(conn: Connection, survey_id: str) -> dict[str, Any] | None:
@@ -101,10 +108,7 @@ def answers_of(conn: Connection, survey_ids: list[str]) -> dict[str, dict[str, A
     """The content hash and first answer of each survey already stored, by survey_id."""
     if not survey_ids:
         return {}
-    rows = conn.execute(
-        select(surveys.c.survey_id, surveys.c.content_hash, surveys.c.result)
-        .where(surveys.c.survey_id.in_(survey_ids))
-    )
+    rows = conn.execute(_ANSWERS.of(conn), {"ids": survey_ids})
     return {r.survey_id: {"content_hash": r.content_hash, "result": jsoncol.loads(r.result)}
             for r in rows}
 
@@ -112,11 +116,9 @@ def answers_of(conn: Connection, survey_ids: list[str]) -> dict[str, dict[str, A
 def children_of(conn: Connection, survey_ids: list[str]) -> dict[str, str]:
     """`child_of` for many surveys in one query: parent survey_id -> a stored child."""
     children: dict[str, str] = {}
-    rows = conn.execute(
-        select(surveys.c.parent_survey_id, surveys.c.survey_id)
-        .where(surveys.c.parent_survey_id.in_(survey_ids))
-        .order_by(surveys.c.survey_id)
-    )
+    if not survey_ids:
+        return children
+    rows = conn.execute(_CHILDREN.of(conn), {"ids": survey_ids})
     for row in rows:
         children.setdefault(row.parent_survey_id, row.survey_id)
     return children

@@ -221,7 +221,8 @@ class _Writes:
 
     def flush(self, conn: Connection) -> None:
         flag_store.insert_many(conn, self.flags)
-        survey_store.insert_many(conn, self.surveys)
+        survey_store.insert_many(conn, self.surveys)  # marks the surveys' villages
         store_photos(conn, self.stored, self.at)
         feed.emit_many(conn, self.feed)
-        household_store.set_verification_many(conn, self.verifications)
+        # Every verification is of a household just marked with its survey.
+        household_store.set_verification_many(conn, self.verifications, marked=True)

@@ -1,7 +1,7 @@
 """Where a registry import's time goes, per household, and what the whole import costs.
 
     python bench/import_rate.py [--households 100000 | --file F.jsonl] [--repeat 3]
-                                [--workers N] [--no-split]
+                                [--workers N] [--no-split] [--postgres ADMIN_URL | own]
 
 1. Writes a synthetic regency (`server.demo.data`) to a temporary JSONL file (or takes
    `--file`).
@@ -19,6 +19,11 @@
    and validating workers), load average before and after. Median and spread are printed:
    on a busy machine wall time follows the other work; CPU time is steadier.
 4. A re-import of the same file into the last database (nothing changes).
+
+With `--postgres` the imports (3, 4) go into a fresh PostgreSQL database each (made with
+ADMIN_URL's rights, or in a throwaway cluster of `.ci/postgres.sh` with `own`), and the
+CPU of the cluster's processes (the importer's backend and the server's own helpers) is
+reported beside the importer's and the workers': the split (2) stays on SQLite.
 """
 
 from __future__ import annotations
@@ -33,15 +38,18 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
-if str(REPO) not in sys.path:
-    sys.path.insert(0, str(REPO))
+for _path in (REPO, REPO / "bench"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 CHUNK = 1000
+POSTGRES_SH = REPO / ".ci" / "postgres.sh"
 
 
 def _fresh_database(path: Path) -> str:
@@ -55,6 +63,60 @@ def _fresh_database(path: Path) -> str:
     create_all(engine)
     engine.dispose()
     return url
+
+
+@contextmanager
+def _postgres_cluster(given: str) -> Iterator[tuple[str, int | None]]:
+    """(admin URL, postmaster pid or None when it cannot be read) of `given` or of our own."""
+    if given != "own":
+        yield given, _postmaster_of(given)
+        return
+    folder = Path(tempfile.mkdtemp(prefix="verivali-bench-pg-"))
+    try:
+        url = subprocess.run([str(POSTGRES_SH), "start", str(folder / "pg"), "--durable"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+        yield url, _postmaster_of(url)
+    finally:
+        subprocess.run([str(POSTGRES_SH), "stop", str(folder / "pg")], capture_output=True)
+        subprocess.run(["rm", "-rf", str(folder)], check=False)
+
+
+def _postmaster_of(url: str) -> int | None:
+    """The pid in the cluster's postmaster.pid, when the cluster runs on this machine."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    try:
+        with engine.connect() as conn:
+            folder = conn.execute(text("SHOW data_directory")).scalar_one()
+        return int((Path(folder) / "postmaster.pid").read_text().split()[0])
+    except (OSError, ValueError):
+        return None
+    finally:
+        engine.dispose()
+
+
+@contextmanager
+def _fresh_postgres(admin_url: str) -> Iterator[str]:
+    from push_postgres import postgres_database
+
+    from server.store.db import make_engine
+    from server.store.schema import create_all
+
+    with postgres_database(admin_url) as url:
+        engine = make_engine(url)
+        create_all(engine)
+        engine.dispose()
+        yield url
+
+
+def _cluster_cpu(postmaster: int | None) -> float:
+    """CPU seconds of the cluster so far: the postmaster, its live children, and (through
+    the postmaster's children's times) every backend that has already exited."""
+    from push_postgres import tree_cpu
+
+    return 0.0 if postmaster is None else tree_cpu(postmaster)
 
 
 def _cpu() -> float:
@@ -155,14 +217,19 @@ def child_import(source: Path, url: str, workers: int | None) -> dict[str, Any]:
             "load_after": os.getloadavg()[0]}
 
 
-def run_child(source: Path, url: str, workers: int | None) -> dict[str, Any]:
+def run_child(
+    source: Path, url: str, workers: int | None, postmaster: int | None = None
+) -> dict[str, Any]:
+    database_before = _cluster_cpu(postmaster)
     result = subprocess.run(
         [sys.executable, __file__, "--child", str(source), url, str(workers)],
         capture_output=True, text=True, check=False,
     )
     if result.returncode != 0:
         raise SystemExit(f"import failed:\n{result.stderr[-3000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    outcome: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    outcome["database_cpu_s"] = _cluster_cpu(postmaster) - database_before
+    return outcome
 
 
 def _spread(values: list[float], fmt: str) -> str:
@@ -173,15 +240,21 @@ def _spread(values: list[float], fmt: str) -> str:
 
 def report_runs(title: str, runs: list[dict[str, Any]]) -> None:
     rates = [r["households"] / r["seconds"] for r in runs]
-    cpu = [(r["cpu_s"] + r["workers_cpu_s"]) * 1e6 / r["households"] for r in runs]
+    cpu = [(r["cpu_s"] + r["workers_cpu_s"] + r["database_cpu_s"]) * 1e6 / r["households"]
+           for r in runs]
     writer = [r["cpu_s"] * 1e6 / r["households"] for r in runs]
+    workers = [r["workers_cpu_s"] * 1e6 / r["households"] for r in runs]
+    database = [r["database_cpu_s"] * 1e6 / r["households"] for r in runs]
     loads = [f"{r['load_before']:.1f}→{r['load_after']:.1f}" for r in runs]
     print(f"{title}: {runs[0]['households']:,} households "
           f"(imported {runs[-1]['imported']:,}, unchanged {runs[-1]['unchanged']:,}, "
           f"rejected {runs[-1]['rejected']:,})")
     print(f"  wall rate households/s: {_spread(rates, ',.0f')}")
-    print(f"  CPU µs a household, all processes: {_spread(cpu, '.0f')}; "
-          f"of it the writing process: {_spread(writer, '.0f')}")
+    print(f"  CPU µs a household, all processes: {_spread(cpu, '.0f')}")
+    print(f"    writing process: {_spread(writer, '.0f')}")
+    print(f"    validating workers: {_spread(workers, '.0f')}")
+    if any(database):
+        print(f"    PostgreSQL: {_spread(database, '.0f')}")
     print(f"  peak RSS importer {max(r['rss_mb'] for r in runs):.0f} MB; "
           f"load average (1 min) before→after each run: {', '.join(loads)}")
 
@@ -196,6 +269,9 @@ def main() -> None:
                         help="validating processes (default: the importer decides)")
     parser.add_argument("--no-split", action="store_true")
     parser.add_argument("--no-reimport", action="store_true")
+    parser.add_argument("--postgres", metavar="ADMIN_URL",
+                        help="import into fresh PostgreSQL databases made with this URL "
+                             "('own': a throwaway cluster of .ci/postgres.sh)")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -222,16 +298,32 @@ def main() -> None:
             for name, seconds in stages:
                 print(f"  {name:<24} {seconds * 1e6 / count:7.1f}")
             print(f"  {'sum':<24} {sum(s for _, s in stages) * 1e6 / count:7.1f}")
-        runs = []
-        url = ""
-        for _ in range(args.repeat):
-            url = _fresh_database(folder / "import.db")
-            runs.append(run_child(source, url, args.workers))
-        if runs:
-            report_runs("import into an empty registry", runs)
-        if runs and not args.no_reimport:
-            report_runs("re-import of the same file", [run_child(source, url, args.workers)])
+        if args.postgres:
+            with _postgres_cluster(args.postgres) as (admin, postmaster):
+                imports(source, args, lambda: _fresh_postgres(admin), postmaster)
+        else:
+            @contextmanager
+            def fresh() -> Iterator[str]:
+                yield _fresh_database(folder / "import.db")
+
+            imports(source, args, fresh, None)
         print(f"load average now {os.getloadavg()[0]:.2f}")
+
+
+def imports(
+    source: Path, args: argparse.Namespace, fresh: Callable[[], Any], postmaster: int | None
+) -> None:
+    """The whole import `--repeat` times, each into a fresh database; then a re-import."""
+    runs: list[dict[str, Any]] = []
+    for number in range(args.repeat):
+        with fresh() as url:
+            runs.append(run_child(source, url, args.workers, postmaster))
+            if number == args.repeat - 1 and not args.no_reimport:
+                again = run_child(source, url, args.workers, postmaster)
+    if runs:
+        report_runs("import into an empty registry", runs)
+    if runs and not args.no_reimport:
+        report_runs("re-import of the same file", [again])
 
 
 if __name__ == "__main__":

@@ -6,11 +6,18 @@ ones with `households.write_versions`, the same writer a review's `save_version`
 uses. The caller holds the transaction, so each chunk, and with it every household
 in it, lands whole or not at all.
 
-A first import into an empty SQLite registry is a bulk load instead (`start_empty_load`,
+A first import into an empty registry is a bulk load instead (`start_empty_load`,
 `insert_new`, `finish_empty_load`), all in the caller's one transaction: the secondary
 indexes of the tables it fills are dropped and built again once at the end (a sorted
 build, not a random insert per row), and the history, change log and progress marks
 are written set-wise from the loaded rows rather than row by row from Python.
+
+On PostgreSQL (DDL is transactional there too) the rows go in with COPY, and the foreign
+keys of the filled tables are dropped as well and checked again once at the end, one
+join instead of a lookup and a row lock per row. The change log keeps its indexes: it is
+appended in key order, so they only grow at their right edge, and a pull reading the log
+meanwhile never waits on the load's locks (it sees the load's held position, see
+`feed.hold_position`, and passes nothing until the load commits).
 """
 
 from __future__ import annotations
@@ -102,29 +109,70 @@ _SECONDARY_INDEXES = text(
 )
 _ANY_HOUSEHOLD = select(households.c.household_id).limit(1)
 
+# PostgreSQL: the same, less the change log (see the module docstring), and without the
+# indexes behind constraints (primary keys, unique constraints). `pg_get_indexdef` and
+# `pg_get_constraintdef` give the statements that make them again as they were.
+_POSTGRES_FILLED = "('households', 'household_versions', 'members')"
+_POSTGRES_INDEXES = text(
+    "SELECT i.relname AS name, pg_get_indexdef(i.oid) AS sql FROM pg_index x "
+    "JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid "
+    "WHERE t.relnamespace = current_schema()::regnamespace "
+    f"AND t.relname IN {_POSTGRES_FILLED} "
+    "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) "
+    "ORDER BY i.relname"
+)
+_POSTGRES_FOREIGN_KEYS = text(
+    "SELECT t.relname AS table_name, c.conname AS name, "
+    "pg_get_constraintdef(c.oid) AS definition FROM pg_constraint c "
+    "JOIN pg_class t ON t.oid = c.conrelid WHERE c.contype = 'f' "
+    f"AND t.relnamespace = current_schema()::regnamespace AND t.relname IN {_POSTGRES_FILLED} "
+    "ORDER BY t.relname, c.conname"
+)
+# Taken before the registry is found empty: a second import (or any other writer of
+# households) waits until this one commits, instead of loading beside it. Readers go on.
+_POSTGRES_LOCK = text("LOCK TABLE households IN SHARE ROW EXCLUSIVE MODE")
+# The index builds at the end sort in memory rather than in temporary files.
+_POSTGRES_BUILD_MEMORY = text("SET LOCAL maintenance_work_mem = '256MB'")
+
 
 @dataclass(frozen=True, slots=True)
 class EmptyLoad:
-    """A bulk load under way: the indexes to build again when it is finished."""
+    """A bulk load under way: the indexes (name, SQL) and, on PostgreSQL, the foreign keys
+    (table, name, definition) to make again when it is finished."""
 
     indexes: tuple[tuple[str, str], ...]
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()
 
 
 def start_empty_load(conn: Connection) -> EmptyLoad | None:
-    """SQLite, inside the caller's write transaction: when the registry holds no
-    household, drop the secondary indexes of the tables the import fills and return the
-    load; otherwise (or on PostgreSQL) None and nothing done.
+    """Inside the caller's write transaction: when the registry holds no household, drop
+    the secondary indexes (and on PostgreSQL the foreign keys) of the tables the import
+    fills and return the load; otherwise None and nothing done.
 
     The caller's transaction must last until `finish_empty_load`: a crash or an error
     before its commit leaves the registry empty with every index, as it was.
     """
-    if conn.dialect.name != "sqlite" or conn.execute(_ANY_HOUSEHOLD).first() is not None:
+    postgres = conn.dialect.name == "postgresql"
+    if not postgres and conn.dialect.name != "sqlite":
         return None
-    indexes = tuple((row.name, row.sql) for row in conn.execute(_SECONDARY_INDEXES))
+    if postgres:
+        conn.execute(_POSTGRES_LOCK)
+    if conn.execute(_ANY_HOUSEHOLD).first() is not None:
+        return None
     quote = conn.dialect.identifier_preparer.quote
+    if not postgres:
+        indexes = tuple((row.name, row.sql) for row in conn.execute(_SECONDARY_INDEXES))
+        for name, _ in indexes:
+            conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
+        return EmptyLoad(indexes)
+    indexes = tuple((row.name, row.sql) for row in conn.execute(_POSTGRES_INDEXES))
+    foreign_keys = tuple((row.table_name, row.name, row.definition)
+                         for row in conn.execute(_POSTGRES_FOREIGN_KEYS))
+    for table, name, _ in foreign_keys:
+        conn.exec_driver_sql(f"ALTER TABLE {quote(table)} DROP CONSTRAINT {quote(name)}")
     for name, _ in indexes:
         conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
-    return EmptyLoad(indexes)
+    return EmptyLoad(indexes, foreign_keys)
 
 
 def insert_new(conn: Connection, forms: Sequence[StoredForm], at: str) -> None:
@@ -137,7 +185,7 @@ def insert_new(conn: Connection, forms: Sequence[StoredForm], at: str) -> None:
         [(f.household_id, f.region_code, 1, f.text, f.digest, "unverified", at) for f in forms],
     )
     bulk.insert_rows(conn, members, ("household_id", "member_id", "nik", "status"),
-                     [(f.household_id, *member) for f in forms for member in f.members])
+                   [(f.household_id, *member) for f in forms for member in f.members])
 
 
 def finish_empty_load(
@@ -159,8 +207,14 @@ def finish_empty_load(
                null(), households.c.updated_at).order_by(households.c.household_id),
     ))
     progress.mark_all(conn)
+    if conn.dialect.name == "postgresql":
+        conn.execute(_POSTGRES_BUILD_MEMORY)
     for _, sql in load.indexes:
         conn.exec_driver_sql(sql)
+    quote = conn.dialect.identifier_preparer.quote
+    for table, name, definition in load.foreign_keys:
+        conn.exec_driver_sql(
+            f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
 
 
 def fold_log(conn: Connection) -> None:

@@ -14,10 +14,10 @@ reject names) does not depend on the pool.
 
 Households are written a chunk at a time, each chunk in one transaction: a household
 lands whole (current row, version, NIK index, pull-feed change) or not at all, and
-an interrupted import can simply be run again. A first import into an empty SQLite
-registry is one transaction instead, a bulk load (`store.start_empty_load`): the whole
-file lands or nothing does, and the registry's other writers wait for it (there is
-nobody to survey or review in an empty registry).
+an interrupted import can simply be run again. A first import into an empty registry
+(SQLite or PostgreSQL) is one transaction instead, a bulk load (`store.start_empty_load`):
+the whole file lands or nothing does, and the registry's other writers wait for it (there
+is nobody to survey or review in an empty registry).
 
 Rejected households are reported by line, field path and message, never with their
 values: a registry file is full of NIKs and names.

@@ -22,11 +22,12 @@ from server.services.registry_import.check import Rejected
 from server.services.registry_import.files import CSV_COLUMNS, write_jsonl, write_member_csv
 from server.services.registry_import.formats import ImportFileError, parse_programs
 from server.services.registry_import.run import ImportReport, import_registry
+from server.store import feed as feed_store
 from server.store import households as bulk_store
 from server.store import households as household_store
 from server.store import jsoncol
 from server.store import progress as progress_store
-from server.store.db import reading
+from server.store.db import make_engine, reading
 from server.store.tables import (
     changes,
     household_versions,
@@ -379,12 +380,18 @@ def broken(*_: Any, **__: Any) -> None:
 
 
 def index_definitions(engine: Engine) -> list[tuple[str, str]]:
-    """Every index of the database by name with its definition (its columns on PostgreSQL)."""
+    """Every index of the database by name with its definition (its columns on PostgreSQL),
+    and every foreign key (PostgreSQL's bulk load drops them too)."""
     with reading(engine) as conn:
         inspector = inspect(conn)
-        return sorted((index["name"] or "", repr(index["column_names"]))
-                      for table in inspector.get_table_names()
-                      for index in inspector.get_indexes(table))
+        tables = inspector.get_table_names()
+        indexes = [(index["name"] or "", repr(index["column_names"]))
+                   for table in tables for index in inspector.get_indexes(table)]
+        keys = [(f"{table}: {key['name'] or ''}", repr((key["constrained_columns"],
+                 key["referred_table"], key["referred_columns"], key.get("options"))))
+                for table in tables for key in inspector.get_foreign_keys(table)]
+    assert keys, "the schema has foreign keys"
+    return sorted(indexes + keys)
 
 
 def test_a_failed_chunk_leaves_nothing_half_imported(engine: Engine, tmp_path: Path,
@@ -450,6 +457,42 @@ def test_a_first_import_stores_what_a_later_one_would(engine: Engine, tmp_path: 
     # Every village marked, then recounted by the import itself, not by the next view.
     assert marked == set()
     assert counted == Counter(row.region_code for row in kept.values())
+
+
+def test_a_first_import_logs_its_changes_in_household_order(engine: Engine,
+                                                            tmp_path: Path) -> None:
+    """Whatever the file's order, the bulk load logs its households by household_id, as
+    the chunk writer does within a chunk: a pull's pages come in a stable order."""
+    order = [17, 3, 25, 1, 9, 30, 12, 2, 21, 5]
+    run(engine, jsonl(tmp_path, *(hh(n) for n in order)), chunk_size=3)
+    with reading(engine) as conn:
+        logged = list(conn.execute(select(changes.c.entity_id).order_by(changes.c.seq))
+                      .scalars())
+    assert logged == [f"1811012001-{n:06d}" for n in sorted(order)]
+
+
+def test_the_feed_answers_while_a_first_import_is_loading(
+    engine: Engine, database_url: str, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """A pull during the bulk load neither waits on its locks nor passes its changes."""
+    seen: list[tuple[int, int]] = []
+    finish = importer_module.store.finish_empty_load
+
+    def finish_then_look(conn: Any, load: Any, **kw: Any) -> None:
+        finish(conn, load, **kw)
+        other = make_engine(database_url, lock_timeout=2)
+        try:
+            with reading(other) as pulling:
+                position = feed_store.position(pulling, 0)
+                seen.append((position.latest, position.high))
+        finally:
+            other.dispose()
+
+    monkeypatch.setattr(importer_module.store, "finish_empty_load", finish_then_look)
+    run(engine, jsonl(tmp_path, *(hh(n) for n in range(1, 8))), chunk_size=3)
+    assert seen == [(0, 0)]
+    with reading(engine) as conn:
+        assert feed_store.position(conn, 0).high == 7
 
 
 # --- CSV -------------------------------------------------------------------------------

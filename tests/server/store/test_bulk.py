@@ -75,3 +75,20 @@ def test_update_rows_with_a_key_twice_keeps_the_last(engine: Engine) -> None:
         bulk.insert_rows(conn, meta, ("key", "value"), [("k-1", "old")])
         bulk.update_rows(conn, meta, ("value",), "key", [("first", "k-1"), ("last", "k-1")])
     assert stored(engine, "k-") == {"k-1": "last"}
+
+
+def test_defaults_are_taken_in_row_order(engine: Engine) -> None:
+    """A BIGSERIAL is drawn per row as the rows come (COPY too): the change log's order is
+    the order the rows were given in, as a first import relies on."""
+    from server.store.tables import changes
+
+    at = "2026-12-03T00:00:00.000000+00:00"
+    ids = [f"1811012001-{n:06d}" for n in range(12, 0, -1)]  # against key order
+    with transaction(engine) as conn:
+        bulk.insert_rows(conn, changes, ("kind", "entity_id", "household_id", "enumerator_id",
+                                         "at"), [("household", hid, hid, None, at) for hid in ids])
+    with engine.connect() as conn:
+        logged = conn.execute(select(changes.c.seq, changes.c.entity_id, changes.c.enumerator_id)
+                              .order_by(changes.c.seq)).all()
+    assert [r.entity_id for r in logged] == ids
+    assert [r.enumerator_id for r in logged] == [None] * len(ids)

@@ -345,7 +345,10 @@ def serve(
     host: str, port: int, threads: int, workers: int | None, nightly_scan: bool, database: str
 ) -> None:
     """Run the server: waitress in one process (also on Windows), or gunicorn with --workers."""
+    from server.serving.malloc import cap_arenas
+
     settings = settings_for(database)
+    cap_arenas()  # before any thread starts; gunicorn's workers inherit it
     if workers is not None:
         _serve_with_gunicorn(settings, host, port, workers, threads, nightly_scan)
         return

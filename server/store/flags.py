@@ -39,10 +39,6 @@ _OPEN_FOR_HOUSEHOLD = (
     .where(flags.c.household_id == bindparam("household_id_"), flags.c.status == "open")
 )
 _INSERT = flags.insert()
-_OPEN_FOR_HOUSEHOLDS = ByDialect(lambda among: select(flags, surveys.c.device_id)
-    .outerjoin(surveys, surveys.c.survey_id == flags.c.survey_id)
-    .where(among(flags.c.household_id, "ids_"), flags.c.status == "open")
-    .order_by(flags.c.household_id, flags.c.created_at, flags.c.flag_id))
 _BY_IDS = select(flags).where(flags.c.flag_id.in_(bindparam("ids_", expanding=True)))
 
 
@@ -180,20 +176,6 @@ def open_for_household(conn: Connection, household_id: str) -> list[dict[str, An
     return sorted(found, key=lambda flag: (flag["created_at"], flag["flag_id"]))
 
 
-def open_for_households(
-    conn: Connection, household_ids: list[str]
-) -> dict[str, list[dict[str, Any]]]:
-    """`open_for_household` of many households in one query, by household_id."""
-    found: dict[str, list[dict[str, Any]]] = {}
-    if not household_ids:
-        return found
-    rows = conn.execute(_OPEN_FOR_HOUSEHOLDS.of(conn), {"ids_": household_ids}).mappings()
-    for row in rows:
-        found.setdefault(row["household_id"], []).append(
-            {**to_dict(row), "device_id": row["device_id"]})
-    return found
-
-
 DECIDED_STATES = ("accepted", "rejected")
 _DECIDED_FOR_HOUSEHOLDS = ByDialect(lambda among: select(flags).where(
     among(flags.c.household_id, "ids_"), flags.c.status.in_(DECIDED_STATES)
@@ -212,6 +194,33 @@ def decided_for_households(
     for row in rows:
         found.setdefault(row["household_id"], []).append(to_dict(row))
     return found
+
+
+_OPEN_AND_DECIDED = ByDialect(lambda among: select(flags, surveys.c.device_id)
+    .outerjoin(surveys, surveys.c.survey_id == flags.c.survey_id)
+    .where(among(flags.c.household_id, "ids_"),
+           flags.c.status.in_(("open", *DECIDED_STATES)))
+    .order_by(flags.c.household_id, flags.c.created_at, flags.c.flag_id))
+
+
+def open_and_decided_for_households(
+    conn: Connection, household_ids: list[str]
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]]]:
+    """By household_id: the open flags, each with the `device_id` of its survey (as
+    `open_for_household`), and the decided ones (as `decided_for_households`), in one
+    query: a batched push reads both for the same households."""
+    open_flags: dict[str, list[dict[str, Any]]] = {}
+    decided: dict[str, list[dict[str, Any]]] = {}
+    if not household_ids:
+        return open_flags, decided
+    rows = conn.execute(_OPEN_AND_DECIDED.of(conn), {"ids_": household_ids}).mappings()
+    for row in rows:
+        if row["status"] == "open":
+            open_flags.setdefault(row["household_id"], []).append(
+                {**to_dict(row), "device_id": row["device_id"]})
+        else:
+            decided.setdefault(row["household_id"], []).append(to_dict(row))
+    return open_flags, decided
 
 
 def decided_for_household(conn: Connection, household_id: str) -> list[dict[str, Any]]:

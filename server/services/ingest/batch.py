@@ -144,8 +144,7 @@ def _ingest_alone(conn: Connection, alone: list[_Item]) -> list[dict[str, Any]]:
     current = household_store.lock_bodies(conn, sorted({h for _, h in assigned}))
     bases = _base_versions(conn, [i.survey for i in alone], current)
     children = survey_store.children_of(conn, [i.survey["survey_id"] for i in alone])
-    open_flags = flag_store.open_for_households(conn, list(current))
-    decided = flag_store.decided_for_households(conn, list(current))
+    open_flags, decided = flag_store.open_and_decided_for_households(conn, list(current))
     nik_holders = nik_lookup(conn, [i.survey for i in alone if i.survey["survey_id"]
                                      not in children])
     writes = _Writes()

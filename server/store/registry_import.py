@@ -217,6 +217,19 @@ def finish_empty_load(
             f"ALTER TABLE {quote(table)} ADD CONSTRAINT {quote(name)} {definition}")
 
 
+def refresh_statistics(conn: Connection) -> None:
+    """PostgreSQL, after a bulk load: the planner's row counts of the tables it filled.
+
+    Until autovacuum comes round, a table loaded in one transaction still looks empty to
+    the planner, which then walks the whole change log for a first pull instead of
+    starting from the caller's assignments (measured: 74 ms instead of under 1 ms at
+    30,000 households, 0.38 s at a million). SQLite plans without these statistics.
+    """
+    if conn.dialect.name != "postgresql":
+        return
+    conn.exec_driver_sql("ANALYZE households, household_versions, members, changes")
+
+
 def fold_log(conn: Connection) -> None:
     """SQLite: fold the write-ahead log back into the database and truncate it.
 

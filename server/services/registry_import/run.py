@@ -137,6 +137,8 @@ def import_registry(
                                 on_progress=on_progress, total_lines=total_lines)
             if load is not None:
                 store.fold_log(conn)
+                with conn.begin():
+                    store.refresh_statistics(conn)
             for valid, end_line in chunks:  # exhausted already after an empty load
                 if valid:
                     with conn.begin():

@@ -645,3 +645,18 @@ def test_the_documented_examples_import_alike(engine: Engine, tmp_path: Path) ->
     report, rejects = run(engine, tmp_path / "doc.csv")
     assert counts(report) == (0, 0, 1, 0), rejects
     assert member_ids(engine, "1811012001-000017") == [("m1", "Siti Aminah"), ("m2", "Putri")]
+
+
+def test_a_first_import_leaves_the_planner_its_row_counts(engine: Engine, tmp_path: Path) -> None:
+    """PostgreSQL: a table filled in one transaction looks empty to the planner until
+    autovacuum comes round (a first pull then walked the whole change log); the import
+    gathers the statistics itself."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's planner statistics")
+    run(engine, jsonl(tmp_path, *(hh(n) for n in range(1, 13))))
+    with reading(engine) as conn:
+        counted = dict(conn.exec_driver_sql(
+            "SELECT relname, reltuples FROM pg_class WHERE relname IN "
+            "('households', 'changes', 'members', 'household_versions')").all())
+    assert counted == {"households": 12, "changes": 12, "household_versions": 12,
+                       "members": rows(engine, members)}

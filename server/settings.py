@@ -153,3 +153,9 @@ def child_environment(settings: Settings) -> dict[str, str]:
     """
     return {**os.environ, variable("database_url"): settings.database_url,
             variable("blob_dir"): str(blob_folder(settings.blob_dir, settings.database_url))}
+
+
+def malloc_arenas_chosen() -> bool:
+    """Whether the environment already tells glibc how many malloc arenas to use (then
+    `serve` leaves it so; see server/serving/malloc.py)."""
+    return "MALLOC_ARENA_MAX" in os.environ

@@ -13,8 +13,9 @@ set, is left to decide.
 from __future__ import annotations
 
 import ctypes
-import os
 import sys
+
+from server.settings import malloc_arenas_chosen
 
 _M_ARENA_MAX = -8  # mallopt's parameter number in glibc's malloc.h
 ARENAS = 2
@@ -23,7 +24,7 @@ ARENAS = 2
 def cap_arenas(count: int = ARENAS) -> bool:
     """Ask glibc for at most `count` arenas; whether it was done (not on other systems,
     nor when the environment already says)."""
-    if not sys.platform.startswith("linux") or "MALLOC_ARENA_MAX" in os.environ:
+    if not sys.platform.startswith("linux") or malloc_arenas_chosen():
         return False
     try:
         mallopt = ctypes.CDLL(None).mallopt

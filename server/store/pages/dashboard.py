@@ -60,7 +60,7 @@ def first_region_code(conn: Connection) -> str | None:
 def village_progress(conn: Connection, prefix: str) -> dict[str, Progress]:
     """Households, assigned, visited, verified, flagged, not found and open flags per village:
     the kept counts (`store.progress`, recounted by `progress.refresh` before a view) and
-    the open flags counted over their index."""
+    the review queue's open flags per village (`store.flag_counts`, recounted likewise)."""
     result = {code: Progress(**counts) for code, counts in progress.villages(conn, prefix).items()}
     for code, n in conn.execute(
         select(queue_village_rules.c.region_code, func.sum(queue_village_rules.c.open_flags))

@@ -66,7 +66,7 @@ def test_no_page_scrolls_sideways(world, live_server, sized_page) -> None:
     _sign_in(page, base, "ani")
     page.wait_for_url(re.compile(r".*/antrian$"))
     for path in ("/admin/pengguna", "/admin/pengguna/budi", "/admin/pengguna/baru",
-                 "/admin/penugasan"):
+                 "/admin/penugasan", "/dasbor?wilayah=18"):
         page.goto(base + path)
         widths[path] = _overflow(page)
     assert {path: px for path, px in widths.items() if px > 0} == {}
